@@ -1,0 +1,143 @@
+"""Thin click layer: parse arguments, build dependencies, call one command function, map errors.
+
+No business logic lives here. Each verb calls `controller.commands.<verb>.run(...)`, which returns
+an exit code; `AccessctlError` (and only it) becomes a one-line message and its exit code
+(DESIGN §9). The wall clock is read here and nowhere below.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from controller import console
+from controller.errors import AccessctlError, BadInput, ExitCode
+
+POLICIES_OPTION = click.option(
+    "--policies",
+    "policies_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("policies"),
+    show_default=True,
+    help="Policy directory (holds the Organization file).",
+)
+STATE_OPTION = click.option(
+    "--state",
+    "state_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("state"),
+    show_default=True,
+    help="State directory (ledger, audit log, plans).",
+)
+
+
+class Instant(click.ParamType):
+    """An ISO-8601 instant; naive values are taken as UTC."""
+
+    name = "ISO-8601"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            self.fail(f"{value!r} is not an ISO-8601 instant like 2026-11-23T06:00:00Z", param, ctx)
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def now_or(given: datetime | None) -> datetime:
+    return given or datetime.now(UTC).replace(microsecond=0)
+
+
+def guarded(command: Callable[[], int]) -> int:
+    """Run a command; expected failures become messages, never tracebacks (pre-commit style)."""
+    try:
+        return command()
+    except AccessctlError as error:
+        for line in error.lines():
+            console.error(line)
+        return int(error.exit_code)
+    except KeyboardInterrupt:
+        console.error("interrupted")
+        return 130
+    except Exception as error:  # the last line of defence: no traceback reaches the user
+        if os.environ.get("ACCESSCTL_DEBUG"):
+            traceback.print_exc()
+        console.error(
+            f"internal error: {type(error).__name__}; please report it "
+            "(set ACCESSCTL_DEBUG=1 to see details)"
+        )
+        return int(ExitCode.FAILURE)
+
+
+def finish(code: int) -> None:
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="accessctl")
+def main() -> None:
+    """accessctl: Atlassian Cloud access as code.
+
+    Policies live in git; plans are reviewed in pull requests; merges apply exactly the plan.
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--now", type=Instant(), help="Judge expiry dates as of this instant.")
+def validate(paths: tuple[Path, ...], now: datetime | None) -> None:
+    """Check policy files (default: policies/). Exit 2 with FILE:LINE errors if any are wrong."""
+    from controller.commands import validate as command
+
+    finish(guarded(lambda: command.run(paths=list(paths) or [Path("policies")], today=now_or(now).date())))
+
+
+@main.command()
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("schemas"), show_default=True)
+@click.option("--check", is_flag=True, help="Only report schemas that differ from the models.")
+def schema(out_dir: Path, check: bool) -> None:
+    """Regenerate the JSON Schemas in schemas/ from the models."""
+    from controller.commands import schema as command
+
+    finish(guarded(lambda: command.run(out_dir=out_dir, check=check)))
+
+
+@main.command()
+@click.option("--inventory", "inventory_path", type=click.Path(path_type=Path, dir_okay=False), help="Plan from this snapshot instead of the live organization.")
+@POLICIES_OPTION
+@STATE_OPTION
+@click.option("--now", type=Instant(), help="Plan as of this instant (reproducible reviews).")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write the plan here instead of stdout.")
+@click.option("--format", "fmt", type=click.Choice(["yaml", "json", "markdown"]), default="yaml", show_default=True)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 3 when the plan has actions.")
+def plan(
+    inventory_path: Path | None,
+    policies_dir: Path,
+    state_dir: Path,
+    now: datetime | None,
+    out: Path | None,
+    fmt: str,
+    detailed_exitcode: bool,
+) -> None:
+    """Compute what should change; nothing is changed."""
+    from controller.commands import plan as command
+
+    def run() -> int:
+        request = command.PlanRequest(
+            policies_dir=policies_dir, state_dir=state_dir, now=now_or(now), inventory_path=inventory_path
+        )
+        if inventory_path is None:
+            raise BadInput("--inventory FILE is required until a live connection is configured")
+        inventory = command.read_inventory_file(inventory_path)
+        return command.run(request, inventory, out=out, fmt=fmt, detailed_exitcode=detailed_exitcode)  # type: ignore[arg-type]
+
+    finish(guarded(run))

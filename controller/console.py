@@ -1,0 +1,42 @@
+"""All human output goes through here: rich on a terminal, plain text otherwise.
+
+Results go to stdout, diagnostics (errors, warnings, progress) to stderr, so `accessctl plan
+--format json > plan.json` stays machine-readable.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from rich.console import Console
+
+_out = Console(soft_wrap=True, highlight=False)
+_err = Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+def out(text: str = "") -> None:
+    """Write a result to stdout exactly as given (no markup interpretation)."""
+    sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+    sys.stdout.flush()
+
+
+def info(text: str) -> None:
+    _err.print(text, markup=False)
+
+
+def warn(text: str) -> None:
+    _err.print(f"warning: {text}" if not text.startswith("warning") else text, markup=False, style="yellow")
+
+
+def error(text: str) -> None:
+    _err.print(f"error: {text}", markup=False, style="bold red")
+
+
+def table(renderable: Any) -> None:
+    """A rich renderable (table, panel) for people, on stdout."""
+    _out.print(renderable)
+
+
+def is_terminal() -> bool:
+    return _err.is_terminal

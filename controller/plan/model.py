@@ -1,0 +1,114 @@
+"""The plan: a reviewable value describing every access change (DESIGN §5).
+
+`reconcile` builds it, `safety` guards it, `plan.canonical` writes it byte-for-byte
+reproducibly, `plan.markdown` renders it for review, `apply` executes it. Pure.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field
+
+from controller.ledger import GroupRef
+from controller.model_base import Frozen, Instant
+
+ActionKind = Literal["warn", "revoke", "restore", "clear-warning"]
+ACTION_KINDS: tuple[ActionKind, ...] = ("revoke", "warn", "restore", "clear-warning")
+PLAN_VERSION = 1
+
+
+class Evidence(Frozen):
+    """The facts an action rests on, as they were when the plan was made."""
+
+    last_active: Instant | None = None
+    added_to_org: Instant | None = None
+    idle_days: int | None = None
+    threshold_days: int | None = None
+    warned_at: Instant | None = None
+    revoke_not_before: Instant | None = None
+    removed_at: Instant | None = None
+    removed_by_plan: str | None = None
+
+
+class Action(Frozen):
+    key: str = Field(description="Stable identity: `<action>:<site>:<product>:<accountId>`.")
+    action: ActionKind
+    account_id: str
+    email: str | None = None
+    name: str = ""
+    site: str
+    product: str
+    policy: str
+    method: Literal["remove-from-groups", "suspend"] | None = None
+    groups: tuple[GroupRef, ...] = ()
+    reason: str
+    evidence: Evidence = Evidence()
+
+
+def action_key(action: ActionKind, site: str, product: str, account_id: str) -> str:
+    return f"{action}:{site}:{product}:{account_id}"
+
+
+class Skipped(Frozen):
+    account_id: str
+    email: str | None = None
+    site: str
+    product: str
+    policy: str
+    reason: str
+
+
+class ProductSummary(Frozen):
+    site: str
+    product: str
+    seats: int = Field(description="Active accounts holding the product on the site now.")
+    revoke: int = 0
+    warn: int = 0
+    restore: int = 0
+    clear_warning: int = 0
+    skipped: int = 0
+
+
+class PolicySummary(Frozen):
+    policy: str
+    revoke: int = 0
+    warn: int = 0
+    restore: int = 0
+    clear_warning: int = 0
+    skipped: int = 0
+
+
+class Summary(Frozen):
+    total_actions: int = 0
+    revoke: int = 0
+    warn: int = 0
+    restore: int = 0
+    clear_warning: int = 0
+    skipped: int = 0
+    seats_reclaimed: int = 0
+    by_product: tuple[ProductSummary, ...] = ()
+    by_policy: tuple[PolicySummary, ...] = ()
+
+
+class Plan(Frozen):
+    version: Literal[1] = PLAN_VERSION
+    id: str
+    created_at: Instant
+    expires_at: Instant
+    org_id: str
+    policies_digest: str
+    inventory_digest: str
+    ledger_digest: str
+    base_commit: str | None = None
+    summary: Summary
+    actions: tuple[Action, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+
+    def expired(self, now: datetime) -> bool:
+        return now >= self.expires_at
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.actions)
