@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 import click
 
@@ -38,19 +38,25 @@ STATE_OPTION = click.option(
 )
 
 
-class Instant(click.ParamType):
-    """An ISO-8601 instant; naive values are taken as UTC."""
+def parse_instant(ctx: click.Context, param: click.Parameter, value: str | None) -> datetime | None:
+    """An ISO-8601 instant from the command line; naive values are taken as UTC."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not an ISO-8601 instant like 2026-11-23T06:00:00Z"
+        ) from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
-    name = "ISO-8601"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
-        if isinstance(value, datetime):
-            return value
-        try:
-            parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        except ValueError:
-            self.fail(f"{value!r} is not an ISO-8601 instant like 2026-11-23T06:00:00Z", param, ctx)
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+NOW_OPTION = click.option(
+    "--now",
+    callback=parse_instant,
+    metavar="ISO-8601",
+    help="Act as of this instant (reproducible runs).",
+)
 
 
 def now_or(given: datetime | None) -> datetime:
@@ -93,16 +99,26 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--now", type=Instant(), help="Judge expiry dates as of this instant.")
+@NOW_OPTION
 def validate(paths: tuple[Path, ...], now: datetime | None) -> None:
     """Check policy files (default: policies/). Exit 2 with FILE:LINE errors if any are wrong."""
     from controller.commands import validate as command
 
-    finish(guarded(lambda: command.run(paths=list(paths) or [Path("policies")], today=now_or(now).date())))
+    finish(
+        guarded(
+            lambda: command.run(paths=list(paths) or [Path("policies")], today=now_or(now).date())
+        )
+    )
 
 
 @main.command()
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("schemas"), show_default=True)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("schemas"),
+    show_default=True,
+)
 @click.option("--check", is_flag=True, help="Only report schemas that differ from the models.")
 def schema(out_dir: Path, check: bool) -> None:
     """Regenerate the JSON Schemas in schemas/ from the models."""
@@ -112,12 +128,27 @@ def schema(out_dir: Path, check: bool) -> None:
 
 
 @main.command()
-@click.option("--inventory", "inventory_path", type=click.Path(path_type=Path, dir_okay=False), help="Plan from this snapshot instead of the live organization.")
+@click.option(
+    "--inventory",
+    "inventory_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Plan from this snapshot instead of the live organization.",
+)
 @POLICIES_OPTION
 @STATE_OPTION
-@click.option("--now", type=Instant(), help="Plan as of this instant (reproducible reviews).")
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write the plan here instead of stdout.")
-@click.option("--format", "fmt", type=click.Choice(["yaml", "json", "markdown"]), default="yaml", show_default=True)
+@NOW_OPTION
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the plan here instead of stdout.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["yaml", "json", "markdown"]),
+    default="yaml",
+    show_default=True,
+)
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 3 when the plan has actions.")
 def plan(
     inventory_path: Path | None,
@@ -130,14 +161,78 @@ def plan(
 ) -> None:
     """Compute what should change; nothing is changed."""
     from controller.commands import plan as command
+    from controller.commands.plan import PlanFormat
 
     def run() -> int:
         request = command.PlanRequest(
-            policies_dir=policies_dir, state_dir=state_dir, now=now_or(now), inventory_path=inventory_path
+            policies_dir=policies_dir,
+            state_dir=state_dir,
+            now=now_or(now),
+            inventory_path=inventory_path,
         )
         if inventory_path is None:
             raise BadInput("--inventory FILE is required until a live connection is configured")
         inventory = command.read_inventory_file(inventory_path)
-        return command.run(request, inventory, out=out, fmt=fmt, detailed_exitcode=detailed_exitcode)  # type: ignore[arg-type]
+        chosen = cast("PlanFormat", fmt)
+        return command.run(
+            request, inventory, out=out, fmt=chosen, detailed_exitcode=detailed_exitcode
+        )
 
     finish(guarded(run))
+
+
+@main.group()
+def sim() -> None:
+    """Local simulators of the services accessctl talks to (for demos and tests)."""
+
+
+@sim.command("serve")
+@click.option("--port", type=int, default=0, show_default=True, help="0 picks a free port.")
+@click.option("--users", type=int, help="Generate this many accounts (default 500).")
+@click.option("--seed", type=int, help="Seed of the generated organization (default 7).")
+@click.option(
+    "--org",
+    "org_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Serve this inventory snapshot instead of a generated organization.",
+)
+@click.option("--latency-ms", type=float, default=0.0, show_default=True)
+@click.option("--rate-limit", type=float, help="Requests per second per API family.")
+@click.option("--fault-rate", type=float, default=0.0, show_default=True, help="0..1")
+@click.option("--admin-key", default="sim-admin-key", show_default=True)
+@click.option("--jira-email", default="bot@example.com", show_default=True)
+@click.option("--jira-token", default="sim-jira-token", show_default=True)
+@NOW_OPTION
+def sim_serve(
+    port: int,
+    users: int | None,
+    seed: int | None,
+    org_path: Path | None,
+    latency_ms: float,
+    rate_limit: float | None,
+    fault_rate: float,
+    admin_key: str,
+    jira_email: str,
+    jira_token: str,
+    now: datetime | None,
+) -> None:
+    """Serve a simulated Atlassian Cloud org on 127.0.0.1 and print its environment."""
+    from controller.commands import sim as command
+
+    finish(
+        guarded(
+            lambda: command.serve_atlassian(
+                port=port,
+                users=users,
+                seed=seed,
+                org_path=org_path,
+                latency_ms=latency_ms,
+                rate_limit=rate_limit,
+                fault_rate=fault_rate,
+                admin_key=admin_key,
+                jira_email=jira_email,
+                jira_token=jira_token,
+                now=now_or(now),
+            )
+        )
+    )

@@ -26,7 +26,9 @@ def info(text: str) -> None:
 
 
 def warn(text: str) -> None:
-    _err.print(f"warning: {text}" if not text.startswith("warning") else text, markup=False, style="yellow")
+    _err.print(
+        f"warning: {text}" if not text.startswith("warning") else text, markup=False, style="yellow"
+    )
 
 
 def error(text: str) -> None:

@@ -19,8 +19,6 @@ AccountType = Literal["atlassian", "app", "customer", "unknown"]
 AccountStatus = Literal["active", "suspended", "deactivated"]
 GroupManager = Literal["atlassian", "idp"]
 
-INVENTORY_VERSION = 1
-
 
 class Site(Frozen):
     name: str = Field(description="Short name of the site, e.g. `acme` for acme.atlassian.net.")
@@ -92,7 +90,7 @@ class Seats(Frozen):
 
 
 class Inventory(Frozen):
-    version: Literal[1] = INVENTORY_VERSION
+    version: Literal[1] = 1
     taken_at: Instant
     org_id: str
     fetched_by: str | None = Field(
@@ -134,7 +132,11 @@ def dump_inventory(inventory: Inventory) -> bytes:
 
 
 def inventory_digest(inventory: Inventory) -> str:
-    """sha256 of the canonical compact JSON of the snapshot."""
+    """sha256 of the canonical compact JSON of the snapshot.
+
+    Lists are sorted when a snapshot is validated (read from a file or built by the connector);
+    `model_copy(update=...)` skips validation, so build changed snapshots with `model_validate`.
+    """
     compact = inventory.model_dump_json()
     return "sha256:" + hashlib.sha256(compact.encode()).hexdigest()
 
@@ -159,14 +161,15 @@ SEATLESS_TYPES = frozenset({"app", "customer"})
 
 def seat_counts(inventory: Inventory) -> dict[tuple[str, str], int]:
     """Seats in use per (site, product): active people holding it through at least one group."""
-    grants_by_group = {
-        g.id: [(g.site, p) for p in g.grants] for g in inventory.groups if g.site is not None
-    }
+    grants_by_group: dict[str, list[tuple[str, str]]] = {}
+    for group in inventory.groups:
+        if group.site is not None:
+            grants_by_group[group.id] = [(group.site, product) for product in group.grants]
     counts: dict[tuple[str, str], int] = {}
     for account in inventory.accounts:
         if account.status != "active" or account.account_type in SEATLESS_TYPES:
             continue
         held = {seat for g in account.groups for seat in grants_by_group.get(g, ())}
         for seat in held:
-            counts[seat] = counts.get(seat, 0) + 1  # type: ignore[index]
-    return counts  # type: ignore[return-value]
+            counts[seat] = counts.get(seat, 0) + 1
+    return counts

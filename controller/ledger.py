@@ -7,6 +7,7 @@ canonical (de)serialisation; the audit log lives in `controller.audit`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -28,7 +29,10 @@ class WarningRecord(Frozen):
     revoke_not_before: Instant
 
 
-class GroupRef(Frozen):
+@dataclass(frozen=True, slots=True)
+class GroupRef:
+    """A group by id (what the API needs) and name (what a reviewer reads)."""
+
     id: str
     name: str
 
@@ -84,5 +88,6 @@ def read_ledger(state_dir: Path) -> Ledger:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top)"
         raise BadInput(
-            f"{path}: {where}: {first['msg']}; the ledger is written by accessctl — restore it from git"
+            f"{path}: {where}: {first['msg']}; "
+            "the ledger is written by accessctl: restore it from git"
         ) from None

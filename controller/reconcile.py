@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from controller.inventory import Account, Group, Inventory, inventory_digest
@@ -27,6 +27,7 @@ from controller.plan.model import (
     Action,
     ActionKind,
     Evidence,
+    Method,
     Plan,
     Skipped,
     action_key,
@@ -45,55 +46,59 @@ class Context:
     now: datetime
     inventory: Inventory
     groups_by_id: dict[str, Group]
+    members: dict[str, list[Account]]  # group id -> active accounts in it, in inventory order
     warnings: dict[SeatKey, WarningRecord]
     protection: Protection
 
-    @property
-    def today(self) -> date:
-        return self.now.date()
+
+def active_members(inventory: Inventory) -> dict[str, list[Account]]:
+    members: dict[str, list[Account]] = {}
+    for account in inventory.accounts:
+        if account.status == "active":
+            for group_id in account.groups:
+                members.setdefault(group_id, []).append(account)
+    return members
 
 
 @dataclass(frozen=True)
 class Protection:
-    """Who no rule may touch, and why (the first reason found is the one reported)."""
+    """Who no rule may touch, and why (the first reason found is the one reported).
+
+    Exclusions are resolved to account references (lower-case e-mail or accountId) and group ids
+    once per plan, each with the sentence a reviewer will read.
+    """
 
     roles: frozenset[str]
     account_types: frozenset[str]
     fixed_accounts: frozenset[str]
     caller: str | None
-    excluded_accounts: dict[str, Exclusion]
-    excluded_groups: dict[str, Exclusion]
+    excluded_accounts: dict[str, str]
+    excluded_groups: dict[str, str]
     lapsed: dict[str, Exclusion] = field(default_factory=dict)
 
-    def reason(self, account: Account, group_names: Iterable[str]) -> str | None:
-        for check in (self._by_kind, self._by_listing, self._by_exclusion):
-            found = check(account, group_names)
-            if found:
-                return found
-        return None
-
-    def _by_kind(self, account: Account, _: Iterable[str]) -> str | None:
+    def reason(self, account: Account) -> str | None:
         if account.account_type in self.account_types:
-            return f"account type '{account.account_type}' is protected (bots, customers and unknown accounts are never touched)"
-        roles = sorted(self.roles.intersection(account.platform_roles))
-        if roles:
-            return f"holds platform role {roles[0]} (admins are never revoked)"
-        return None
-
-    def _by_listing(self, account: Account, _: Iterable[str]) -> str | None:
+            return (
+                f"account type '{account.account_type}' is protected "
+                "(bots, customers and unknown accounts are never touched)"
+            )
+        if account.platform_roles and not self.roles.isdisjoint(account.platform_roles):
+            role = min(self.roles.intersection(account.platform_roles))
+            return f"holds platform role {role} (admins are never revoked)"
         if account.account_id == self.caller:
             return "the account accessctl itself runs as"
-        if _refs(account) & self.fixed_accounts:
-            return "listed under protected.accounts in the Organization"
-        return None
+        return self._by_listing(account)
 
-    def _by_exclusion(self, account: Account, group_names: Iterable[str]) -> str | None:
-        for ref in sorted(_refs(account)):
+    def _by_listing(self, account: Account) -> str | None:
+        refs = _refs(account)
+        if not self.fixed_accounts.isdisjoint(refs):
+            return "listed under protected.accounts in the Organization"
+        for ref in sorted(refs):
             if ref in self.excluded_accounts:
-                return "excluded: " + _describe(self.excluded_accounts[ref])
-        for name in sorted(group_names):
-            if name in self.excluded_groups:
-                return f"member of excluded group '{name}': " + _describe(self.excluded_groups[name])
+                return self.excluded_accounts[ref]
+        for group_id in account.groups:
+            if group_id in self.excluded_groups:
+                return self.excluded_groups[group_id]
         return None
 
 
@@ -109,37 +114,50 @@ def _describe(exclusion: Exclusion) -> str:
     return f"{exclusion.reason} (owner {exclusion.owner}{until})"
 
 
+def _group_ids_named(inventory: Inventory, names: Iterable[str]) -> dict[str, str]:
+    """id -> name of the groups with these names (a name may exist on several sites)."""
+    wanted = set(names)
+    return {g.id: g.name for g in inventory.groups if g.name in wanted}
+
+
 def build_protection(policies: PolicySet, inventory: Inventory, today: date) -> Protection:
     org = policies.organization
     active = policies.active_exclusions(today)
     lapsed = [e for e in policies.exclusion_entries() if not e.active_on(today)]
+    by_group = {e.group: e for e in active if e.group}
+    groups = {
+        group_id: f"member of excluded group '{name}': {_describe(by_group[name])}"
+        for group_id, name in _group_ids_named(inventory, by_group).items()
+    }
     return Protection(
         roles=frozenset(org.protected.platform_roles),
         account_types=frozenset(org.protected.account_types),
         fixed_accounts=frozenset(a.lower() for a in org.protected.accounts),
         caller=inventory.fetched_by,
-        excluded_accounts={e.account.lower(): e for e in active if e.account},
-        excluded_groups={e.group: e for e in active if e.group},
+        excluded_accounts={
+            e.account.lower(): "excluded: " + _describe(e) for e in active if e.account
+        },
+        excluded_groups=groups,
         lapsed={e.subject.lower(): e for e in lapsed},
     )
 
 
-def with_policy_exclusions(protection: Protection, policy: InactivityPolicy) -> Protection:
+def with_policy_exclusions(
+    protection: Protection, policy: InactivityPolicy, inventory: Inventory
+) -> Protection:
     """The policy's own `exclude` list on top of the organization-wide protection."""
     if not policy.exclude.accounts and not policy.exclude.groups:
         return protection
-    reason = f"listed under exclude in policy {policy.name}"
-    own = Exclusion.model_construct(reason=reason, owner="policy", group=None, account=None, expires=None)
-    accounts = {a.lower(): own for a in policy.exclude.accounts}
-    groups = dict.fromkeys(policy.exclude.groups, own)
-    return Protection(
-        roles=protection.roles,
-        account_types=protection.account_types,
-        fixed_accounts=protection.fixed_accounts,
-        caller=protection.caller,
+    listed = f"listed under exclude.accounts in policy {policy.name}"
+    accounts = dict.fromkeys((a.lower() for a in policy.exclude.accounts), listed)
+    groups = {
+        group_id: f"member of group '{name}', listed under exclude.groups in policy {policy.name}"
+        for group_id, name in _group_ids_named(inventory, policy.exclude.groups).items()
+    }
+    return replace(
+        protection,
         excluded_accounts={**protection.excluded_accounts, **accounts},
         excluded_groups={**protection.excluded_groups, **groups},
-        lapsed=protection.lapsed,
     )
 
 
@@ -159,8 +177,9 @@ class Idleness:
     def describe(self, site: str, product: str) -> str:
         if self.never_active:
             return (
-                f"never active on {product} at {site}; added to the org {self.reference.date().isoformat()} "
-                f"({self.idle_days} days ago, grace {self.threshold_days})"
+                f"never active on {product} at {site}; added to the org "
+                f"{self.reference.date().isoformat()} ({self.idle_days} days ago, "
+                f"grace {self.threshold_days})"
             )
         return (
             f"not active on {product} at {site} since {self.reference.date().isoformat()} "
@@ -184,11 +203,21 @@ def idleness(account: Account, policy: InactivityPolicy, now: datetime) -> Idlen
 
 @dataclass
 class Outcome:
-    """What the rules decided for a policy: actions, skips, and the seats still idle-warned."""
+    """What the rules decided: actions, skips, and the seats whose warning still stands."""
 
     actions: list[Action] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     keep_warnings: set[SeatKey] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One policy with what it needs resolved against the inventory."""
+
+    policy: InactivityPolicy
+    protection: Protection
+    granting: frozenset[str]  # ids of every group granting the product on the site
+    targets: dict[str, GroupRef]  # the groups this policy removes, by id
 
 
 def target_groups(policy: InactivityPolicy, inventory: Inventory) -> tuple[Group, ...]:
@@ -199,86 +228,109 @@ def target_groups(policy: InactivityPolicy, inventory: Inventory) -> tuple[Group
     return tuple(g for g in granting if g.name in wanted)
 
 
+def policy_scope(policy: InactivityPolicy, ctx: Context) -> Scope:
+    return Scope(
+        policy=policy,
+        protection=with_policy_exclusions(ctx.protection, policy, ctx.inventory),
+        granting=frozenset(
+            g.id for g in ctx.inventory.granting_groups(policy.site, policy.product)
+        ),
+        targets={
+            g.id: GroupRef(id=g.id, name=g.name) for g in target_groups(policy, ctx.inventory)
+        },
+    )
+
+
+def seat_holders(scope: Scope, ctx: Context) -> list[Account]:
+    """Active accounts in at least one granting group, each once, in inventory order."""
+    seen: dict[str, Account] = {}
+    for group_id in sorted(scope.granting):
+        for account in ctx.members.get(group_id, ()):
+            seen.setdefault(account.account_id, account)
+    return sorted(seen.values(), key=lambda a: a.account_id)
+
+
 def evaluate_policy(policy: InactivityPolicy, ctx: Context, outcome: Outcome) -> None:
-    granting = {g.id for g in ctx.inventory.granting_groups(policy.site, policy.product)}
-    targets = {g.id for g in target_groups(policy, ctx.inventory)}
-    protection = with_policy_exclusions(ctx.protection, policy)
-    for account in ctx.inventory.accounts:
-        if account.status != "active" or not granting.intersection(account.groups):
-            continue
-        evaluate_account(account, policy, ctx, protection, granting, targets, outcome)
+    scope = policy_scope(policy, ctx)
+    for account in seat_holders(scope, ctx):
+        evaluate_account(account, scope, ctx, outcome)
 
 
-def evaluate_account(
-    account: Account,
-    policy: InactivityPolicy,
-    ctx: Context,
-    protection: Protection,
-    granting: set[str],
-    targets: set[str],
-    outcome: Outcome,
-) -> None:
+def evaluate_account(account: Account, scope: Scope, ctx: Context, outcome: Outcome) -> None:
+    policy = scope.policy
     seat: SeatKey = (account.account_id, policy.site, policy.product)
     idle = idleness(account, policy, ctx.now)
     if idle is None:
-        outcome.skipped.append(_skip(account, policy, "never active and the date it joined the org is unknown; not judged"))
+        outcome.skipped.append(_skip(account, policy, UNJUDGED))
         return
     warning = ctx.warnings.get(seat)
-    if warning is not None and idle.last_active is not None and idle.last_active > warning.warned_at:
+    if (
+        warning is not None
+        and idle.last_active is not None
+        and idle.last_active > warning.warned_at
+    ):
         return  # active since the warning: the ledger sweep emits clear-warning
     if idle.idle_days <= idle.threshold_days - policy.warn_before_days:
         return
-    names = [ctx.groups_by_id[g].name for g in account.groups if g in ctx.groups_by_id]
-    blocker = protection.reason(account, names) or _group_blocker(account, policy, ctx, granting, targets)
+    blocker = _blocker(account, scope, ctx)
     if blocker:
         outcome.skipped.append(_skip(account, policy, blocker + _lapsed_note(account, ctx)))
         return
     outcome.keep_warnings.add(seat)
-    action = _idle_action(account, policy, idle, warning, ctx, targets)
+    action = _idle_action(account, scope, idle, warning, ctx)
     if action is not None:
         outcome.actions.append(action)
 
 
-def _group_blocker(
-    account: Account, policy: InactivityPolicy, ctx: Context, granting: set[str], targets: set[str]
-) -> str | None:
+UNJUDGED = "never active and the date it joined the org is unknown; not judged"
+
+
+def _blocker(account: Account, scope: Scope, ctx: Context) -> str | None:
+    return scope.protection.reason(account) or _group_blocker(account, scope, ctx)
+
+
+def _group_blocker(account: Account, scope: Scope, ctx: Context) -> str | None:
+    policy = scope.policy
     if policy.action == "suspend":
         return None
-    held = sorted(granting.intersection(account.groups), key=lambda g: ctx.groups_by_id[g].name)
+    held = sorted(
+        scope.granting.intersection(account.groups), key=lambda g: ctx.groups_by_id[g].name
+    )
     for group_id in held:
         group = ctx.groups_by_id[group_id]
-        if group_id not in targets:
+        if group_id not in scope.targets:
             return (
                 f"also holds {policy.product} through group '{group.name}', which policy "
                 f"{policy.name} does not manage; removing the others would not free the seat"
             )
         if group.managed_by == "idp":
-            return f"seat granted by group '{group.name}', which is managed by your identity provider; change it there"
+            return (
+                f"seat granted by group '{group.name}', which is managed by your identity "
+                "provider; change it there"
+            )
     return None
 
 
 def _lapsed_note(account: Account, ctx: Context) -> str:
-    lapsed = [ctx.protection.lapsed[r] for r in sorted(_refs(account)) if r in ctx.protection.lapsed]
+    lapsed = [
+        ctx.protection.lapsed[r] for r in sorted(_refs(account)) if r in ctx.protection.lapsed
+    ]
     if not lapsed or lapsed[0].expires is None:
         return ""
     return f" (an exclusion for it expired on {lapsed[0].expires.isoformat()})"
 
 
 def _idle_action(
-    account: Account,
-    policy: InactivityPolicy,
-    idle: Idleness,
-    warning: WarningRecord | None,
-    ctx: Context,
-    targets: set[str],
+    account: Account, scope: Scope, idle: Idleness, warning: WarningRecord | None, ctx: Context
 ) -> Action | None:
+    policy = scope.policy
     past_limit = idle.idle_days > idle.threshold_days
     if policy.warn_before_days == 0:
-        return _revoke(account, policy, idle, None, ctx, targets) if past_limit else None
+        return _revoke(account, scope, idle, None, ctx) if past_limit else None
     if warning is None:
         return _warn(account, policy, idle, ctx)
     if past_limit and _warning_matured(warning, policy, ctx.now):
-        return _revoke(account, policy, idle, warning, ctx, targets)
+        return _revoke(account, scope, idle, warning, ctx)
     return None
 
 
@@ -295,26 +347,27 @@ def revoke_not_before(idle: Idleness, policy: InactivityPolicy, now: datetime) -
 
 def _warn(account: Account, policy: InactivityPolicy, idle: Idleness, ctx: Context) -> Action:
     not_before = revoke_not_before(idle, policy, ctx.now)
-    reason = f"{idle.describe(policy.site, policy.product)}; will be revoked on or after {not_before.date().isoformat()} unless used before then"
+    reason = (
+        f"{idle.describe(policy.site, policy.product)}; will be revoked on or after "
+        f"{not_before.date().isoformat()} unless used before then"
+    )
+    evidence = _evidence(account, idle, revoke_not_before=not_before)
     return _action(
-        "warn", account, policy, reason, _evidence(account, idle, revoke_not_before=not_before)
+        "warn", account, Where(policy.name, policy.site, policy.product), reason, evidence
     )
 
 
 def _revoke(
-    account: Account,
-    policy: InactivityPolicy,
-    idle: Idleness,
-    warning: WarningRecord | None,
-    ctx: Context,
-    targets: set[str],
+    account: Account, scope: Scope, idle: Idleness, warning: WarningRecord | None, ctx: Context
 ) -> Action:
+    policy = scope.policy
     reason = idle.describe(policy.site, policy.product)
     if warning is not None:
         reason += f"; warned {warning.warned_at.date().isoformat()}"
     groups: tuple[GroupRef, ...] = ()
     if policy.action == "remove-from-groups":
-        groups = _group_refs(targets.intersection(account.groups), ctx)
+        removed = (scope.targets[g] for g in account.groups if g in scope.targets)
+        groups = tuple(sorted(removed, key=lambda r: (r.name, r.id)))
     else:
         reason += "; suspends the account in the whole organization"
     evidence = _evidence(
@@ -323,12 +376,8 @@ def _revoke(
         warned_at=warning.warned_at if warning else None,
         revoke_not_before=warning.revoke_not_before if warning else None,
     )
-    return _action("revoke", account, policy, reason, evidence, groups=groups, method=policy.action)
-
-
-def _group_refs(group_ids: Iterable[str], ctx: Context) -> tuple[GroupRef, ...]:
-    groups = (ctx.groups_by_id[g] for g in group_ids)
-    return tuple(sorted((GroupRef(id=g.id, name=g.name) for g in groups), key=lambda r: (r.name, r.id)))
+    where = Where(policy.name, policy.site, policy.product)
+    return _action("revoke", account, where, reason, evidence, groups=groups, method=policy.action)
 
 
 def _evidence(
@@ -348,31 +397,35 @@ def _evidence(
     )
 
 
+@dataclass(frozen=True)
+class Where:
+    """Which policy an action comes from, and the seat (site, product) it concerns."""
+
+    policy: str
+    site: str
+    product: str
+
+
 def _action(
     kind: ActionKind,
     account: Account,
-    policy: InactivityPolicy | RestorePolicy | str,
+    where: Where,
     reason: str,
     evidence: Evidence,
     *,
-    site: str | None = None,
-    product: str | None = None,
     groups: tuple[GroupRef, ...] = (),
-    method: str | None = None,
+    method: Method | None = None,
 ) -> Action:
-    site = site or getattr(policy, "site", "")
-    product = product or getattr(policy, "product", "")
-    name = policy if isinstance(policy, str) else policy.name
     return Action(
-        key=action_key(kind, site, product, account.account_id),
+        key=action_key(kind, where.site, where.product, account.account_id),
         action=kind,
         account_id=account.account_id,
         email=account.email,
         name=account.name,
-        site=site,
-        product=product,
-        policy=name,
-        method=method,  # type: ignore[arg-type]
+        site=where.site,
+        product=where.product,
+        policy=where.policy,
+        method=method,
         groups=groups,
         reason=reason,
         evidence=evidence,
@@ -406,10 +459,8 @@ def clear_stale_warnings(ctx: Context, keep: set[SeatKey]) -> Iterator[Action]:
             revoke_not_before=warning.revoke_not_before,
         )
         subject = account or Account(account_id=warning.account_id, email=warning.email)
-        yield _action(
-            "clear-warning", subject, warning.policy, reason, evidence,
-            site=warning.site, product=warning.product,
-        )
+        where = Where(warning.policy, warning.site, warning.product)
+        yield _action("clear-warning", subject, where, reason, evidence)
 
 
 def _why_cleared(account: Account | None, warning: WarningRecord, ctx: Context) -> str:
@@ -417,7 +468,10 @@ def _why_cleared(account: Account | None, warning: WarningRecord, ctx: Context) 
         return "the account is no longer in the organization"
     last = account.last_active(warning.site, warning.product)
     if last is not None and last > warning.warned_at:
-        return f"active on {warning.product} at {warning.site} on {last.date().isoformat()}, after the warning of {warning.warned_at.date().isoformat()}"
+        return (
+            f"active on {warning.product} at {warning.site} on {last.date().isoformat()}, "
+            f"after the warning of {warning.warned_at.date().isoformat()}"
+        )
     if account.status != "active":
         return f"the account is {account.status}"
     return "no longer idle under any policy (seat gone, policy changed or account now protected)"
@@ -449,25 +503,33 @@ def _latest_removals(removals: Iterable[RemovalRecord]) -> list[RemovalRecord]:
     return [latest[k] for k in sorted(latest)]
 
 
-def _restore(account: Account, removal: RemovalRecord, policy: RestorePolicy, ctx: Context) -> Action | None:
+def _restore(
+    account: Account, removal: RemovalRecord, policy: RestorePolicy, ctx: Context
+) -> Action | None:
     names = {ctx.groups_by_id[g].name for g in account.groups if g in ctx.groups_by_id}
     if not names.intersection(policy.eligible_groups):
         return None
-    if removal.method == "remove-from-groups" and {g.id for g in removal.groups} <= set(account.groups):
+    if removal.method == "remove-from-groups" and {g.id for g in removal.groups} <= set(
+        account.groups
+    ):
         return None  # already back in every recorded group
     recent = [a for a in account.activity if a.last_active > removal.removed_at]
     cutoff = ctx.now - timedelta(days=policy.active_within_days)
-    seen = max((a for a in recent if a.last_active >= cutoff), key=lambda a: a.last_active, default=None)
+    seen = max(
+        (a for a in recent if a.last_active >= cutoff), key=lambda a: a.last_active, default=None
+    )
     if seen is None:
         return None
     reason = (
-        f"seat removed {removal.removed_at.date().isoformat()} by plan {removal.plan_id}; active on "
-        f"{seen.product} at {seen.site} on {seen.last_active.date().isoformat()}"
+        f"seat removed {removal.removed_at.date().isoformat()} by plan {removal.plan_id}; "
+        f"active on {seen.product} at {seen.site} on {seen.last_active.date().isoformat()}"
     )
-    evidence = Evidence(last_active=seen.last_active, removed_at=removal.removed_at, removed_by_plan=removal.plan_id)
+    evidence = Evidence(
+        last_active=seen.last_active, removed_at=removal.removed_at, removed_by_plan=removal.plan_id
+    )
+    where = Where(policy.name, removal.site, removal.product)
     return _action(
-        "restore", account, policy, reason, evidence,
-        site=removal.site, product=removal.product, groups=removal.groups, method=removal.method,
+        "restore", account, where, reason, evidence, groups=removal.groups, method=removal.method
     )
 
 
@@ -487,6 +549,7 @@ def reconcile(
         now=now,
         inventory=inventory,
         groups_by_id={g.id: g for g in inventory.groups},
+        members=active_members(inventory),
         warnings={(w.account_id, w.site, w.product): w for w in ledger.warnings},
         protection=build_protection(policies, inventory, now.date()),
     )
@@ -495,21 +558,34 @@ def reconcile(
         evaluate_policy(policy, ctx, outcome)
     actions = outcome.actions + list(clear_stale_warnings(ctx, outcome.keep_warnings))
     actions += plan_restores(policies, ledger, ctx)
-    return assemble_plan(policies, inventory, ledger, now, actions, outcome.skipped, base_commit)
+    return assemble_plan(
+        Inputs(policies, inventory, ledger, now, base_commit), actions, outcome.skipped
+    )
 
 
-def assemble_plan(
-    policies: PolicySet,
-    inventory: Inventory,
-    ledger: Ledger,
-    now: datetime,
-    actions: list[Action],
-    skipped: list[Skipped],
-    base_commit: str | None,
-) -> Plan:
-    digests = (policies_digest(policies), inventory_digest(inventory), _ledger_digest(ledger))
+@dataclass(frozen=True)
+class Inputs:
+    """Everything a plan is made from; its digests bind the plan to them."""
+
+    policies: PolicySet
+    inventory: Inventory
+    ledger: Ledger
+    now: datetime
+    base_commit: str | None = None
+
+
+def assemble_plan(inputs: Inputs, actions: list[Action], skipped: list[Skipped]) -> Plan:
+    """Order actions and skips canonically, add digests and totals: the plan as a value."""
+    policies, inventory, now = inputs.policies, inputs.inventory, inputs.now
+    digests = (
+        policies_digest(policies),
+        inventory_digest(inventory),
+        _ledger_digest(inputs.ledger),
+    )
     ordered = sorted(actions, key=_action_order)
-    skips = sorted(skipped, key=lambda s: (s.policy, s.site, s.product, s.email or "", s.account_id))
+    skips = sorted(
+        skipped, key=lambda s: (s.policy, s.site, s.product, s.email or "", s.account_id)
+    )
     return Plan(
         id=plan_id(now, digests),
         created_at=now,
@@ -518,7 +594,7 @@ def assemble_plan(
         policies_digest=digests[0],
         inventory_digest=digests[1],
         ledger_digest=digests[2],
-        base_commit=base_commit,
+        base_commit=inputs.base_commit,
         summary=summarize(ordered, skips, policies, inventory),
         actions=tuple(ordered),
         skipped=tuple(skips),
@@ -527,7 +603,14 @@ def assemble_plan(
 
 def _action_order(action: Action) -> tuple[str, int, str, str, str, str]:
     rank = ACTION_KINDS.index(action.action)
-    return (action.policy, rank, action.site, action.product, (action.email or "").lower(), action.account_id)
+    return (
+        action.policy,
+        rank,
+        action.site,
+        action.product,
+        (action.email or "").lower(),
+        action.account_id,
+    )
 
 
 def _ledger_digest(ledger: Ledger) -> str:

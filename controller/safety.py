@@ -69,7 +69,9 @@ def _fraction_breaches(plan: Plan, policies: PolicySet) -> Iterator[str]:
             )
 
 
-def _fraction_limit(policies: PolicySet, site: str, product: str, default: float) -> tuple[float, str]:
+def _fraction_limit(
+    policies: PolicySet, site: str, product: str, default: float
+) -> tuple[float, str]:
     for policy in policies.inactivity:
         own = policy.limits.max_revocation_fraction
         if (policy.site, policy.product) == (site, product) and own is not None:

@@ -27,8 +27,12 @@ def generated_schemas() -> dict[str, dict[str, Any]]:
     """File name -> schema, for everything accessctl reads from a user or writes for one."""
     policy = TypeAdapter(PolicyDocument).json_schema(by_alias=True)
     return {
-        "policy.schema.json": _with_header(policy, name="policy", title="accessctl policy document"),
-        "plan.schema.json": _with_header(Plan.model_json_schema(), name="plan", title="accessctl plan"),
+        "policy.schema.json": _with_header(
+            policy, name="policy", title="accessctl policy document"
+        ),
+        "plan.schema.json": _with_header(
+            Plan.model_json_schema(), name="plan", title="accessctl plan"
+        ),
         "inventory.schema.json": _with_header(
             Inventory.model_json_schema(), name="inventory", title="accessctl inventory snapshot"
         ),

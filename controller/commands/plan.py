@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from controller import console
-from controller.errors import ExitCode
+from controller.errors import BadInput, ExitCode
 from controller.files import write_atomic
 from controller.inventory import Inventory, parse_inventory
 from controller.ledger import read_ledger
@@ -30,8 +30,6 @@ class PlanRequest:
 
 
 def read_inventory_file(path: Path) -> Inventory:
-    from controller.errors import BadInput
-
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -45,7 +43,9 @@ def make_plan(request: PlanRequest, inventory: Inventory) -> Plan:
     for warning in loaded.warnings:
         console.warn(str(warning))
     ledger = read_ledger(request.state_dir)
-    plan = reconcile(loaded.policies, inventory, ledger, request.now, base_commit=request.base_commit)
+    plan = reconcile(
+        loaded.policies, inventory, ledger, request.now, base_commit=request.base_commit
+    )
     check_plan(plan, loaded.policies)
     return plan
 

@@ -10,13 +10,13 @@ from controller.schemas import generated_schemas, schema_bytes
 
 
 def run(*, out_dir: Path, check: bool) -> int:
-    stale = []
+    stale: list[Path] = []
     for name, schema in generated_schemas().items():
         path = out_dir / name
         data = schema_bytes(schema)
         if path.exists() and path.read_bytes() == data:
             continue
-        stale.append(str(path))
+        stale.append(path)
         if not check:
             write_atomic(path, data)
             console.info(f"wrote {path}")

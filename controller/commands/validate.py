@@ -15,9 +15,7 @@ def run(*, paths: Sequence[Path], today: date) -> int:
     loaded = load_policies(paths, today=today)
     for warning in loaded.warnings:
         console.warn(str(warning))
-    kinds = Counter(
-        kind for kind, _ in loaded.sources
-    )
+    kinds = Counter(kind for kind, _ in loaded.sources)
     listed = ", ".join(f"{count} {kind}" for kind, count in sorted(kinds.items()))
     console.out(f"ok: {len(loaded.files)} files valid ({listed})")
     return 0

@@ -19,7 +19,8 @@ from controller.plan.model import Plan
 
 YAML_HEADER = (
     "# accessctl plan: every access change this plan makes, with its reason.\n"
-    "# Review it in the pull request; merging applies exactly these actions, each re-checked first.\n"
+    "# Review it in the pull request; merging applies exactly these actions,\n"
+    "# each re-checked against fresh data first.\n"
 )
 
 

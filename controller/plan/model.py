@@ -2,10 +2,16 @@
 
 `reconcile` builds it, `safety` guards it, `plan.canonical` writes it byte-for-byte
 reproducibly, `plan.markdown` renders it for review, `apply` executes it. Pure.
+
+The per-account records (`Action`, `Evidence`, `Skipped`) are frozen stdlib dataclasses: a large
+organization yields a hundred thousand of them, and pydantic models cost several times more to
+build. `Plan` is a pydantic model over them, so files are still validated, serialised and
+described by `schemas/plan.schema.json` from this one definition (extra keys are refused).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -15,11 +21,13 @@ from controller.ledger import GroupRef
 from controller.model_base import Frozen, Instant
 
 ActionKind = Literal["warn", "revoke", "restore", "clear-warning"]
+Method = Literal["remove-from-groups", "suspend"]
 ACTION_KINDS: tuple[ActionKind, ...] = ("revoke", "warn", "restore", "clear-warning")
 PLAN_VERSION = 1
 
 
-class Evidence(Frozen):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence:
     """The facts an action rests on, as they were when the plan was made."""
 
     last_active: Instant | None = None
@@ -32,8 +40,9 @@ class Evidence(Frozen):
     removed_by_plan: str | None = None
 
 
-class Action(Frozen):
-    key: str = Field(description="Stable identity: `<action>:<site>:<product>:<accountId>`.")
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Action:
+    key: str  # stable identity: `<action>:<site>:<product>:<accountId>`
     action: ActionKind
     account_id: str
     email: str | None = None
@@ -41,17 +50,18 @@ class Action(Frozen):
     site: str
     product: str
     policy: str
-    method: Literal["remove-from-groups", "suspend"] | None = None
+    method: Method | None = None
     groups: tuple[GroupRef, ...] = ()
     reason: str
-    evidence: Evidence = Evidence()
+    evidence: Evidence = field(default_factory=Evidence)
 
 
 def action_key(action: ActionKind, site: str, product: str, account_id: str) -> str:
     return f"{action}:{site}:{product}:{account_id}"
 
 
-class Skipped(Frozen):
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Skipped:
     account_id: str
     email: str | None = None
     site: str
@@ -93,7 +103,7 @@ class Summary(Frozen):
 
 
 class Plan(Frozen):
-    version: Literal[1] = PLAN_VERSION
+    version: Literal[1] = 1
     id: str
     created_at: Instant
     expires_at: Instant

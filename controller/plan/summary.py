@@ -9,52 +9,53 @@ from controller.inventory import Inventory, seat_counts
 from controller.plan.model import Action, PolicySummary, ProductSummary, Skipped, Summary
 from controller.policy.policy_set import PolicySet
 
+FIELDS = {
+    "revoke": "revoke",
+    "warn": "warn",
+    "restore": "restore",
+    "clear-warning": "clear_warning",
+}
+
 
 def summarize(
     actions: Sequence[Action], skipped: Sequence[Skipped], policies: PolicySet, inventory: Inventory
 ) -> Summary:
-    counts = Counter(a.action for a in actions)
+    """One pass over the actions; the seats of each product come from the inventory."""
+    by_product: Counter[tuple[str, ...]] = Counter()
+    by_policy: Counter[tuple[str, ...]] = Counter()
+    for action in actions:
+        kind = FIELDS[action.action]
+        by_product[(action.site, action.product, kind)] += 1
+        by_policy[(action.policy, kind)] += 1
+    for skip in skipped:
+        by_product[(skip.site, skip.product, "skipped")] += 1
+        by_policy[(skip.policy, "skipped")] += 1
+    products = {(p.site, p.product) for p in policies.inactivity}
+    products |= {(site, product) for site, product, _ in by_product}
+    names = {p.name for p in policies.inactivity} | {name for name, _ in by_policy}
     seats = seat_counts(inventory)
-    products = {(p.site, p.product) for p in policies.inactivity} | {(a.site, a.product) for a in actions}
-    revoked = {(a.account_id, a.site, a.product) for a in actions if a.action == "revoke"}
+    totals = Counter(FIELDS[a.action] for a in actions)
     return Summary(
         total_actions=len(actions),
-        revoke=counts["revoke"],
-        warn=counts["warn"],
-        restore=counts["restore"],
-        clear_warning=counts["clear-warning"],
         skipped=len(skipped),
-        seats_reclaimed=len(revoked),
+        seats_reclaimed=len(
+            {(a.account_id, a.site, a.product) for a in actions if a.action == "revoke"}
+        ),
         by_product=tuple(
-            _product_summary(site, product, seats.get((site, product), 0), actions, skipped)
+            ProductSummary(
+                site=site,
+                product=product,
+                seats=seats.get((site, product), 0),
+                **_counts(by_product, (site, product)),
+            )
             for site, product in sorted(products)
         ),
         by_policy=tuple(
-            _policy_summary(name, actions, skipped)
-            for name in sorted({p.name for p in policies.inactivity} | {a.policy for a in actions})
+            PolicySummary(policy=name, **_counts(by_policy, (name,))) for name in sorted(names)
         ),
+        **{field: totals[field] for field in FIELDS.values()},
     )
 
 
-def _tally(actions: Sequence[Action]) -> dict[str, int]:
-    counts = Counter(a.action for a in actions)
-    return {
-        "revoke": counts["revoke"],
-        "warn": counts["warn"],
-        "restore": counts["restore"],
-        "clear_warning": counts["clear-warning"],
-    }
-
-
-def _product_summary(
-    site: str, product: str, seats: int, actions: Sequence[Action], skipped: Sequence[Skipped]
-) -> ProductSummary:
-    mine = [a for a in actions if (a.site, a.product) == (site, product)]
-    skips = sum(1 for s in skipped if (s.site, s.product) == (site, product))
-    return ProductSummary(site=site, product=product, seats=seats, skipped=skips, **_tally(mine))
-
-
-def _policy_summary(name: str, actions: Sequence[Action], skipped: Sequence[Skipped]) -> PolicySummary:
-    mine = [a for a in actions if a.policy == name]
-    skips = sum(1 for s in skipped if s.policy == name)
-    return PolicySummary(policy=name, skipped=skips, **_tally(mine))
+def _counts(counter: Counter[tuple[str, ...]], prefix: tuple[str, ...]) -> dict[str, int]:
+    return {field: counter[(*prefix, field)] for field in (*FIELDS.values(), "skipped")}

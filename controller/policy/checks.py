@@ -38,7 +38,9 @@ def check_policy_set(documents: Documents, *, today: date) -> tuple[list[Problem
     return errors, list(_expired_entries(documents, today))
 
 
-def _at(source: SourceDocument, path: tuple[str | int, ...], message: str, *, key: bool = False) -> Problem:
+def _at(
+    source: SourceDocument, path: tuple[str | int, ...], message: str, *, key: bool = False
+) -> Problem:
     shown = ".".join(str(p) for p in path)
     return Problem(source.file, line_of(source.node, path, key=key), shown, message)
 
@@ -47,11 +49,16 @@ def _one_organization(documents: Documents) -> Iterator[Problem]:
     found = [s for m, s in documents if isinstance(m, Organization)]
     if not found and documents:
         first = documents[0][1]
-        yield Problem(first.file, 1, "", "no `kind: Organization` document in the policy set; add exactly one")
+        yield Problem(
+            first.file, 1, "", "no `kind: Organization` document in the policy set; add exactly one"
+        )
     for extra in found[1:]:
         first = found[0]
         yield _at(
-            extra, ("kind",), f"a second Organization (the first is at {first.file}:{first.start_line}); keep exactly one"
+            extra,
+            ("kind",),
+            f"a second Organization (the first is at {first.file}:{first.start_line}); "
+            "keep exactly one",
         )
 
 
@@ -59,11 +66,17 @@ def _known_sites(documents: Documents, sites: set[str]) -> Iterator[Problem]:
     known = ", ".join(sorted(sites))
     for model, source in documents:
         if isinstance(model, InactivityPolicy) and model.site not in sites:
-            yield _at(source, ("site",), f"unknown site {model.site!r}; the Organization lists {known}")
+            yield _at(
+                source, ("site",), f"unknown site {model.site!r}; the Organization lists {known}"
+            )
         if isinstance(model, AccessGrants):
             for index, grant in enumerate(model.grants):
                 if grant.site is not None and grant.site not in sites:
-                    yield _at(source, ("grants", index, "site"), f"unknown site {grant.site!r}; the Organization lists {known}")
+                    yield _at(
+                        source,
+                        ("grants", index, "site"),
+                        f"unknown site {grant.site!r}; the Organization lists {known}",
+                    )
 
 
 def _grant_sites(documents: Documents, *, multi_site: bool) -> Iterator[Problem]:
@@ -73,7 +86,11 @@ def _grant_sites(documents: Documents, *, multi_site: bool) -> Iterator[Problem]
         if isinstance(model, AccessGrants):
             for index, grant in enumerate(model.grants):
                 if grant.site is None:
-                    yield _at(source, ("grants", index), "the Organization has several sites; say which with `site`")
+                    yield _at(
+                        source,
+                        ("grants", index),
+                        "the Organization has several sites; say which with `site`",
+                    )
 
 
 def _unique_names(documents: Documents) -> Iterator[Problem]:
@@ -86,20 +103,29 @@ def _unique_names(documents: Documents) -> Iterator[Problem]:
         first = seen.setdefault((kind, name), source)
         if first is not source:
             where = f"{first.file}:{line_of(first.node, ('name',))}"
-            yield _at(source, ("name",), f"duplicate {kind} name {name!r} (first defined at {where})")
+            yield _at(
+                source, ("name",), f"duplicate {kind} name {name!r} (first defined at {where})"
+            )
 
 
 def _duplicate_exclusions(documents: Documents) -> Iterator[Problem]:
-    seen: dict[str, str] = {}
+    # Keyed by entry, not by file:line: flow-style entries share one line.
+    seen: dict[str, tuple[SourceDocument, int]] = {}
     for model, source in documents:
         if not isinstance(model, Exclusions):
             continue
         for index, entry in enumerate(model.entries):
             subject = ("account:" if entry.account else "group:") + entry.subject.lower()
-            where = f"{source.file}:{line_of(source.node, ('entries', index))}"
-            first = seen.setdefault(subject, where)
-            if first != where:
-                yield _at(source, ("entries", index), f"{entry.subject!r} is already excluded at {first}; keep one entry")
+            first_source, first_index = seen.setdefault(subject, (source, index))
+            if first_source is not source or first_index != index:
+                first = (
+                    f"{first_source.file}:{line_of(first_source.node, ('entries', first_index))}"
+                )
+                yield _at(
+                    source,
+                    ("entries", index),
+                    f"{entry.subject!r} is already excluded at {first}; keep one entry",
+                )
 
 
 def _overlapping_policies(documents: Documents) -> Iterator[Problem]:
@@ -114,8 +140,8 @@ def _overlapping_policies(documents: Documents) -> Iterator[Problem]:
                     yield _at(
                         source,
                         ("product",),
-                        f"policy {other.name!r} ({where}) also manages {model.product} on {model.site}; "
-                        "give both disjoint `groups`, or merge them",
+                        f"policy {other.name!r} ({where}) also manages {model.product} on "
+                        f"{model.site}; give both disjoint `groups`, or merge them",
                     )
             earlier.append((model, source))
 
@@ -141,6 +167,6 @@ def _expired_entries(documents: Documents, today: date) -> Iterator[Problem]:
                 yield _at(
                     source,
                     (label, index, "expires"),
-                    f"warning: {what} for {subject!r} expired on {entry.expires.isoformat()} and no "
-                    "longer applies; remove it or extend `expires`",
+                    f"{what} for {subject!r} expired on {entry.expires.isoformat()} "
+                    "and no longer applies; remove it or extend `expires`",
                 )

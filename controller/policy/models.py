@@ -24,8 +24,8 @@ Slug = Annotated[
     ),
 ]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
-Days = Annotated[int, Field(ge=0, le=3650, description="a number of days (0–3650)")]
-PositiveDays = Annotated[int, Field(ge=1, le=3650, description="a number of days (1–3650)")]
+Days = Annotated[int, Field(ge=0, le=3650, description="a number of days (0 to 3650)")]
+PositiveDays = Annotated[int, Field(ge=1, le=3650, description="a number of days (1 to 3650)")]
 Fraction = Annotated[float, Field(gt=0, le=1, description="a fraction between 0 and 1")]
 # An account is named by e-mail (`jane@acme.com`) or accountId (`557058:0a1b…`, `5b10ac8d…`).
 AccountRef = Annotated[
@@ -40,7 +40,8 @@ EmailAddress = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 ACCOUNT_TYPES = ("atlassian", "app", "customer", "unknown")
 DEFAULT_PROTECTED_ROLES = ("atlassian/site-admin", "atlassian/org-admin")
-DEFAULT_PROTECTED_TYPES = ("app", "customer", "unknown")
+AccountType = Literal["atlassian", "app", "customer", "unknown"]
+DEFAULT_PROTECTED_TYPES: tuple[AccountType, ...] = ("app", "customer", "unknown")
 
 
 class Header(Frozen):
@@ -60,9 +61,7 @@ class Protected(Frozen):
     """Accounts no policy may touch, whatever they match."""
 
     platform_roles: tuple[Annotated[str, Field(min_length=1)], ...] = DEFAULT_PROTECTED_ROLES
-    account_types: tuple[Literal["atlassian", "app", "customer", "unknown"], ...] = (
-        DEFAULT_PROTECTED_TYPES
-    )
+    account_types: tuple[AccountType, ...] = DEFAULT_PROTECTED_TYPES
     accounts: tuple[AccountRef, ...] = ()
 
     @model_validator(mode="after")

@@ -1,0 +1,66 @@
+"""How the Atlassian Cloud simulator behaves: credentials, page sizes, rate limits, faults.
+
+One frozen value handed to `create_app`; tests build their own, `accessctl sim serve` builds one
+from its flags. Every default mirrors the real service where it is documented
+(shared/reference/atlassian-api.md) and is plainly a simulator choice where it is not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+Family = Literal["admin-v1", "admin-v2", "jira"]
+FaultKind = Literal["429", "500", "503", "slow", "drop"]
+
+FAMILIES: tuple[Family, ...] = ("admin-v1", "admin-v2", "jira")
+FAULT_KINDS: tuple[FaultKind, ...] = ("429", "500", "503", "slow", "drop")
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A token bucket: `rps` tokens per second, holding at most `burst`."""
+
+    rps: float
+    burst: int
+
+
+@dataclass(frozen=True)
+class SimConfig:
+    """Behaviour of one simulated organization.
+
+    `product_access_gap` is the fraction of accounts whose `productAccess` the v2 user search
+    leaves empty (chosen by a hash of the accountId and `fault_seed`, so the same accounts every
+    time). Atlassian does not promise that the search's activity data is complete
+    (atlassian-api.md §1.3, UNCONFIRMED), so a connector must notice activity the search missed;
+    the per-account v1 last-active-dates endpoint always tells the whole truth.
+    """
+
+    admin_key: str = "sim-admin-key"
+    jira_email: str = "bot@example.com"
+    jira_token: str = "sim-jira-token"
+    latency_ms: float = 0.0
+    rate_limit_rps: float | None = None
+    burst: int = 10
+    family_rate_limits: Mapping[Family, RateLimit] = field(default_factory=dict)
+    fault_rate: float = 0.0
+    fault_seed: int = 0
+    fault_kinds: tuple[FaultKind, ...] = FAULT_KINDS
+    slow_seconds: float = 30.0
+    retry_after_seconds: int = 1
+    v1_users_page_size: int = 100
+    last_active_page_size: int = 20
+    v2_default_limit: int = 50
+    v2_max_limit: int = 100
+    jira_page_max: int = 50
+    jira_users_page_max: int = 1000
+    product_access_gap: float = 0.0
+
+    def rate_limit(self, family: Family) -> RateLimit | None:
+        """The bucket for one endpoint family; None means unlimited."""
+        if family in self.family_rate_limits:
+            return self.family_rate_limits[family]
+        if self.rate_limit_rps is None:
+            return None
+        return RateLimit(rps=self.rate_limit_rps, burst=self.burst)

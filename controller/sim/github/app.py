@@ -1,0 +1,411 @@
+"""HTTP layer of the GitHub simulator: routes, auth, rate-limit headers, pagination, errors.
+
+`create_app` builds a Starlette app for ONE repository backed by a bare git repository; serve it
+with `controller.sim.server.running(app)`. Requests are parsed here and handed to the core
+(state.py) in a worker thread, because git plumbing blocks; the core's `ApiError`s become
+GitHub's error bodies (`{"message", "documentation_url"[, "errors"]}`) with GitHub's statuses.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from controller.sim.github import payloads
+from controller.sim.github.bare_repo import BareRepository
+from controller.sim.github.state import ApiError, PullFilter, SimulatedRepository, not_found
+
+DOCS_URL = "https://docs.github.com/rest"
+DEFAULT_TOKEN = "sim-github-token"
+DEFAULT_PER_PAGE = 30
+MAX_PER_PAGE = 100
+
+
+@dataclass
+class Reply:
+    """What an endpoint answers; the guard adds rate-limit headers and serializes it."""
+
+    body: Any
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+Endpoint = Callable[[Request], Awaitable[Reply]]
+
+
+class RateLimit:
+    """GitHub's primary rate limit: a budget per hour window, reported on every response."""
+
+    def __init__(self, *, limit: int, clock: Callable[[], float] = time.time) -> None:
+        self.limit = limit
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._used = 0
+        self._reset = int(clock()) + 3600
+
+    def spend(self) -> tuple[bool, dict[str, str]]:
+        """Count one request: (allowed, headers to send)."""
+        with self._lock:
+            if self._clock() >= self._reset:
+                self._used, self._reset = 0, int(self._clock()) + 3600
+            allowed = self._used < self.limit
+            self._used += int(allowed)
+            return allowed, self._headers()
+
+    def _headers(self) -> dict[str, str]:
+        return {
+            "x-ratelimit-limit": str(self.limit),
+            "x-ratelimit-remaining": str(self.limit - self._used),
+            "x-ratelimit-reset": str(self._reset),
+            "x-ratelimit-used": str(self._used),
+            "x-ratelimit-resource": "core",
+        }
+
+
+def error_reply(error: ApiError) -> Reply:
+    body: dict[str, Any] = {"message": error.message, "documentation_url": DOCS_URL}
+    if error.errors is not None:
+        body["errors"] = error.errors
+    return Reply(body, status=error.status)
+
+
+class GitHubApi:
+    """The endpoints; each returns a `Reply` or raises `ApiError`."""
+
+    def __init__(self, *, repo: SimulatedRepository, token: str, rate_limit: RateLimit) -> None:
+        self.repo = repo
+        self._token = token
+        self._rate_limit = rate_limit
+
+    def guarded(self, endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
+        """Auth, repository lookup, rate limit, error mapping: what every API route shares."""
+
+        async def handle(request: Request) -> Response:
+            allowed, headers = self._rate_limit.spend()
+            try:
+                self._authorize(request, allowed=allowed)
+                reply = await endpoint(request)
+            except ApiError as error:
+                reply = error_reply(error)
+            return _json_response(reply, extra_headers=headers)
+
+        return handle
+
+    def _authorize(self, request: Request, *, allowed: bool) -> None:
+        scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+        if not credentials:
+            raise ApiError(401, "Requires authentication")
+        if scheme.lower() not in {"bearer", "token"} or credentials.strip() != self._token:
+            raise ApiError(401, "Bad credentials")
+        if not allowed:
+            raise ApiError(403, f"API rate limit exceeded for user ID {self.repo.user.id}.")
+        if not self.repo.matches(request.path_params["owner"], request.path_params["repo"]):
+            raise not_found()
+
+    def _urls(self, request: Request) -> payloads.Urls:
+        return payloads.Urls(base=str(request.base_url).rstrip("/"), repo=self.repo)
+
+    # --- repository, refs, contents ----------------------------------------------------------
+
+    async def get_repository(self, request: Request) -> Reply:
+        return Reply(await run_in_threadpool(payloads.repository, self._urls(request)))
+
+    async def get_ref(self, request: Request) -> Reply:
+        ref, sha = await run_in_threadpool(self.repo.branch_ref, request.path_params["ref"])
+        return Reply(payloads.git_ref(ref, sha, self._urls(request)))
+
+    async def matching_refs(self, request: Request) -> Reply:
+        refs = await run_in_threadpool(self.repo.matching_refs, request.path_params["ref"])
+        urls = self._urls(request)
+        return Reply([payloads.git_ref(ref, sha, urls) for ref, sha in refs])
+
+    async def create_ref(self, request: Request) -> Reply:
+        data = await _json_object(request)
+        ref, sha = await run_in_threadpool(
+            self.repo.create_ref, _text(data, "ref") or "", _text(data, "sha") or ""
+        )
+        return Reply(payloads.git_ref(ref, sha, self._urls(request)), status=201)
+
+    async def update_ref(self, request: Request) -> Reply:
+        data = await _json_object(request)
+        ref, sha = await run_in_threadpool(
+            lambda: self.repo.update_ref(
+                request.path_params["ref"],
+                sha=_text(data, "sha") or "",
+                force=bool(data.get("force", False)),
+            )
+        )
+        return Reply(payloads.git_ref(ref, sha, self._urls(request)))
+
+    async def delete_ref(self, request: Request) -> Reply:
+        await run_in_threadpool(self.repo.delete_ref, request.path_params["ref"])
+        return Reply(None, status=204)
+
+    async def get_contents(self, request: Request) -> Reply:
+        path = request.path_params["path"]
+        ref = request.query_params.get("ref")
+        found = await run_in_threadpool(lambda: self.repo.contents(path, ref=ref))
+        shown_ref = ref or self.repo.git.default_branch()
+        return Reply(payloads.contents(found, ref=shown_ref, urls=self._urls(request)))
+
+    # --- pull requests -----------------------------------------------------------------------
+
+    async def list_pulls(self, request: Request) -> Reply:
+        params = request.query_params
+        query = PullFilter(
+            state=params.get("state", "open"), head=params.get("head"), base=params.get("base")
+        )
+        views = await run_in_threadpool(self.repo.list_pulls, query)
+        urls = self._urls(request)
+        return paginate(request, [payloads.pull(view, urls) for view in views])
+
+    async def create_pull(self, request: Request) -> Reply:
+        data = await _json_object(request)
+        view = await run_in_threadpool(
+            lambda: self.repo.create_pull(
+                title=_text(data, "title"),
+                head=_text(data, "head"),
+                base=_text(data, "base"),
+                body=_text(data, "body"),
+                draft=bool(data.get("draft", False)),
+            )
+        )
+        return Reply(payloads.pull(view, self._urls(request)), status=201)
+
+    async def get_pull(self, request: Request) -> Reply:
+        view = await run_in_threadpool(self.repo.get_pull, request.path_params["number"])
+        return Reply(payloads.pull(view, self._urls(request)))
+
+    async def update_pull(self, request: Request) -> Reply:
+        data = await _json_object(request)
+        view = await run_in_threadpool(
+            lambda: self.repo.update_pull(
+                request.path_params["number"],
+                title=_text(data, "title"),
+                body=_text(data, "body"),
+                state=_text(data, "state"),
+                base=_text(data, "base"),
+            )
+        )
+        return Reply(payloads.pull(view, self._urls(request)))
+
+    async def check_merged(self, request: Request) -> Reply:
+        merged = await run_in_threadpool(self.repo.is_merged, request.path_params["number"])
+        if not merged:
+            raise not_found()
+        return Reply(None, status=204)
+
+    async def merge_pull(self, request: Request) -> Reply:
+        data = await _json_object(request, empty_ok=True)
+        outcome = await run_in_threadpool(
+            lambda: self.repo.merge_pull(
+                request.path_params["number"],
+                commit_title=_text(data, "commit_title"),
+                commit_message=_text(data, "commit_message"),
+                expected_head_sha=_text(data, "sha"),
+                method=_text(data, "merge_method") or "merge",
+            )
+        )
+        return Reply({"sha": outcome.sha, "merged": True, "message": outcome.message})
+
+    # --- issue comments and labels -----------------------------------------------------------
+
+    async def list_comments(self, request: Request) -> Reply:
+        comments = await run_in_threadpool(self.repo.list_comments, request.path_params["number"])
+        urls = self._urls(request)
+        return paginate(request, [payloads.comment(item, urls) for item in comments])
+
+    async def create_comment(self, request: Request) -> Reply:
+        data = await _json_object(request)
+        number = request.path_params["number"]
+        item = await run_in_threadpool(
+            lambda: self.repo.create_comment(number, body=_text(data, "body"))
+        )
+        return Reply(payloads.comment(item, self._urls(request)), status=201)
+
+    async def get_comment(self, request: Request) -> Reply:
+        item = await run_in_threadpool(self.repo.get_comment, request.path_params["comment_id"])
+        return Reply(payloads.comment(item, self._urls(request)))
+
+    async def update_comment(self, request: Request) -> Reply:
+        data = await _json_object(request)
+        comment_id = request.path_params["comment_id"]
+        item = await run_in_threadpool(
+            lambda: self.repo.update_comment(comment_id, body=_text(data, "body"))
+        )
+        return Reply(payloads.comment(item, self._urls(request)))
+
+    async def list_labels(self, request: Request) -> Reply:
+        labels = await run_in_threadpool(self.repo.list_labels)
+        urls = self._urls(request)
+        return paginate(request, [payloads.label(item, urls) for item in labels])
+
+    async def create_label(self, request: Request) -> Reply:
+        data = await _json_object(request)
+        item = await run_in_threadpool(
+            lambda: self.repo.create_label(
+                name=_text(data, "name"),
+                color=_text(data, "color"),
+                description=_text(data, "description"),
+            )
+        )
+        return Reply(payloads.label(item, self._urls(request)), status=201)
+
+    async def issue_labels(self, request: Request) -> Reply:
+        labels = await run_in_threadpool(self.repo.issue_labels, request.path_params["number"])
+        urls = self._urls(request)
+        return paginate(request, [payloads.label(item, urls) for item in labels])
+
+    async def add_labels(self, request: Request) -> Reply:
+        names = _label_names(await _json_body(request))
+        number = request.path_params["number"]
+        labels = await run_in_threadpool(self.repo.add_labels, number, names)
+        urls = self._urls(request)
+        return Reply([payloads.label(item, urls) for item in labels])
+
+    # --- introspection for tests and demos (no auth, not part of GitHub's API) ---------------
+
+    async def sim_pulls(self, request: Request) -> Response:
+        views = await run_in_threadpool(self.repo.list_pulls, PullFilter(state="all"))
+        urls = self._urls(request)
+        return JSONResponse([payloads.pull(view, urls) for view in views])
+
+
+def paginate(request: Request, items: list[Any]) -> Reply:
+    """One page of `items` with GitHub's `Link` header (`page`, `per_page`, max 100)."""
+    per_page = min(max(_int_param(request, "per_page", DEFAULT_PER_PAGE), 1), MAX_PER_PAGE)
+    page = max(_int_param(request, "page", 1), 1)
+    last = max((len(items) + per_page - 1) // per_page, 1)
+    links = _page_links(request, page=page, last=last)
+    headers = {"link": links} if links else {}
+    return Reply(items[(page - 1) * per_page : page * per_page], headers=headers)
+
+
+def _page_links(request: Request, *, page: int, last: int) -> str:
+    def link(number: int, rel: str) -> str:
+        query = urlencode({**request.query_params, "page": str(number)})
+        return f'<{request.url.replace(query=query)}>; rel="{rel}"'
+
+    rels = []
+    if page < last:
+        rels += [link(page + 1, "next"), link(last, "last")]
+    if page > 1:
+        rels += [link(1, "first"), link(page - 1, "prev")]
+    return ", ".join(rels)
+
+
+def _int_param(request: Request, name: str, default: int) -> int:
+    try:
+        return int(request.query_params.get(name, default))
+    except ValueError:
+        return default
+
+
+async def _json_body(request: Request) -> Any:
+    raw = await request.body()
+    try:
+        return json.loads(raw) if raw.strip() else None
+    except ValueError:
+        raise ApiError(400, "Problems parsing JSON") from None
+
+
+async def _json_object(request: Request, *, empty_ok: bool = False) -> dict[str, Any]:
+    data = await _json_body(request)
+    if data is None and empty_ok:
+        return {}
+    if not isinstance(data, dict):
+        raise ApiError(400, "Problems parsing JSON")
+    return data
+
+
+def _text(data: dict[str, Any], key: str) -> str | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ApiError(422, f"Invalid request.\n\nFor '{key}', {value!r} is not a string.")
+    return value
+
+
+def _label_names(data: Any) -> list[str]:
+    # GitHub accepts {"labels": [...]}, a bare list, and {"labels": [{"name": ...}]}.
+    raw = data.get("labels") if isinstance(data, dict) else data
+    if not isinstance(raw, list):
+        raise ApiError(422, "Invalid request.\n\nFor 'labels', a list is required.")
+    names = [item.get("name") if isinstance(item, dict) else item for item in raw]
+    texts = [name for name in names if isinstance(name, str) and name]
+    if len(texts) != len(names):
+        raise ApiError(422, "Invalid request.\n\nEvery label must be a non-empty string.")
+    return texts
+
+
+def _json_response(reply: Reply, *, extra_headers: dict[str, str]) -> Response:
+    headers = {**extra_headers, **reply.headers}
+    if reply.status == 204:
+        return Response(status_code=204, headers=headers)
+    return JSONResponse(reply.body, status_code=reply.status, headers=headers)
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 404
+    message = "Not Found" if status == 404 else "Method Not Allowed"
+    return JSONResponse({"message": message, "documentation_url": DOCS_URL}, status_code=status)
+
+
+def _routes(api: GitHubApi) -> list[Route]:
+    repo = "/repos/{owner}/{repo}"
+    table: list[tuple[str, Endpoint, str]] = [
+        ("", api.get_repository, "GET"),
+        ("/git/ref/{ref:path}", api.get_ref, "GET"),
+        ("/git/matching-refs/{ref:path}", api.matching_refs, "GET"),
+        ("/git/refs", api.create_ref, "POST"),
+        ("/git/refs/{ref:path}", api.update_ref, "PATCH"),
+        ("/git/refs/{ref:path}", api.delete_ref, "DELETE"),
+        ("/contents/{path:path}", api.get_contents, "GET"),
+        ("/pulls", api.list_pulls, "GET"),
+        ("/pulls", api.create_pull, "POST"),
+        ("/pulls/{number:int}", api.get_pull, "GET"),
+        ("/pulls/{number:int}", api.update_pull, "PATCH"),
+        ("/pulls/{number:int}/merge", api.check_merged, "GET"),
+        ("/pulls/{number:int}/merge", api.merge_pull, "PUT"),
+        ("/issues/comments/{comment_id:int}", api.get_comment, "GET"),
+        ("/issues/comments/{comment_id:int}", api.update_comment, "PATCH"),
+        ("/issues/{number:int}/comments", api.list_comments, "GET"),
+        ("/issues/{number:int}/comments", api.create_comment, "POST"),
+        ("/issues/{number:int}/labels", api.issue_labels, "GET"),
+        ("/issues/{number:int}/labels", api.add_labels, "POST"),
+        ("/labels", api.list_labels, "GET"),
+        ("/labels", api.create_label, "POST"),
+    ]
+    routes = [Route(repo + path, api.guarded(fn), methods=[m]) for path, fn, m in table]
+    return [*routes, Route("/__sim/pulls", api.sim_pulls, methods=["GET"])]
+
+
+def create_app(
+    *,
+    repository: str,
+    git_dir: Path,
+    token: str = DEFAULT_TOKEN,
+    rate_limit: int = 5000,
+) -> Starlette:
+    """A GitHub REST API for `repository` ("owner/name") whose git data is the bare `git_dir`."""
+    if repository.count("/") != 1 or not all(repository.split("/")):
+        raise ValueError(f"repository must look like OWNER/NAME, not {repository!r}")
+    repo = SimulatedRepository(full_name=repository, git=BareRepository(git_dir))
+    api = GitHubApi(repo=repo, token=token, rate_limit=RateLimit(limit=rate_limit))
+    app = Starlette(routes=_routes(api), exception_handlers={404: _not_found, 405: _not_found})
+    app.state.github = repo
+    return app

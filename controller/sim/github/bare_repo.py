@@ -1,0 +1,188 @@
+"""Git plumbing over the GitHub simulator's bare repository: the truth for refs and merges.
+
+The simulator (controller/sim/github) keeps pull requests, comments and labels in memory but
+reads every branch from this bare repository, which workspace clones push to as `origin`.
+Merges use plumbing only (`merge-tree --write-tree`, `commit-tree`, `update-ref` with the old
+value), so no worktree is needed and a push that lands during a merge is never overwritten.
+`merge-tree --write-tree` needs git 2.38 or newer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import git
+from git.exc import BadName, GitCommandError
+
+# What the simulator accepts as a branch or ref name: no option-like or relative names, so a
+# request can never smuggle a flag or a revision range into a git command line.
+_SAFE_REF = re.compile(r"^(?!-)(?!.*\.\.)[A-Za-z0-9._/\-]+$")
+
+
+@dataclass(frozen=True)
+class Signature:
+    """Who a commit is by: name and e-mail address."""
+
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    """One entry of a directory listing (contents API on a folder)."""
+
+    name: str
+    path: str
+    sha: str
+    kind: str
+    size: int
+
+
+@dataclass(frozen=True)
+class FileBlob:
+    """A file read at a ref: its blob id and bytes."""
+
+    path: str
+    sha: str
+    data: bytes
+
+
+class MergeConflict(Exception):
+    """The head and base branches touch the same lines: GitHub calls this 'not mergeable'."""
+
+
+class RefMoved(Exception):
+    """A ref changed (or appeared) between reading it and updating it."""
+
+
+def is_safe_ref_name(name: str) -> bool:
+    return bool(_SAFE_REF.match(name)) and not name.endswith((".lock", "/"))
+
+
+def init_bare_repository(git_dir: Path, *, default_branch: str = "main") -> None:
+    """Create an empty bare repository whose HEAD names `default_branch`."""
+    git.Repo.init(git_dir, bare=True, mkdir=True, initial_branch=default_branch)
+
+
+class BareRepository:
+    """Reads and updates branches of one bare repository through git plumbing commands."""
+
+    def __init__(self, git_dir: Path) -> None:
+        self._repo = git.Repo(git_dir)
+        self.git_dir = git_dir
+
+    def default_branch(self) -> str:
+        head: str = self._repo.git.symbolic_ref("HEAD")
+        return head.removeprefix("refs/heads/")
+
+    def branch_sha(self, branch: str) -> str | None:
+        return self.resolve_commit(f"refs/heads/{branch}") if is_safe_ref_name(branch) else None
+
+    def resolve_commit(self, revision: str) -> str | None:
+        """The commit a branch, tag or sha names, or None when it names nothing."""
+        if not is_safe_ref_name(revision):
+            return None
+        try:
+            return self._repo.commit(revision).hexsha
+        except (BadName, ValueError, GitCommandError):
+            return None
+
+    def refs_with_prefix(self, prefix: str) -> dict[str, str]:
+        """Refs under `refs/<prefix>` mapped to the object each points at, sorted by name."""
+        listing: str = self._repo.git.for_each_ref("--format=%(refname) %(objectname)", "refs/")
+        refs = dict(line.split(" ", 1) for line in listing.splitlines() if line)
+        return {name: sha for name, sha in sorted(refs.items()) if name.startswith(prefix)}
+
+    def create_ref(self, ref: str, sha: str) -> None:
+        """Create `ref` at `sha`; RefMoved when it already exists (the empty old value)."""
+        self._update_ref(ref, sha, expected="")
+
+    def move_ref(self, ref: str, sha: str, *, expected: str) -> None:
+        self._update_ref(ref, sha, expected=expected)
+
+    def delete_ref(self, ref: str) -> None:
+        self._repo.git.update_ref("-d", ref)
+
+    def _update_ref(self, ref: str, sha: str, *, expected: str) -> None:
+        try:
+            self._repo.git.update_ref(ref, sha, expected)
+        except GitCommandError as error:
+            raise RefMoved(ref) from error
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        try:
+            self._repo.git.merge_base("--is-ancestor", ancestor, descendant)
+        except GitCommandError:
+            return False
+        return True
+
+    def read_path(self, revision: str, path: str) -> FileBlob | list[TreeEntry] | None:
+        """A file's blob, a folder's entries, or None when `path` is not there at `revision`."""
+        try:
+            tree = self._repo.commit(revision).tree
+            item = tree / path if path else tree
+        except (BadName, ValueError, KeyError, GitCommandError):
+            return None
+        if isinstance(item, git.Blob):
+            return FileBlob(path=path, sha=item.hexsha, data=item.data_stream.read())
+        if isinstance(item, git.Tree):
+            return [_entry(child) for child in item]
+        return None
+
+    def merge_tree(self, *, base_sha: str, head_sha: str) -> str:
+        """The tree of merging `head_sha` into `base_sha`; MergeConflict when they conflict."""
+        try:
+            output: str = self._repo.git.merge_tree("--write-tree", base_sha, head_sha)
+        except GitCommandError as error:
+            # Exit status 1 is git's documented "merge had conflicts"; anything else is a fault.
+            if error.status == 1:
+                raise MergeConflict(f"{head_sha} conflicts with {base_sha}") from None
+            raise
+        return output.splitlines()[0]
+
+    def commit_merge(
+        self,
+        *,
+        base_branch: str,
+        head_sha: str,
+        message: str,
+        author: Signature,
+        committer: Signature,
+    ) -> str:
+        """Merge `head_sha` into `base_branch` with a real two-parent commit; its sha."""
+        base_sha = self.branch_sha(base_branch)
+        if base_sha is None:
+            raise RefMoved(f"refs/heads/{base_branch}")
+        tree = self.merge_tree(base_sha=base_sha, head_sha=head_sha)
+        commit = self._commit_tree(
+            tree, parents=(base_sha, head_sha), message=message, people=(author, committer)
+        )
+        self.move_ref(f"refs/heads/{base_branch}", commit, expected=base_sha)
+        return commit
+
+    def _commit_tree(
+        self,
+        tree: str,
+        *,
+        parents: tuple[str, ...],
+        message: str,
+        people: tuple[Signature, Signature],
+    ) -> str:
+        author, committer = people
+        identity = {
+            "GIT_AUTHOR_NAME": author.name,
+            "GIT_AUTHOR_EMAIL": author.email,
+            "GIT_COMMITTER_NAME": committer.name,
+            "GIT_COMMITTER_EMAIL": committer.email,
+        }
+        parent_flags = [flag for parent in parents for flag in ("-p", parent)]
+        sha: str = self._repo.git.commit_tree(tree, *parent_flags, "-m", message, env=identity)
+        return sha.strip()
+
+
+def _entry(item: git.Blob | git.Tree | git.Submodule) -> TreeEntry:
+    kind = {"blob": "file", "tree": "dir"}.get(item.type, "submodule")
+    size = item.size if isinstance(item, git.Blob) else 0
+    return TreeEntry(name=item.name, path=str(item.path), sha=item.hexsha, kind=kind, size=size)

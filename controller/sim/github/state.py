@@ -1,0 +1,534 @@
+"""The GitHub simulator's behaviour: pull requests, comments and labels over one bare repository.
+
+This is the simulator's core, below the HTTP layer (controller/sim/github/app.py): it validates
+requests the way GitHub does and raises `ApiError` with GitHub's status codes and messages.
+Pull requests, comments and labels live in memory behind one lock; branches live in the bare
+repository, so a pull request's head follows whatever is pushed (or force-pushed) to its branch
+until it is closed or merged, when the shas are frozen as GitHub shows them.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from controller.sim.github.bare_repo import (
+    BareRepository,
+    FileBlob,
+    MergeConflict,
+    RefMoved,
+    Signature,
+    TreeEntry,
+    is_safe_ref_name,
+)
+
+# GitHub's limit for issue, pull request and comment bodies.
+MAX_BODY_CHARS = 65_536
+DEFAULT_LABEL_COLOR = "ededed"
+MERGED_MESSAGE = "Pull Request successfully merged"
+NOT_MERGEABLE = "Pull Request is not mergeable"
+BASE_MODIFIED = "Base branch was modified. Review and try the merge again."
+
+
+@dataclass(frozen=True)
+class SimUser:
+    """The account every token in the simulator belongs to (the Actions bot, as in CI)."""
+
+    login: str = "github-actions[bot]"
+    id: int = 41898282
+    kind: str = "Bot"
+
+    @property
+    def signature(self) -> Signature:
+        return Signature(name=self.login, email=f"{self.id}+{self.login}@users.noreply.github.com")
+
+
+# GitHub commits web merges as "GitHub <noreply@github.com>" on behalf of the merging user.
+WEB_FLOW = Signature(name="GitHub", email="noreply@github.com")
+
+
+class ApiError(Exception):
+    """A GitHub error response: status, message and the optional `errors` list."""
+
+    def __init__(
+        self, status: int, message: str, *, errors: list[dict[str, str]] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = errors
+
+
+def not_found() -> ApiError:
+    return ApiError(404, "Not Found")
+
+
+def validation_failed(resource: str, code: str, **details: str) -> ApiError:
+    return ApiError(
+        422, "Validation Failed", errors=[{"resource": resource, "code": code, **details}]
+    )
+
+
+@dataclass(frozen=True)
+class Label:
+    id: int
+    name: str
+    color: str
+    description: str | None
+
+
+@dataclass(frozen=True)
+class Comment:
+    id: int
+    issue_number: int
+    body: str
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Pull:
+    """A pull request as stored; shas are only kept once it is closed (frozen history)."""
+
+    number: int
+    title: str
+    body: str | None
+    head_ref: str
+    base_ref: str
+    draft: bool
+    created_at: datetime
+    updated_at: datetime
+    state: str = "open"
+    closed_at: datetime | None = None
+    merged_at: datetime | None = None
+    merge_commit_sha: str | None = None
+    closed_head_sha: str | None = None
+    closed_base_sha: str | None = None
+    labels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PullView:
+    """A pull request as GitHub shows it now: live shas while open, labels resolved."""
+
+    pull: Pull
+    head_sha: str | None
+    base_sha: str | None
+    labels: tuple[Label, ...]
+    mergeable: bool | None
+    comments: int
+
+
+@dataclass(frozen=True)
+class MergeOutcome:
+    sha: str
+    message: str = MERGED_MESSAGE
+
+
+@dataclass(frozen=True)
+class PullFilter:
+    """The List pull requests query: state, `owner:branch` head, base branch."""
+
+    state: str = "open"
+    head: str | None = None
+    base: str | None = None
+
+
+@dataclass
+class _Store:
+    pulls: dict[int, Pull] = field(default_factory=dict)
+    comments: dict[int, Comment] = field(default_factory=dict)
+    labels: dict[str, Label] = field(default_factory=dict)
+    next_id: int = 1_000_001
+
+
+class SimulatedRepository:
+    """One GitHub repository: its refs from the bare repo, the rest in memory."""
+
+    def __init__(
+        self,
+        *,
+        full_name: str,
+        git: BareRepository,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC).replace(microsecond=0),
+        user: SimUser = SimUser(),
+    ) -> None:
+        self.owner, self.name = full_name.split("/", 1)
+        self.git = git
+        self.user = user
+        self._clock = clock
+        self._store = _Store()
+        self._lock = threading.RLock()
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+    def matches(self, owner: str, name: str) -> bool:
+        # GitHub resolves owner and repository names case-insensitively.
+        return (owner.lower(), name.lower()) == (self.owner.lower(), self.name.lower())
+
+    # --- refs and contents -------------------------------------------------------------------
+
+    def branch_ref(self, ref: str) -> tuple[str, str]:
+        """`heads/<branch>` -> (full ref, sha); 404 when the branch does not exist."""
+        with self._lock:
+            refs = self.git.refs_with_prefix(f"refs/{ref}")
+        full = f"refs/{ref}"
+        if full not in refs:
+            raise not_found()
+        return full, refs[full]
+
+    def matching_refs(self, prefix: str) -> list[tuple[str, str]]:
+        with self._lock:
+            return list(self.git.refs_with_prefix(f"refs/{prefix}").items())
+
+    def create_ref(self, ref: str, sha: str) -> tuple[str, str]:
+        if not ref.startswith("refs/") or ref.count("/") < 2 or not is_safe_ref_name(ref):
+            raise ApiError(422, "Reference name is invalid")
+        with self._lock:
+            if self.git.resolve_commit(sha) != sha:
+                raise ApiError(422, "Object does not exist")
+            try:
+                self.git.create_ref(ref, sha)
+            except RefMoved:
+                raise ApiError(422, "Reference already exists") from None
+        return ref, sha
+
+    def update_ref(self, ref: str, *, sha: str, force: bool) -> tuple[str, str]:
+        full = f"refs/{ref}"
+        with self._lock:
+            current = self.git.refs_with_prefix(full).get(full)
+            if current is None:
+                raise ApiError(422, "Reference does not exist")
+            if self.git.resolve_commit(sha) != sha:
+                raise ApiError(422, "Object does not exist")
+            if not force and not self.git.is_ancestor(current, sha):
+                raise ApiError(422, "Update is not a fast forward")
+            self.git.move_ref(full, sha, expected=current)
+        return full, sha
+
+    def delete_ref(self, ref: str) -> None:
+        full = f"refs/{ref}"
+        with self._lock:
+            if full not in self.git.refs_with_prefix(full):
+                raise ApiError(422, "Reference does not exist")
+            self.git.delete_ref(full)
+
+    def contents(self, path: str, *, ref: str | None) -> FileBlob | list[TreeEntry]:
+        revision = ref or self.git.default_branch()
+        with self._lock:
+            found = self.git.read_path(revision, path.strip("/"))
+        if found is None:
+            raise not_found()
+        return found
+
+    # --- pull requests -----------------------------------------------------------------------
+
+    def list_pulls(self, query: PullFilter) -> list[PullView]:
+        with self._lock:
+            pulls = [p for p in self._store.pulls.values() if self._selected(p, query)]
+            return [self._view(p) for p in sorted(pulls, key=lambda p: -p.number)]
+
+    def _selected(self, pull: Pull, query: PullFilter) -> bool:
+        if query.state not in {"all", pull.state}:
+            return False
+        if query.base is not None and pull.base_ref != query.base:
+            return False
+        return query.head is None or self._head_label(pull.head_ref) == query.head
+
+    def _head_label(self, branch: str) -> str:
+        return f"{self.owner}:{branch}"
+
+    def create_pull(
+        self,
+        *,
+        title: str | None,
+        head: str | None,
+        base: str | None,
+        body: str | None,
+        draft: bool,
+    ) -> PullView:
+        if not title:
+            raise validation_failed("PullRequest", "missing_field", field="title")
+        _check_body(body, resource="PullRequest")
+        with self._lock:
+            head_branch = self._existing_head(head)
+            base_branch = self._existing_base(base)
+            self._refuse_duplicate(head_branch, base_branch)
+            self._refuse_empty(head_branch, base_branch)
+            now = self._clock()
+            pull = Pull(
+                number=self._next_number(),
+                title=title,
+                body=body,
+                head_ref=head_branch,
+                base_ref=base_branch,
+                draft=draft,
+                created_at=now,
+                updated_at=now,
+            )
+            self._store.pulls[pull.number] = pull
+            return self._view(pull)
+
+    def _existing_head(self, head: str | None) -> str:
+        owner, _, branch = (head or "").rpartition(":")
+        if owner and owner.lower() != self.owner.lower():
+            branch = ""
+        if not branch or self.git.branch_sha(branch) is None:
+            raise validation_failed("PullRequest", "invalid", field="head")
+        return branch
+
+    def _existing_base(self, base: str | None) -> str:
+        if not base or self.git.branch_sha(base) is None:
+            raise validation_failed("PullRequest", "invalid", field="base")
+        return base
+
+    def _refuse_duplicate(self, head: str, base: str) -> None:
+        for pull in self._store.pulls.values():
+            if (pull.state, pull.head_ref, pull.base_ref) == ("open", head, base):
+                message = f"A pull request already exists for {self._head_label(head)}."
+                raise validation_failed("PullRequest", "custom", message=message)
+
+    def _refuse_empty(self, head: str, base: str) -> None:
+        head_sha, base_sha = self.git.branch_sha(head), self.git.branch_sha(base)
+        if head_sha is None or base_sha is None or self.git.is_ancestor(head_sha, base_sha):
+            message = f"No commits between {base} and {head}"
+            raise validation_failed("PullRequest", "custom", message=message)
+
+    def _next_number(self) -> int:
+        return max(self._store.pulls, default=0) + 1
+
+    def get_pull(self, number: int) -> PullView:
+        with self._lock:
+            return self._view(self._pull(number))
+
+    def _pull(self, number: int) -> Pull:
+        if number not in self._store.pulls:
+            raise not_found()
+        return self._store.pulls[number]
+
+    def update_pull(
+        self,
+        number: int,
+        *,
+        title: str | None = None,
+        body: str | None = None,
+        state: str | None = None,
+        base: str | None = None,
+    ) -> PullView:
+        _check_body(body, resource="PullRequest")
+        with self._lock:
+            pull = self._pull(number)
+            updated = replace(
+                pull,
+                title=title or pull.title,
+                body=pull.body if body is None else body,
+                base_ref=pull.base_ref if base is None else self._existing_base(base),
+                updated_at=self._clock(),
+            )
+            if state is not None and state != pull.state:
+                updated = self._with_state(updated, state)
+            self._store.pulls[number] = updated
+            return self._view(updated)
+
+    def _with_state(self, pull: Pull, state: str) -> Pull:
+        if state not in {"open", "closed"}:
+            raise validation_failed("PullRequest", "invalid", field="state")
+        if pull.merged_at is not None:
+            message = "state cannot be changed. The pull request is merged."
+            raise validation_failed("PullRequest", "custom", message=message)
+        if state == "closed":
+            return replace(
+                pull,
+                state="closed",
+                closed_at=self._clock(),
+                closed_head_sha=self.git.branch_sha(pull.head_ref),
+                closed_base_sha=self.git.branch_sha(pull.base_ref),
+            )
+        self._existing_head(pull.head_ref)
+        self._refuse_duplicate(pull.head_ref, pull.base_ref)
+        return replace(
+            pull, state="open", closed_at=None, closed_head_sha=None, closed_base_sha=None
+        )
+
+    def is_merged(self, number: int) -> bool:
+        with self._lock:
+            return self._pull(number).merged_at is not None
+
+    def merge_pull(
+        self,
+        number: int,
+        *,
+        commit_title: str | None,
+        commit_message: str | None,
+        expected_head_sha: str | None,
+        method: str,
+    ) -> MergeOutcome:
+        with self._lock:
+            pull = self._pull(number)
+            head_sha = self._mergeable_head(pull, expected=expected_head_sha, method=method)
+            message = self._merge_message(pull, title=commit_title, details=commit_message)
+            sha = self._commit_merge(pull, head_sha=head_sha, message=message)
+            now = self._clock()
+            self._store.pulls[number] = replace(
+                pull,
+                state="closed",
+                merged_at=now,
+                closed_at=now,
+                updated_at=now,
+                merge_commit_sha=sha,
+                closed_head_sha=head_sha,
+                closed_base_sha=self.git.branch_sha(pull.base_ref),
+            )
+            return MergeOutcome(sha=sha)
+
+    def _merge_message(self, pull: Pull, *, title: str | None, details: str | None) -> str:
+        # GitHub's defaults: "Merge pull request #N from owner/branch", then the PR title.
+        default_title = f"Merge pull request #{pull.number} from {self.owner}/{pull.head_ref}"
+        return f"{title or default_title}\n\n{pull.title if details is None else details}"
+
+    def _mergeable_head(self, pull: Pull, *, expected: str | None, method: str) -> str:
+        if method != "merge":
+            raise ApiError(405, f"{method.capitalize()} merges are not allowed on this repository.")
+        head_sha = self.git.branch_sha(pull.head_ref)
+        if pull.state != "open" or head_sha is None:
+            raise ApiError(405, NOT_MERGEABLE)
+        if expected is not None and expected != head_sha:
+            raise ApiError(409, "Head branch was modified. Review and try the merge again.")
+        return head_sha
+
+    def _commit_merge(self, pull: Pull, *, head_sha: str, message: str) -> str:
+        try:
+            return self.git.commit_merge(
+                base_branch=pull.base_ref,
+                head_sha=head_sha,
+                message=message,
+                author=self.user.signature,
+                committer=WEB_FLOW,
+            )
+        except MergeConflict:
+            raise ApiError(405, NOT_MERGEABLE) from None
+        except RefMoved:
+            # The base moved under us (a push landed mid-merge): GitHub answers 409 too.
+            raise ApiError(409, BASE_MODIFIED) from None
+
+    def _view(self, pull: Pull) -> PullView:
+        head_sha, base_sha = self._shas(pull)
+        return PullView(
+            pull=pull,
+            head_sha=head_sha,
+            base_sha=base_sha,
+            labels=tuple(self._store.labels[name.lower()] for name in pull.labels),
+            mergeable=self._mergeable(pull, head_sha=head_sha, base_sha=base_sha),
+            comments=sum(1 for c in self._store.comments.values() if c.issue_number == pull.number),
+        )
+
+    def _shas(self, pull: Pull) -> tuple[str | None, str | None]:
+        if pull.state == "closed":
+            return pull.closed_head_sha, pull.closed_base_sha
+        return self.git.branch_sha(pull.head_ref), self.git.branch_sha(pull.base_ref)
+
+    def _mergeable(self, pull: Pull, *, head_sha: str | None, base_sha: str | None) -> bool | None:
+        if pull.state != "open" or head_sha is None or base_sha is None:
+            return None
+        try:
+            self.git.merge_tree(base_sha=base_sha, head_sha=head_sha)
+        except MergeConflict:
+            return False
+        return True
+
+    # --- issue comments ----------------------------------------------------------------------
+
+    def list_comments(self, number: int) -> list[Comment]:
+        with self._lock:
+            self._pull(number)
+            comments = self._store.comments.values()
+            return sorted((c for c in comments if c.issue_number == number), key=lambda c: c.id)
+
+    def create_comment(self, number: int, *, body: str | None) -> Comment:
+        text = _required_body(body)
+        with self._lock:
+            self._pull(number)
+            now = self._clock()
+            comment = Comment(
+                id=self._new_id(), issue_number=number, body=text, created_at=now, updated_at=now
+            )
+            self._store.comments[comment.id] = comment
+            return comment
+
+    def get_comment(self, comment_id: int) -> Comment:
+        with self._lock:
+            if comment_id not in self._store.comments:
+                raise not_found()
+            return self._store.comments[comment_id]
+
+    def update_comment(self, comment_id: int, *, body: str | None) -> Comment:
+        text = _required_body(body)
+        with self._lock:
+            comment = replace(self.get_comment(comment_id), body=text, updated_at=self._clock())
+            self._store.comments[comment_id] = comment
+            return comment
+
+    def _new_id(self) -> int:
+        self._store.next_id += 1
+        return self._store.next_id
+
+    # --- labels ------------------------------------------------------------------------------
+
+    def list_labels(self) -> list[Label]:
+        with self._lock:
+            return sorted(self._store.labels.values(), key=lambda label: label.name.lower())
+
+    def create_label(
+        self, *, name: str | None, color: str | None, description: str | None
+    ) -> Label:
+        if not name:
+            raise validation_failed("Label", "missing_field", field="name")
+        with self._lock:
+            if name.lower() in self._store.labels:
+                raise validation_failed("Label", "already_exists", field="name")
+            return self._new_label(name, color=color, description=description)
+
+    def _new_label(self, name: str, *, color: str | None, description: str | None) -> Label:
+        label = Label(
+            id=self._new_id(),
+            name=name,
+            color=(color or DEFAULT_LABEL_COLOR).lstrip("#"),
+            description=description,
+        )
+        self._store.labels[name.lower()] = label
+        return label
+
+    def add_labels(self, number: int, names: Iterable[str]) -> list[Label]:
+        """Add labels to an issue, creating unknown ones as GitHub does; the issue's labels."""
+        with self._lock:
+            pull = self._pull(number)
+            current = list(pull.labels)
+            for name in names:
+                label = self._store.labels.get(name.lower()) or self._new_label(
+                    name, color=None, description=None
+                )
+                if label.name not in current:
+                    current.append(label.name)
+            self._store.pulls[number] = replace(pull, labels=tuple(current))
+            return [self._store.labels[name.lower()] for name in current]
+
+    def issue_labels(self, number: int) -> list[Label]:
+        with self._lock:
+            return [self._store.labels[name.lower()] for name in self._pull(number).labels]
+
+
+def _check_body(body: str | None, *, resource: str) -> None:
+    if body is not None and len(body) > MAX_BODY_CHARS:
+        message = f"body is too long (maximum is {MAX_BODY_CHARS} characters)"
+        raise validation_failed(resource, "custom", field="body", message=message)
+
+
+def _required_body(body: str | None) -> str:
+    if not body:
+        raise validation_failed("IssueComment", "missing_field", field="body")
+    _check_body(body, resource="IssueComment")
+    return body
