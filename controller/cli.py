@@ -18,7 +18,7 @@ from typing import cast
 import click
 
 from controller import console
-from controller.errors import AccessctlError, BadInput, ExitCode
+from controller.errors import AccessctlError, ExitCode
 
 POLICIES_OPTION = click.option(
     "--policies",
@@ -128,6 +128,27 @@ def schema(out_dir: Path, check: bool) -> None:
 
 
 @main.command()
+@POLICIES_OPTION
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the snapshot here instead of stdout.",
+)
+@NOW_OPTION
+def inventory(policies_dir: Path, out: Path | None, now: datetime | None) -> None:
+    """Read the live organization into an inventory snapshot (JSON)."""
+    from controller.commands import inventory as command
+
+    finish(
+        guarded(
+            lambda: command.run(
+                policies_dir=policies_dir, out=out, now=now_or(now), environ=os.environ
+            )
+        )
+    )
+
+
+@main.command()
 @click.option(
     "--inventory",
     "inventory_path",
@@ -171,8 +192,11 @@ def plan(
             inventory_path=inventory_path,
         )
         if inventory_path is None:
-            raise BadInput("--inventory FILE is required until a live connection is configured")
-        inventory = command.read_inventory_file(inventory_path)
+            from controller.commands import inventory as live
+
+            inventory = live.live_inventory(policies_dir, now=request.now, environ=os.environ)
+        else:
+            inventory = command.read_inventory_file(inventory_path)
         chosen = cast("PlanFormat", fmt)
         return command.run(
             request, inventory, out=out, fmt=chosen, detailed_exitcode=detailed_exitcode
@@ -233,6 +257,29 @@ def sim_serve(
                 jira_email=jira_email,
                 jira_token=jira_token,
                 now=now_or(now),
+            )
+        )
+    )
+
+
+@sim.command("github")
+@click.option("--repository", required=True, help="OWNER/NAME the simulated API answers for.")
+@click.option(
+    "--git-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    required=True,
+    help="Bare git repository holding the branches (created empty if missing).",
+)
+@click.option("--port", type=int, default=0, show_default=True, help="0 picks a free port.")
+@click.option("--token", default="sim-github-token", show_default=True)
+def sim_github(repository: str, git_dir: Path, port: int, token: str) -> None:
+    """Serve a simulated GitHub REST API for one repository and print its environment."""
+    from controller.commands import sim_github as command
+
+    finish(
+        guarded(
+            lambda: command.serve_github(
+                repository=repository, git_dir=git_dir, port=port, token=token
             )
         )
     )

@@ -7,9 +7,12 @@ Results go to stdout, diagnostics (errors, warnings, progress) to stderr, so `ac
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 _out = Console(soft_wrap=True, highlight=False)
 _err = Console(stderr=True, soft_wrap=True, highlight=False)
@@ -42,3 +45,18 @@ def table(renderable: Any) -> None:
 
 def is_terminal() -> bool:
     return _err.is_terminal
+
+
+@contextmanager
+def counting(description: str) -> Iterator[Callable[[int], None]]:
+    """A live count on stderr while a long read runs (a terminal only; elsewhere silent).
+
+    Yields `advance(n)`, safe to call from worker threads.
+    """
+    if not is_terminal():
+        yield lambda _count: None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, TimeElapsedColumn(), console=_err, transient=True) as progress:
+        task = progress.add_task(description, total=None)
+        yield lambda count: progress.advance(task, count)

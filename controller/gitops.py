@@ -164,7 +164,9 @@ class Workspace:
     # --- branches and commits ----------------------------------------------------------------
 
     def fetch(self, *branches: str) -> None:
-        """Update remote-tracking refs (all branches when none are named); prune deleted ones."""
+        """Update remote-tracking refs (all branches when none are named); prune deleted ones.
+
+        A named branch must exist on the remote; fetch all to learn whether it does."""
         refspecs = [f"+refs/heads/{b}:refs/remotes/{self.remote}/{b}" for b in branches]
         try:
             self._repo.git.fetch(
@@ -176,12 +178,16 @@ class Workspace:
             ) from None
 
     def reset_branch(self, branch: str, *, base: str) -> str:
-        """Check out `branch` at `base` (a sha or e.g. `origin/main`), creating or resetting it."""
+        """Check out `branch` at `base` (a sha or e.g. `origin/main`), creating or resetting it.
+
+        Uncommitted changes are never thrown away: git refuses, and so does this."""
         try:
-            self._repo.git.checkout("--force", "-B", branch, base, "--")
+            self._repo.git.checkout("-B", branch, base, "--")
         except GitCommandError as error:
             raise _failure(
-                f"cannot reset {branch} to {base}", error, then="fetch first and check the name"
+                f"cannot reset {branch} to {base}",
+                error,
+                then="fetch first, check the name, and commit or stash local changes",
             ) from None
         return self.head_commit()
 

@@ -598,7 +598,7 @@ def assemble_plan(inputs: Inputs, actions: list[Action], skipped: list[Skipped])
         summary=summarize(ordered, skips, policies, inventory),
         actions=tuple(ordered),
         skipped=tuple(skips),
-    )
+    ).sealed()
 
 
 def _action_order(action: Action) -> tuple[str, int, str, str, str, str]:

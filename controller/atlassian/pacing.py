@@ -2,15 +2,14 @@
 
 Atlassian does not publish its limits, so the pacer learns them from the responses:
 
-- `X-RateLimit-Remaining` is the server's bucket after our request. Between two observations the
-  server refilled `Δremaining + responses` tokens, which gives the refill rate while the bucket is
-  not full (a full bucket hides its refill). The pacer then sends at that rate plus a proportional
-  term that steers the remaining budget towards half of `X-RateLimit-Limit`, so a few requests
-  can always be in flight without one of them hitting an empty bucket.
-- A 429 pauses *every* worker until the server's `Retry-After`: no thread sends in the pause and
-  the schedule restarts behind it, so a 429 never turns into a storm of retries. The learned rate
-  is lowered as well; a server that sends no rate-limit headers is handled by halving the rate we
-  were sending at and recovering slowly.
+- Unpaced while `X-RateLimit-Remaining` shows more than half of `X-RateLimit-Limit` left.
+- Below that, paced: a PI controller on the fill level (`Remaining / Limit`) sets the rate,
+  so the server's bucket settles around half full. That half is the margin for requests
+  already in flight, whose tokens the headers do not show yet. The rate converges on the
+  server's refill rate without estimating it (integer headers over milliseconds are noise).
+- A 429 pauses *every* worker until the server's `Retry-After`: no thread sends during the pause,
+  the schedule restarts behind it, and the rate drops below what was being sent, so a 429 never
+  turns into a storm of retries. Without rate-limit headers the rate creeps back up slowly.
 
 Time and sleeping are injected, so tests drive the pacer without waiting.
 """
@@ -22,11 +21,13 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-ESTIMATE_WINDOW = 0.5  # seconds between refill estimates: long enough to average out jitter
-STEERING_TIME = 1.0  # seconds over which a surplus or deficit of budget is spent or rebuilt
+TARGET_FILL = 0.5  # share of the server's bucket to keep: the margin for requests in flight
+INTEGRAL_GAIN = 0.04  # base-rate change per response at an empty bucket (-2%)
+PROPORTIONAL_GAIN = 0.6  # rate offset from the base at an empty or full bucket (±30%)
+FULL = 0.9
+FAST_RAMP = 0.1
 MIN_RATE = 0.5  # requests per second; never stall completely
-SLOWDOWN_ON_429 = 0.8
-RECOVERY_PER_SUCCESS = 1.01
+SLOWDOWN_ON_429 = 0.7
 
 
 @dataclass(frozen=True)
@@ -35,13 +36,6 @@ class Budget:
 
     remaining: int | None = None
     limit: int | None = None
-
-
-@dataclass
-class _Observation:
-    time: float
-    remaining: int
-    responses: int
 
 
 class Pacer:
@@ -59,11 +53,9 @@ class Pacer:
         self._lock = threading.Lock()
         self._max_rate = max_rate
         self._rate: float | None = None
-        self._refill: float | None = None
+        self._base: float | None = None
         self._next_start = 0.0
         self._paused_until = 0.0
-        self._responses = 0
-        self._anchor: _Observation | None = None
         self._largest_remaining = 0
         self._recent_starts: deque[float] = deque(maxlen=256)
 
@@ -100,54 +92,46 @@ class Pacer:
             now = self._clock()
             self._paused_until = max(self._paused_until, now + seconds)
             self._next_start = max(self._next_start, self._paused_until)
-            self._slow_down(now)
+            self._slow_down()
 
     def observe(self, budget: Budget) -> None:
         """Learn from the rate-limit headers of a successful response."""
         with self._lock:
-            self._responses += 1
             if budget.remaining is None:
                 self._recover_without_headers()
                 return
-            self._learn_refill(budget)
-            self._steer(budget)
+            self._largest_remaining = max(self._largest_remaining, budget.remaining)
+            capacity = budget.limit or self._largest_remaining
+            fill = min(1.0, budget.remaining / capacity) if capacity else 0.0
+            if self._base is None:
+                if fill >= TARGET_FILL:
+                    return  # plenty of budget: no need to pace yet
+                self._base = max(MIN_RATE, self._sent_recently())
+            self._base = max(MIN_RATE, self._base * (1 + self._integral_gain(fill)))
+            # The proportional part reacts to the bucket level at once and damps the swing
+            # the integral part alone would have around the server's refill rate.
+            self._rate = max(MIN_RATE, self._base * (1 + PROPORTIONAL_GAIN * (fill - TARGET_FILL)))
 
-    def _learn_refill(self, budget: Budget) -> None:
-        assert budget.remaining is not None
+    @staticmethod
+    def _integral_gain(fill: float) -> float:
+        if fill >= FULL:
+            return FAST_RAMP  # a full bucket hides how much more we could send: probe quickly
+        return INTEGRAL_GAIN * (fill - TARGET_FILL)
+
+    def _slow_down(self) -> None:
+        sent = self._sent_recently()
+        current = self._rate if self._rate is not None else sent
+        self._base = max(MIN_RATE, min(current, sent) * SLOWDOWN_ON_429)
+        self._rate = self._base
+
+    def _sent_recently(self) -> float:
+        """Requests started per second over the last second (or since the first one)."""
         now = self._clock()
-        self._largest_remaining = max(self._largest_remaining, budget.remaining)
-        capacity = budget.limit or self._largest_remaining
-        current = _Observation(now, budget.remaining, self._responses)
-        if budget.remaining >= 0.9 * capacity:
-            self._anchor = None  # a (nearly) full bucket overflows: its refill is invisible
-            return
-        if self._anchor is None:
-            self._anchor = current
-            return
-        elapsed = now - self._anchor.time
-        if elapsed < ESTIMATE_WINDOW:
-            return
-        spent = current.responses - self._anchor.responses
-        refill = max(MIN_RATE, (current.remaining - self._anchor.remaining + spent) / elapsed)
-        self._refill = refill if self._refill is None else (self._refill + refill) / 2
-        self._anchor = current
-
-    def _steer(self, budget: Budget) -> None:
-        assert budget.remaining is not None
-        if self._refill is None:
-            return
-        capacity = budget.limit or self._largest_remaining
-        surplus = budget.remaining - capacity / 2
-        self._rate = max(MIN_RATE, self._refill + surplus / STEERING_TIME)
-
-    def _slow_down(self, now: float) -> None:
-        if self._refill is not None:
-            self._refill *= SLOWDOWN_ON_429
-            self._rate = max(MIN_RATE, self._refill)
-            return
-        sent_last_second = sum(1 for t in self._recent_starts if t > now - 1.0)
-        self._rate = max(MIN_RATE, sent_last_second / 2)
+        recent = [t for t in self._recent_starts if t > now - 1.0]
+        if not recent:
+            return MIN_RATE
+        return len(recent) / max(now - recent[0], 1 / len(recent), 0.05)
 
     def _recover_without_headers(self) -> None:
-        if self._rate is not None and self._refill is None:
-            self._rate *= RECOVERY_PER_SUCCESS
+        if self._rate is not None:
+            self._rate *= 1 + FAST_RAMP / 2

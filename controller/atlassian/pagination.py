@@ -90,12 +90,13 @@ def cursor_of(next_link: Any) -> str | None:
 
 
 def _jira_page_is_last(page: JsonObject, *, next_start: int) -> bool:
+    """`isLast` when given; else a page without `nextPage` is last unless `total` says more."""
     if isinstance(page.get("isLast"), bool):
         return bool(page["isLast"])
-    if "nextPage" in page:
-        return not page["nextPage"]
+    if page.get("nextPage"):
+        return False
     total = page.get("total")
-    return isinstance(total, int) and next_start >= total
+    return not isinstance(total, int) or next_start >= total
 
 
 def _follow(client: AtlassianClient, first: ApiCall, next_url: Any) -> ApiCall:

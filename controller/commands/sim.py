@@ -42,7 +42,9 @@ def serve_atlassian(
     jira_email: str,
     jira_token: str,
     now: datetime,
+    stop: threading.Event | None = None,
 ) -> int:
+    """Serve until Ctrl-C or SIGTERM (or until `stop` is set, for tests); exit code 0."""
     inventory = _organization(users=users, seed=seed, org_path=org_path, now=now)
     config = SimConfig(
         admin_key=admin_key,
@@ -56,7 +58,7 @@ def serve_atlassian(
     with running(create_app(inventory, config), port=port) as base_url:
         _print_environment(base_url, inventory=inventory, config=config)
         console.info(f"serving {len(inventory.accounts)} accounts at {base_url}; Ctrl-C stops")
-        _wait_for_stop()
+        _wait_for_stop(stop)
     console.info("simulator stopped")
     return 0
 
@@ -97,17 +99,25 @@ def _print_environment(base_url: str, *, inventory: Inventory, config: SimConfig
     console.out(f"export JIRA_API_TOKEN={config.jira_token}")
 
 
-def _wait_for_stop() -> None:
-    """Block until SIGTERM or Ctrl-C; both end the simulator cleanly."""
-    stop = threading.Event()
+def _wait_for_stop(stop: threading.Event | None) -> None:
+    """Block until `stop` is set, else until SIGTERM or Ctrl-C; all end the simulator cleanly."""
+    if stop is not None:
+        _wait(stop)
+        return
+    signalled = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
+        signalled.set()
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        while not stop.wait(WAKE_SECONDS):
-            pass
+        _wait(signalled)
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _wait(stop: threading.Event) -> None:
+    # Short waits keep the main thread responsive to signals on every platform.
+    while not stop.wait(WAKE_SECONDS):
+        pass

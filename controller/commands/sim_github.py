@@ -8,8 +8,12 @@ and push to it as `origin`.
 
 from __future__ import annotations
 
+import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 import git
 
@@ -30,7 +34,7 @@ def serve_github(
     token: str,
     stop: threading.Event | None = None,
 ) -> int:
-    """Serve until Ctrl-C (or until `stop` is set, for tests); exit code 0."""
+    """Serve until Ctrl-C or SIGTERM (or until `stop` is set, for tests); exit code 0."""
     _check_repository_name(repository)
     _ensure_bare_repository(git_dir)
     app = create_app(repository=repository, git_dir=git_dir, token=token)
@@ -39,16 +43,34 @@ def serve_github(
         console.out(f"export GITHUB_REPOSITORY={repository}")
         console.out(f"export GITHUB_TOKEN={token}")
         console.info(f"serving {repository} from {git_dir} (clone it from there); Ctrl-C stops")
-        _wait(stop or threading.Event())
+        if stop is None:
+            with _stopped_by_signals() as stop_signal:
+                _wait(stop_signal)
+        else:
+            _wait(stop)
+    console.info("simulator stopped")
     return 0
 
 
 def _wait(stop: threading.Event) -> None:
+    while not stop.wait(_WAKE_SECONDS):
+        pass
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[threading.Event]:
+    """An event set by Ctrl-C or SIGTERM, so both end the simulator cleanly."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        while not stop.wait(_WAKE_SECONDS):
-            pass
-    except KeyboardInterrupt:
-        console.info("stopped")
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _check_repository_name(repository: str) -> None:

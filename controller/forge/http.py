@@ -95,19 +95,26 @@ class GitHubHttp:
         """Send one request (retrying safe ones); the response, or a ForgeError for >= 400."""
         attempts = self._retry.attempts if method in _SAFE_METHODS else 1
         for attempt in range(1, attempts + 1):
-            wait = None
-            try:
-                response = self._client.request(method, path, json=json, params=params)
-            except httpx.TransportError as error:
-                failure: ForgeError = self._unreachable(method, path, error)
-            else:
-                if response.status_code < 400:
-                    return response
-                failure, wait = self._failure(method, path, response)
+            outcome = self._attempt(method, path, json=json, params=params)
+            if isinstance(outcome, httpx.Response):
+                return outcome
+            failure, wait = outcome
             if not self._should_retry(failure, attempt=attempt, of=attempts, wait=wait):
                 raise failure
             self._sleep(self._retry.delay(attempt, requested=wait))
         raise AssertionError("unreachable: the last attempt either returns or raises")
+
+    def _attempt(
+        self, method: str, path: str, *, json: Any, params: dict[str, str] | None
+    ) -> httpx.Response | tuple[ForgeError, float | None]:
+        """One exchange: the response, or the error and how long GitHub asked us to wait."""
+        try:
+            response = self._client.request(method, path, json=json, params=params)
+        except httpx.TransportError as error:
+            return self._unreachable(method, path, error), None
+        if response.status_code < 400:
+            return response
+        return self._failure(method, path, response)
 
     def _should_retry(
         self, failure: ForgeError, *, attempt: int, of: int, wait: float | None
@@ -118,11 +125,11 @@ class GitHubHttp:
         return wait is None or wait <= self._retry.max_wait_seconds
 
     def get_json(self, path: str, *, params: dict[str, str] | None = None) -> Any:
-        return self.request("GET", path, params=params).json()
+        return _decoded(self.request("GET", path, params=params))
 
     def send_json(self, method: str, path: str, *, body: Any) -> Any:
         response = self.request(method, path, json=body)
-        return response.json() if response.content else None
+        return _decoded(response) if response.content else None
 
     def paginate(self, path: str, *, params: dict[str, str] | None = None) -> Iterator[Any]:
         """Every item of a list endpoint, following `Link: rel="next"` (bounded)."""
@@ -132,7 +139,7 @@ class GitHubHttp:
             if url is None:
                 return
             response = self.request("GET", url, params=query)
-            yield from response.json()
+            yield from _decoded(response)
             url, query = self._next_page(response), None
         raise ForgeError(f"GitHub {path} has more than {_MAX_PAGES} pages; narrow the query")
 
@@ -199,6 +206,14 @@ def _status_error(status: int, *, where: str, details: tuple[str, ...]) -> Forge
     if status in _TRANSIENT_STATUSES:
         return ForgeUnavailable(f"{where}: GitHub is having trouble; run again later")
     return ForgeError(f"{where}: unexpected answer; run again, or report it if it persists")
+
+
+def _decoded(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        where = f"{response.request.method} {response.request.url.path}"
+        raise ForgeError(f"GitHub {where} answered something that is not JSON") from None
 
 
 def _json_or_none(response: httpx.Response) -> Any:

@@ -11,7 +11,8 @@ described by `schemas/plan.schema.json` from this one definition (extra keys are
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -54,6 +55,22 @@ class Action:
     groups: tuple[GroupRef, ...] = ()
     reason: str
     evidence: Evidence = field(default_factory=Evidence)
+    seal: str = ""  # binds what is executed (key, method, groups) to the plan id; see `seal_action`
+
+    @property
+    def label(self) -> str:
+        return self.email or self.account_id
+
+
+def seal_action(plan_id: str, action: Action) -> str:
+    """A checksum over what apply would execute, so a hand-edited or hand-added action is refused.
+
+    Not a signature: anyone can recompute it. It catches edits made by mistake or without
+    reading this; edits to a plan in review are visible in the pull request's diff anyway.
+    """
+    groups = ",".join(f"{g.id}" for g in action.groups)
+    material = f"{plan_id}|{action.key}|{action.method or ''}|{groups}"
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
 
 
 def action_key(action: ActionKind, site: str, product: str, account_id: str) -> str:
@@ -115,6 +132,11 @@ class Plan(Frozen):
     summary: Summary
     actions: tuple[Action, ...] = ()
     skipped: tuple[Skipped, ...] = ()
+
+    def sealed(self) -> Plan:
+        """The same plan with every action's seal computed."""
+        actions = tuple(replace(a, seal=seal_action(self.id, a)) for a in self.actions)
+        return self.model_copy(update={"actions": actions})
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at

@@ -223,6 +223,11 @@ def _pattern_meaning(ctx: dict[str, Any]) -> str:
     return PATTERN_MEANINGS.get(pattern, f"does not match the pattern {pattern}")
 
 
+def _number(bound: object) -> str:
+    """A bound as people write it: a fraction's limit of 1.0 is "1"."""
+    return str(int(bound)) if isinstance(bound, float) and bound.is_integer() else str(bound)
+
+
 def _entries(count: object) -> str:
     return "1 entry" if count == 1 else f"{count} entries"
 
@@ -243,10 +248,10 @@ EXPLANATIONS: dict[str, typing.Callable[[dict[str, Any]], str]] = {
     "float_parsing": lambda ctx: "expected a number",
     "bool_type": lambda ctx: "expected true or false",
     "bool_parsing": lambda ctx: "expected true or false",
-    "greater_than_equal": lambda ctx: f"must be at least {ctx.get('ge')}",
-    "greater_than": lambda ctx: f"must be more than {ctx.get('gt')}",
-    "less_than_equal": lambda ctx: f"must be at most {ctx.get('le')}",
-    "less_than": lambda ctx: f"must be less than {ctx.get('lt')}",
+    "greater_than_equal": lambda ctx: f"must be at least {_number(ctx.get('ge'))}",
+    "greater_than": lambda ctx: f"must be more than {_number(ctx.get('gt'))}",
+    "less_than_equal": lambda ctx: f"must be at most {_number(ctx.get('le'))}",
+    "less_than": lambda ctx: f"must be less than {_number(ctx.get('lt'))}",
     "too_short": lambda ctx: f"needs at least {_entries(ctx.get('min_length'))}",
     "too_long": lambda ctx: f"has too many entries; at most {ctx.get('max_length')}",
     "tuple_type": lambda ctx: "expected a list; write `[a, b]` or one `- item` per line",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from controller.model_base import Frozen
 
@@ -24,8 +24,12 @@ Slug = Annotated[
     ),
 ]
 Text = Annotated[str, Field(min_length=1, max_length=2000)]
-Days = Annotated[int, Field(ge=0, le=3650, description="a number of days (0 to 3650)")]
-PositiveDays = Annotated[int, Field(ge=1, le=3650, description="a number of days (1 to 3650)")]
+# Strict: YAML `true` or `"60"` is a mistake to report, not a number of days to guess.
+Days = Annotated[int, Field(strict=True, ge=0, le=3650, description="a number of days (0 to 3650)")]
+PositiveDays = Annotated[
+    int, Field(strict=True, ge=1, le=3650, description="a number of days (1 to 3650)")
+]
+Count = Annotated[int, Field(strict=True, ge=0, le=1_000_000)]
 Fraction = Annotated[float, Field(gt=0, le=1, description="a fraction between 0 and 1")]
 # An account is named by e-mail (`jane@acme.com`) or accountId (`557058:0a1b…`, `5b10ac8d…`).
 AccountRef = Annotated[
@@ -46,6 +50,13 @@ DEFAULT_PROTECTED_TYPES: tuple[AccountType, ...] = ("app", "customer", "unknown"
 
 class Header(Frozen):
     version: Literal[1] = Field(description="File format version; always 1.")
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _exactly_the_integer_one(cls, value: object) -> object:
+        if type(value) is not int:  # `1.0` or `true` would otherwise pass as 1
+            raise ValueError(f"unsupported version; write `version: 1` (got {value!r})")
+        return value
 
 
 # --- Organization -------------------------------------------------------------------------
@@ -77,12 +88,12 @@ class Protected(Frozen):
 class Limits(Frozen):
     """Caps on how much one plan may revoke; exceeding them refuses the plan (exit 4)."""
 
-    max_revocations: Annotated[int, Field(ge=0, le=1_000_000)] | None = None
+    max_revocations: Count | None = None
     max_revocation_fraction: Fraction | None = None
 
 
 class Safety(Frozen):
-    max_revocations: Annotated[int, Field(ge=0, le=1_000_000)] | None = Field(
+    max_revocations: Count | None = Field(
         default=None, description="Most revocations one plan may carry (all policies together)."
     )
     max_revocation_fraction: Fraction = Field(
@@ -93,7 +104,7 @@ class Safety(Frozen):
 
 class Smtp(Frozen):
     host: Annotated[str, Field(min_length=1)]
-    port: Annotated[int, Field(ge=1, le=65535)] = 587
+    port: Annotated[int, Field(strict=True, ge=1, le=65535)] = 587
     security: Literal["starttls", "tls", "none"] = "starttls"
     username: str | None = None
     sender: EmailAddress = Field(alias="from")
@@ -102,7 +113,7 @@ class Smtp(Frozen):
 class Notifications(Frozen):
     smtp: Smtp | None = None
     admin_digest: tuple[EmailAddress, ...] = ()
-    send_warnings: bool = True
+    send_warnings: Annotated[bool, Field(strict=True)] = True
 
 
 class Organization(Header):
@@ -113,7 +124,7 @@ class Organization(Header):
     protected: Protected = Protected()
     safety: Safety = Safety()
     notifications: Notifications = Notifications()
-    plan_ttl_days: Annotated[int, Field(ge=1, le=90)] = 7
+    plan_ttl_days: Annotated[int, Field(strict=True, ge=1, le=90)] = 7
     description: str | None = None
 
 

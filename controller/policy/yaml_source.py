@@ -21,6 +21,7 @@ from ruamel.yaml.reader import ReaderError
 from controller.errors import Problem
 
 MAX_FILE_BYTES = 5_000_000
+MAX_EXPANDED_NODES = 200_000
 _ABSENT = object()
 
 
@@ -44,6 +45,12 @@ def read_yaml_documents(path: Path, display: str) -> tuple[list[SourceDocument],
         return [], [problem]
     try:
         nodes = list(_parser().load_all(text))
+        if any(_expands_beyond(n, MAX_EXPANDED_NODES) for n in nodes):
+            message = (
+                f"YAML aliases expand to more than {MAX_EXPANDED_NODES:,} values; "
+                "write the values out instead of nesting aliases"
+            )
+            return [], [Problem(display, 1, "", message)]
         documents = [
             SourceDocument(display, _start_line(n), to_plain(n), n) for n in nodes if n is not None
         ]
@@ -225,6 +232,25 @@ def _start_line(node: Any) -> int:
     return (lc.line + 1) if lc is not None and lc.line is not None else 1
 
 
+def _expands_beyond(root: Any, limit: int) -> bool:
+    """Whether the document, with every alias expanded, has more than `limit` values.
+
+    ruamel shares aliased nodes instead of copying them, so a few lines of nested aliases
+    ("billion laughs") would only blow up when converted; count first, without recursion.
+    """
+    pending, seen = [root], 0
+    while pending:
+        node = pending.pop()
+        seen += 1
+        if seen > limit:
+            return True
+        if isinstance(node, CommentedMap):
+            pending.extend(node.values())
+        elif isinstance(node, CommentedSeq):
+            pending.extend(node)
+    return False
+
+
 def to_plain(node: Any) -> Any:
     """ruamel's round-trip types as plain dict/list/str/int/float/bool/date values."""
     if isinstance(node, CommentedMap):
@@ -247,16 +273,19 @@ def to_plain(node: Any) -> Any:
 def line_of(node: Any, path: tuple[str | int, ...], *, key: bool = False) -> int:
     """The line where the value at `path` (or its key, with `key=True`) was written.
 
-    A mapping or list value is pointed at by its key (`exclude:`), where a reader looks for it.
-    Where the path leaves the document (a missing key), the line of the deepest mapping that
-    exists is the best place to point at.
+    A mapping or list value is pointed at by its key (`exclude:`), where a reader looks for it;
+    so is an empty value, which ruamel places on the line after its key. Where the path leaves
+    the document (a missing key), the line of the deepest mapping that exists is the best place
+    to point at.
     """
     line = _start_line(node)
     for depth, step in enumerate(path):
         if isinstance(node, CommentedMap) and (written := _written_key(node, step)) is not _ABSENT:
             value = node[written]
-            at_key = (key and depth == len(path) - 1) or isinstance(
-                value, CommentedMap | CommentedSeq
+            at_key = (
+                (key and depth == len(path) - 1)
+                or value is None
+                or isinstance(value, CommentedMap | CommentedSeq)
             )
             line = (node.lc.key(written) if at_key else node.lc.value(written))[0] + 1
             node = value

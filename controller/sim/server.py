@@ -42,13 +42,22 @@ def running(
         timeout_graceful_shutdown=graceful_seconds,
     )
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name=f"sim-server-{port}", daemon=True)
+    thread = threading.Thread(target=_serve, args=(server,), name=f"sim-server-{port}", daemon=True)
     thread.start()
     try:
         _wait_until_started(server, thread, port=port, timeout=startup_timeout)
         yield f"http://{HOST}:{_bound_port(server)}"
     finally:
         _stop(server, thread, timeout=graceful_seconds + startup_timeout)
+
+
+def _serve(server: uvicorn.Server) -> None:
+    try:
+        server.run()
+    except SystemExit:
+        # uvicorn exits when it cannot bind; it has logged why, and the caller sees the thread
+        # end before the server started.
+        return
 
 
 def _wait_until_started(

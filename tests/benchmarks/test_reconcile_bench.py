@@ -130,5 +130,6 @@ def test_reconcile_100k_accounts_10_policies() -> None:
         f"  inventory setup {setup:.2f} s (not part of reconcile)\n"
         f"  reconcile wall time best {best:.3f} s, runs {', '.join(f'{t:.3f}' for t in timings)} s "
         f"= {best / TIME_BOUND_S:.2f}x the {TIME_BOUND_S} s bound\n"
-        f"  peak RSS of the process {rss:.0f} MB = {rss / RSS_BOUND_MB:.2f}x the {RSS_BOUND_MB} MB bound"
+        f"  peak RSS of the process {rss:.0f} MB "
+        f"= {rss / RSS_BOUND_MB:.2f}x the {RSS_BOUND_MB} MB bound"
     )

@@ -74,7 +74,7 @@ def test_safety_refusal_exits_4_and_writes_nothing(repo: Path) -> None:
     )
     policy = repo / "policies" / "jira-software-inactivity.yaml"
     policy.write_text(policy.read_text().replace("warn_before_days: 7", "warn_before_days: 0"))
-    code, out, err = plan("--out", "state/plans/p.yaml")
+    code, _, err = plan("--out", "state/plans/p.yaml")
     assert code == ExitCode.REFUSED
     assert "refused by a safety guard" in err
     assert "raise safety.max_revocation_fraction" in err
@@ -89,8 +89,8 @@ def test_invalid_policies_exit_2_with_file_and_line(repo: Path) -> None:
     code, _, err = plan()
     assert code == ExitCode.BAD_INPUT
     assert (
-        "policies/jira-software-inactivity.yaml:11: inactive_after_days: expected a whole number (got 'sixty')"
-        in err
+        "policies/jira-software-inactivity.yaml:11: inactive_after_days: "
+        "expected a whole number (got 'sixty')" in err
     )
 
 
@@ -125,8 +125,7 @@ def test_expired_exclusion_is_a_warning_not_an_error(repo: Path) -> None:
     assert result.exit_code == ExitCode.OK
     assert (
         "warning: policies/exclusions.yaml:15: entries.1.expires: exclusion for "
-        "'release-managers' expired on 2027-03-31"
-        in result.stderr
+        "'release-managers' expired on 2027-03-31" in result.stderr
     )
 
 

@@ -84,7 +84,7 @@ def test_malformed_plan_files_are_bad_input(data: bytes, fragment: str) -> None:
 
 def test_hand_edited_action_kind_is_refused() -> None:
     text = dump_plan_yaml(sample_plan()).decode().replace("action: revoke", "action: delete", 1)
-    with pytest.raises(BadInput, match="actions.0.action"):
+    with pytest.raises(BadInput, match=r"actions\.0\.action"):
         parse_plan(text.encode(), source="p")
 
 

@@ -16,6 +16,7 @@ from typing import Literal, TypeVar, cast
 from controller.inventory import SEATLESS_TYPES, Account, Group, Inventory, Seats, Site
 
 T = TypeVar("T")
+MEMO_LIMIT = 256
 Seat = tuple[str, str]  # (site name, product key)
 
 Refusal = Literal[
@@ -119,6 +120,8 @@ class OrgState:
         """A value derived from the current state, computed once per version (big orgs page)."""
         with self._lock:
             if key not in self._memo:
+                if len(self._memo) >= MEMO_LIMIT:
+                    self._memo.clear()  # many one-off queries: keep memory bounded
                 self._memo[key] = compute()
             return cast(T, self._memo[key])
 

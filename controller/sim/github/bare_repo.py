@@ -120,6 +120,8 @@ class BareRepository:
 
     def read_path(self, revision: str, path: str) -> FileBlob | list[TreeEntry] | None:
         """A file's blob, a folder's entries, or None when `path` is not there at `revision`."""
+        if not is_safe_ref_name(revision):
+            return None
         try:
             tree = self._repo.commit(revision).tree
             item = tree / path if path else tree

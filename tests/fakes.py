@@ -1,0 +1,86 @@
+"""An in-memory `Directory` for unit tests of apply (integration tests use the real simulator)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from controller.directory import ChangeResult
+from controller.errors import RunFailure
+from controller.inventory import Account, Inventory
+
+
+class FakeDirectory:
+    """Holds an inventory and changes it; counts the changes that really happened."""
+
+    def __init__(
+        self, inventory: Inventory, *, fail_for: Iterable[str] = (), crash_after: int | None = None
+    ):
+        self.inventory = inventory
+        self.fail_for = set(fail_for)
+        self.crash_after = crash_after
+        self.changes: Counter[tuple[str, str, str]] = Counter()
+
+    def fetch_accounts(self, account_ids: Iterable[str]) -> Inventory:
+        wanted = set(account_ids)
+        return self.inventory.model_copy(
+            update={"accounts": tuple(a for a in self.inventory.accounts if a.account_id in wanted)}
+        )
+
+    def _account(self, account_id: str) -> Account:
+        return next(a for a in self.inventory.accounts if a.account_id == account_id)
+
+    def _replace(self, account: Account) -> None:
+        accounts = tuple(
+            account if a.account_id == account.account_id else a for a in self.inventory.accounts
+        )
+        self.inventory = self.inventory.model_copy(update={"accounts": accounts})
+
+    def _guard(self, account_id: str) -> None:
+        if account_id in self.fail_for:
+            raise RunFailure(f"the API refused the change for {account_id} (HTTP 500)")
+        if self.crash_after is not None and sum(self.changes.values()) >= self.crash_after:
+            raise KeyboardInterrupt  # the process is killed mid-apply
+
+    def remove_from_group(self, *, account_id: str, group_id: str) -> ChangeResult:
+        self._guard(account_id)
+        account = self._account(account_id)
+        if group_id not in account.groups:
+            return ChangeResult("already", f"not in {group_id}")
+        self._replace(
+            account.model_copy(update={"groups": tuple(g for g in account.groups if g != group_id)})
+        )
+        self.changes[("remove", account_id, group_id)] += 1
+        return ChangeResult("done", f"removed from {group_id}")
+
+    def add_to_group(self, *, account_id: str, group_id: str) -> ChangeResult:
+        self._guard(account_id)
+        account = self._account(account_id)
+        if group_id in account.groups:
+            return ChangeResult("already", f"already in {group_id}")
+        self._replace(
+            account.model_copy(update={"groups": tuple(sorted((*account.groups, group_id)))})
+        )
+        self.changes[("add", account_id, group_id)] += 1
+        return ChangeResult("done", f"added to {group_id}")
+
+    def suspend(self, *, account_id: str) -> ChangeResult:
+        self._guard(account_id)
+        account = self._account(account_id)
+        if account.status == "suspended":
+            return ChangeResult("already", "already suspended")
+        self._replace(account.model_copy(update={"status": "suspended"}))
+        self.changes[("suspend", account_id, "")] += 1
+        return ChangeResult("done", "suspended")
+
+    def restore(self, *, account_id: str) -> ChangeResult:
+        self._guard(account_id)
+        account = self._account(account_id)
+        if account.status == "active":
+            return ChangeResult("already", "already active")
+        self._replace(account.model_copy(update={"status": "active"}))
+        self.changes[("restore", account_id, "")] += 1
+        return ChangeResult("done", "restored")
+
+    def set_activity(self, account: Account) -> None:
+        self._replace(account)

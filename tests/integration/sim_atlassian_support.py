@@ -1,0 +1,112 @@
+"""Shared pieces for the Atlassian simulator tests: seeds, credentials, a served client, OpenAPI."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import httpx
+import jsonschema
+
+from controller.inventory import Account, Activity, Group, Inventory, Seats, parse_inventory
+from controller.sim.atlassian import SimConfig, create_app
+from controller.sim.server import running
+
+ROOT = Path(__file__).parents[2]
+EXAMPLE = ROOT / "policies" / "examples" / "inventory.json"
+OPENAPI = Path(__file__).parent / "jira_openapi_subset.json"
+NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+ADMIN = {"Authorization": "Bearer sim-admin-key"}
+JIRA = ("bot@example.com", "sim-jira-token")
+
+
+@cache
+def example() -> Inventory:
+    return parse_inventory(EXAMPLE.read_bytes(), source=str(EXAMPLE))
+
+
+ORG = example().org_id
+ACME = example().sites[0].cloud_id
+JSW_ACME = "7d1e0a52-jsw-acme"
+SSO = "7d1e0a58-eng-sso"
+BOB = "557058:00000002-0000-4000-8000-000000000002"
+CAROL = "557058:00000003-0000-4000-8000-000000000003"
+PEGGY = "557058:00000014-0000-4000-8000-000000000014"
+V1 = f"/admin/v1/orgs/{ORG}"
+V2 = f"/admin/v2/orgs/{ORG}/directories"
+API = f"/ex/jira/{ACME}/rest/api/3"
+
+
+@contextmanager
+def serving(inventory: Inventory | None = None, **config: Any) -> Iterator[httpx.Client]:
+    """The simulator on a free loopback port, with a plain httpx client pointed at it."""
+    app = create_app(inventory or example(), SimConfig(**config))
+    with running(app) as base_url, httpx.Client(base_url=base_url, timeout=5) as client:
+        yield client
+
+
+def snapshot(client: httpx.Client) -> Inventory:
+    return parse_inventory(client.get("/__sim/inventory").content, source="simulator")
+
+
+def people(count: int, *, groups: tuple[str, ...] = (JSW_ACME,)) -> tuple[Account, ...]:
+    return tuple(
+        Account(
+            account_id=f"557058:p{index:04d}",
+            email=f"person{index}@acme.example",
+            name=f"Person {index:04d}",
+            groups=groups,
+        )
+        for index in range(count)
+    )
+
+
+def org_with(
+    *,
+    accounts: tuple[Account, ...] = (),
+    groups: tuple[Group, ...] | None = None,
+    seats: tuple[Seats, ...] | None = None,
+) -> Inventory:
+    base = example()
+    update: dict[str, Any] = {"accounts": accounts}
+    if groups is not None:
+        update["groups"] = groups
+    if seats is not None:
+        update["seats"] = seats
+    return base.model_copy(update=update)
+
+
+def active_on(*places: tuple[str, str]) -> tuple[Activity, ...]:
+    return tuple(Activity(site=s, product=p, last_active=NOW) for s, p in places)
+
+
+# -- OpenAPI -------------------------------------------------------------------------------------
+
+
+@cache
+def openapi() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(OPENAPI.read_text())
+    return loaded
+
+
+def assert_matches_openapi(body: Any, *, path: str, method: str = "get", status: int = 200) -> None:
+    """Validate a Jira answer against the response schema Atlassian publishes for it."""
+    response = openapi()["paths"][path][method]["responses"][str(status)]
+    schema = response["content"]["application/json"]["schema"]
+    assert_matches_schema(body, schema)
+
+
+def assert_matches_schema(body: Any, schema: dict[str, Any]) -> None:
+    # `$ref`s point into `#/components/schemas`, so the document's components ride along.
+    rooted = {**schema, "components": openapi()["components"]}
+    jsonschema.Draft7Validator(rooted).validate(body)
+
+
+def assert_error_collection(body: Any) -> None:
+    assert_matches_schema(body, {"$ref": "#/components/schemas/ErrorCollection"})
+    assert body["errorMessages"]

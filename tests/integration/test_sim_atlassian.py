@@ -1,0 +1,785 @@
+"""The Atlassian Cloud simulator over real HTTP: documented shapes, paging, auth, shared state."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from controller.inventory import Account, Group, Inventory, Seats
+from controller.sim.generate import generate_org
+from tests.integration.sim_atlassian_support import (
+    ACME,
+    ADMIN,
+    API,
+    BOB,
+    CAROL,
+    JIRA,
+    JSW_ACME,
+    NOW,
+    PEGGY,
+    SSO,
+    V1,
+    V2,
+    active_on,
+    assert_error_collection,
+    assert_matches_openapi,
+    example,
+    org_with,
+    people,
+    serving,
+    snapshot,
+)
+
+pytestmark = pytest.mark.integration
+SPEC = "/rest/api/3"
+
+
+@pytest.fixture
+def sim() -> Iterator[httpx.Client]:
+    with serving() as client:
+        yield client
+
+
+# -- Jira: every endpoint validates against Atlassian's OpenAPI --------------------------------
+
+JIRA_READS: list[tuple[str, dict[str, Any], str]] = [
+    ("myself", {}, "/myself"),
+    ("applicationrole", {}, "/applicationrole"),
+    ("applicationrole/jira-software", {}, "/applicationrole/{key}"),
+    ("group/bulk", {"applicationKey": "jira-software", "accessType": "user"}, "/group/bulk"),
+    ("group/member", {"groupId": JSW_ACME, "maxResults": 5}, "/group/member"),
+    ("group/member", {"groupname": "staff", "includeInactiveUsers": "true"}, "/group/member"),
+    ("users/search", {"maxResults": 1000}, "/users/search"),
+    ("user/groups", {"accountId": BOB}, "/user/groups"),
+]
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "params", "spec_path"), JIRA_READS, ids=[f"{e}-{len(p)}" for e, p, _ in JIRA_READS]
+)
+def test_jira_reads_match_the_openapi_document(
+    sim: httpx.Client, endpoint: str, params: dict[str, Any], spec_path: str
+) -> None:
+    response = sim.get(f"{API}/{endpoint}", params=params, auth=JIRA)
+
+    assert response.status_code == 200, response.text
+    assert_matches_openapi(response.json(), path=SPEC + spec_path)
+    assert response.headers["X-AAccountId"] == example().fetched_by
+
+
+def test_jira_group_user_add_and_remove_match_the_openapi_document(sim: httpx.Client) -> None:
+    added = sim.post(
+        f"{API}/group/user",
+        params={"groupId": "7d1e0a53-jira-testers"},
+        json={"accountId": BOB},
+        auth=JIRA,
+    )
+    removed = sim.delete(
+        f"{API}/group/user", params={"groupname": "jira-testers", "accountId": BOB}, auth=JIRA
+    )
+
+    assert added.status_code == 201
+    assert_matches_openapi(added.json(), path=f"{SPEC}/group/user", method="post", status=201)
+    assert added.json()["name"] == "jira-testers"
+    assert removed.status_code == 200
+    assert removed.content == b""
+
+
+def test_hidden_email_is_left_out_of_jira_users(sim: httpx.Client) -> None:
+    users = sim.get(f"{API}/users/search", params={"maxResults": 100}, auth=JIRA).json()
+    peggy = next(u for u in users if u["accountId"] == PEGGY)
+
+    assert "emailAddress" not in peggy
+    assert len(users) == len(example().accounts)
+
+
+def test_myself_is_the_snapshot_reader(sim: httpx.Client) -> None:
+    me = sim.get(f"{API}/myself", auth=JIRA).json()
+
+    assert me["accountId"] == example().fetched_by
+    assert me["emailAddress"] == "accessctl-bot@acme.example"
+
+
+def test_myself_without_a_reader_is_a_generated_bot() -> None:
+    with serving(example().model_copy(update={"fetched_by": None})) as client:
+        response = client.get(f"{API}/myself", auth=JIRA)
+
+    assert_matches_openapi(response.json(), path=f"{SPEC}/myself")
+    assert response.json()["accountId"].startswith("557058:")
+    assert response.json()["emailAddress"] == "bot@example.com"
+    assert response.headers["X-AAccountId"] == response.json()["accountId"]
+
+
+def test_application_roles_come_from_seats_and_granting_groups(sim: httpx.Client) -> None:
+    roles = {r["key"]: r for r in sim.get(f"{API}/applicationrole", auth=JIRA).json()}
+
+    software = roles["jira-software"]
+    assert set(roles) == {"jira-software", "jira-servicedesk"}  # Confluence is not a Jira role
+    assert software["numberOfSeats"] == 25
+    assert software["userCount"] == 16  # controller.inventory.seat_counts of the example
+    assert software["remainingSeats"] == 9
+    assert software["hasUnlimitedSeats"] is False
+    assert software["defaultGroups"] == ["jira-software-users-acme"]
+    assert set(software["groups"]) == {
+        "engineering-sso",
+        "jira-administrators",
+        "jira-software-users-acme",
+        "jira-testers",
+    }
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"applicationKey": "jira-servicedesk"}, ["jira-servicedesk-users-acme"]),
+        ({"accessType": "admin"}, ["jira-administrators"]),
+        ({"groupName": ["staff", "contractors"]}, ["contractors", "staff"]),
+        ({"groupId": SSO}, ["engineering-sso"]),
+    ],
+    ids=["application", "admin", "names", "id"],
+)
+def test_group_bulk_filters(sim: httpx.Client, params: dict[str, Any], expected: list[str]) -> None:
+    page = sim.get(f"{API}/group/bulk", params=params, auth=JIRA).json()
+
+    assert [g["name"] for g in page["values"]] == expected
+
+
+def test_group_bulk_site_admin_access_type_fails_as_documented(sim: httpx.Client) -> None:
+    response = sim.get(f"{API}/group/bulk", params={"accessType": "site-admin"}, auth=JIRA)
+
+    assert response.status_code == 500
+    assert response.json()["errorMessages"] == [
+        "Couldn't retrieve groups with the site-admin accessType."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("method", "endpoint", "params", "status"),
+    [
+        ("GET", "group/member", {}, 400),
+        ("GET", "group/member", {"groupname": "no-such-group"}, 404),
+        ("GET", "group/member", {"groupId": JSW_ACME, "startAt": "x"}, 400),
+        ("GET", "user/groups", {"accountId": "557058:nobody"}, 404),
+        ("GET", "applicationrole/confluence", {}, 404),
+        ("DELETE", "group/user", {"groupId": JSW_ACME, "accountId": "557058:nobody"}, 404),
+        ("DELETE", "group/user", {"groupId": "7d1e0a53-jira-testers", "accountId": BOB}, 400),
+        ("GET", "no/such/endpoint", {}, 404),
+    ],
+    ids=[
+        "no-group",
+        "unknown-group",
+        "bad-int",
+        "unknown-user",
+        "unknown-role",
+        "delete-unknown",
+        "not-a-member",
+        "unknown-path",
+    ],
+)
+def test_jira_errors_are_error_collections(
+    sim: httpx.Client, method: str, endpoint: str, params: dict[str, Any], status: int
+) -> None:
+    response = sim.request(method, f"{API}/{endpoint}", params=params, auth=JIRA)
+
+    assert response.status_code == status
+    assert_error_collection(response.json())
+
+
+def test_unknown_cloud_id_is_404(sim: httpx.Client) -> None:
+    response = sim.get("/ex/jira/not-a-site/rest/api/3/myself", auth=JIRA)
+
+    assert response.status_code == 404
+    assert_error_collection(response.json())
+
+
+# -- Admin API shapes ---------------------------------------------------------------------------
+
+
+def test_v1_users_are_managed_accounts_in_snake_case(sim: httpx.Client) -> None:
+    body = sim.get(f"{V1}/users", headers=ADMIN).json()
+    carol = next(u for u in body["data"] if u["account_id"] == CAROL)
+
+    assert set(carol) == {
+        "account_id",
+        "account_type",
+        "account_status",
+        "name",
+        "picture",
+        "email",
+        "access_billable",
+        "last_active",
+        "product_access",
+        "links",
+    }
+    assert carol["last_active"] == "2026-11-22T08:00:00Z"
+    assert carol["product_access"][0] == {
+        "key": "confluence",
+        "name": "Confluence",
+        "url": "https://acme.atlassian.net",
+        "last_active": "2026-11-22",
+    }
+    ids = {u["account_id"] for u in body["data"]}
+    assert PEGGY not in ids  # hidden e-mail: an external, unmanaged account
+    assert all(u["account_type"] == "atlassian" for u in body["data"])
+    assert body["meta"]["total"] == len(body["data"])
+    assert body["links"]["next"] is None
+
+
+def test_v1_last_active_dates_name_site_aris(sim: httpx.Client) -> None:
+    body = sim.get(f"{V1}/directory/users/{CAROL}/last-active-dates", headers=ADMIN).json()
+
+    assert body == {
+        "data": {
+            "product_access": [
+                {
+                    "id": f"ari:cloud:confluence::site/{ACME}",
+                    "key": "confluence",
+                    "last_active": "2026-11-22",
+                    "last_active_timestamp": "2026-11-22T08:00:00Z",
+                },
+                {
+                    "id": f"ari:cloud:jira-software::site/{ACME}",
+                    "key": "jira-software",
+                    "last_active": "2026-07-15",
+                    "last_active_timestamp": "2026-07-15T12:00:00Z",
+                },
+            ],
+            "added_to_org": "2024-01-15",
+            "added_to_org_timestamp": "2024-01-15T09:00:00Z",
+        },
+        "links": {"next": None},
+    }
+
+
+def test_v2_directories_and_search_with_every_expand(sim: httpx.Client) -> None:
+    directories = sim.get(V2, headers=ADMIN).json()
+    directory = directories["data"][0]["directoryId"]
+    body = {"accountIds": [CAROL], "expand": ["productAccess", "groups", "platformRoles"]}
+    found = sim.post(f"{V2}/{directory}/users/search", headers=ADMIN, json=body).json()
+    carol = found["data"][0]
+
+    assert set(directories["links"]) == {"self", "prev", "next"}
+    assert carol["accountId"] == CAROL
+    assert carol["status"] == carol["accountStatus"] == carol["membershipStatus"] == "active"
+    assert carol["email"] == "carol@acme.example"
+    assert carol["claimStatus"] == "managed"
+    assert carol["managementSource"] == "invited"
+    assert carol["addedToOrg"] == "2024-01-15T09:00:00Z"
+    assert carol["platformRoles"] == []
+    assert carol["productAccess"] == [
+        {
+            "key": "confluence",
+            "id": f"ari:cloud:confluence::site/{ACME}",
+            "lastActiveTimestamp": "2026-11-22T08:00:00Z",
+        },
+        {
+            "key": "jira-software",
+            "id": f"ari:cloud:jira-software::site/{ACME}",
+            "lastActiveTimestamp": "2026-07-15T12:00:00Z",
+        },
+    ]
+    assert {"id": JSW_ACME, "name": "jira-software-users-acme", "description": None} in carol[
+        "groups"
+    ]
+    assert found["links"]["next"] is None
+
+
+def test_v2_search_leaves_out_unrequested_expansions_and_hidden_email(sim: httpx.Client) -> None:
+    found = sim.post(f"{V2}/-/users/search", headers=ADMIN, json={"accountIds": [PEGGY]}).json()
+    peggy = found["data"][0]
+
+    assert "email" not in peggy
+    assert peggy["claimStatus"] == "unmanaged"
+    assert not {"productAccess", "groups", "platformRoles"} & set(peggy)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"emails": ["BOB@acme.example"]}, [BOB]),
+        ({"groupIds": ["7d1e0a53-jira-testers"]}, ["557058:00000017-0000-4000-8000-000000000017"]),
+        ({"status": ["suspended"]}, ["557058:00000013-0000-4000-8000-000000000013"]),
+        (
+            {"resourceIds": [f"ari:cloud:jira-servicedesk::site/{ACME}"]},
+            [
+                "557058:00000018-0000-4000-8000-000000000018",
+                "557058:00000019-0000-4000-8000-000000000019",
+            ],
+        ),
+        ({"roleIds": ["atlassian/site-admin"]}, ["557058:00000008-0000-4000-8000-000000000008"]),
+    ],
+    ids=["emails", "groupIds", "status", "resourceIds", "roleIds"],
+)
+def test_v2_search_filters(sim: httpx.Client, body: dict[str, Any], expected: list[str]) -> None:
+    found = sim.post(f"{V2}/-/users/search", headers=ADMIN, json=body).json()
+
+    assert [u["accountId"] for u in found["data"]] == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "code"),
+    [
+        (f"{V2}/-/users/search", {"limit": 101}, 400, None),
+        (f"{V2}/-/users/search", {"emails": ["a@b"], "searchTerm": "a"}, 400, None),
+        (f"{V2}/-/users/search", {"expand": ["PRODUCT_ACCESS"]}, 400, None),
+        (f"{V2}/-/users/search", {"cursor": "not-a-cursor"}, 400, "ADMIN-400-1"),
+        (f"{V2}/-/users/search", {"resourceIds": ["acme"]}, 400, "ADMIN-400-4"),
+        (f"{V2}/-/users/search", {"unknownFilter": []}, 400, None),
+        (f"{V2}/other-directory/users/search", {}, 404, "ADMIN-404-1"),
+        ("/admin/v2/orgs/other-org/directories/-/users/search", {}, 404, "ADMIN-404-2"),
+    ],
+    ids=[
+        "limit",
+        "emails-and-term",
+        "expand-case",
+        "cursor",
+        "resource",
+        "unknown-key",
+        "directory",
+        "org",
+    ],
+)
+def test_admin_errors_use_the_admin_error_shape(
+    sim: httpx.Client, path: str, body: dict[str, Any], status: int, code: str | None
+) -> None:
+    response = sim.post(path, headers=ADMIN, json=body)
+    errors = response.json()["errors"]
+
+    assert response.status_code == status
+    assert errors[0]["status"] == str(status)
+    assert errors[0]["detail"]
+    if code is not None:
+        assert errors[0]["code"] == code
+
+
+def test_v1_unknown_user_and_org(sim: httpx.Client) -> None:
+    user = sim.get(f"{V1}/directory/users/557058:nobody/last-active-dates", headers=ADMIN)
+    org = sim.get("/admin/v1/orgs/other/users", headers=ADMIN)
+
+    assert (user.status_code, user.json()["errors"][0]["code"]) == (404, "ADMIN-404-8")
+    assert (org.status_code, org.json()["errors"][0]["code"]) == (404, "ADMIN-404-2")
+
+
+# -- pagination at the boundaries: 0, 1, a page, a page and one ---------------------------------
+
+PAGE = 3
+BOUNDARIES = [0, 1, PAGE, PAGE + 1]
+
+
+def pages_needed(count: int) -> int:
+    return max(1, -(-count // PAGE))
+
+
+def v1_users(client: httpx.Client) -> tuple[int, list[str]]:
+    pages, ids = 0, list[str]()
+    url: str | None = f"{V1}/users"
+    while url is not None:
+        body = client.get(url, headers=ADMIN).json()
+        pages, ids = pages + 1, ids + [u["account_id"] for u in body["data"]]
+        url = body["links"]["next"]
+        assert url is None or url.startswith("http://127.0.0.1:")  # v1: a FULL URL
+    return pages, ids
+
+
+def v2_search(client: httpx.Client) -> tuple[int, list[str]]:
+    pages, ids = 0, list[str]()
+    request: dict[str, Any] = {"limit": PAGE}
+    while True:
+        body = client.post(f"{V2}/-/users/search", headers=ADMIN, json=request).json()
+        pages, ids = pages + 1, ids + [u["accountId"] for u in body["data"]]
+        if body["links"]["next"] is None:
+            return pages, ids
+        assert not body["links"]["next"].startswith("http")  # v2: a bare cursor
+        request = {"cursor": body["links"]["next"]}
+
+
+def jira_members(client: httpx.Client) -> tuple[int, list[str]]:
+    pages, ids, start = 0, list[str](), 0
+    while True:
+        params: dict[str, str | int] = {"groupId": JSW_ACME, "startAt": start, "maxResults": PAGE}
+        body = client.get(f"{API}/group/member", params=params, auth=JIRA).json()
+        assert_matches_openapi(body, path=f"{SPEC}/group/member")
+        pages, ids = pages + 1, ids + [u["accountId"] for u in body["values"]]
+        if body["isLast"]:
+            assert "nextPage" not in body
+            return pages, ids
+        assert f"startAt={start + PAGE}" in body["nextPage"]
+        start += PAGE
+
+
+def jira_users(client: httpx.Client) -> tuple[int, list[str]]:
+    pages, ids, start = 0, list[str](), 0
+    while True:
+        params = {"startAt": start, "maxResults": PAGE}
+        batch = client.get(f"{API}/users/search", params=params, auth=JIRA).json()
+        pages, ids = pages + 1, ids + [u["accountId"] for u in batch]
+        if len(batch) < PAGE:  # a bare array: a short page is the last
+            return pages, ids
+        start += PAGE
+
+
+STYLES: dict[str, Callable[[httpx.Client], tuple[int, list[str]]]] = {
+    "v1-users": v1_users,
+    "v2-search": v2_search,
+    "jira-group-member": jira_members,
+    "jira-users-search": jira_users,
+}
+
+
+@pytest.mark.parametrize("count", BOUNDARIES)
+@pytest.mark.parametrize("style", sorted(STYLES))
+def test_account_pagination_boundaries(style: str, count: int) -> None:
+    accounts = people(count)
+    config = {"v1_users_page_size": PAGE, "jira_page_max": PAGE}
+
+    with serving(org_with(accounts=accounts), **config) as client:
+        pages, ids = STYLES[style](client)
+
+    expected_pages = pages_needed(count)
+    if style == "jira-users-search" and count and count % PAGE == 0:
+        expected_pages += 1  # a full last page needs one more (empty) call to be sure
+    assert sorted(ids) == sorted(a.account_id for a in accounts)
+    assert pages == expected_pages
+
+
+@pytest.mark.parametrize("count", BOUNDARIES)
+def test_group_bulk_pagination_boundaries(count: int) -> None:
+    groups = tuple(Group(id=f"g{i}", name=f"group-{i}") for i in range(count))
+    with serving(org_with(groups=groups, seats=())) as client:
+        pages, names, start = 0, list[str](), 0
+        while True:
+            params = {"startAt": start, "maxResults": PAGE}
+            body = client.get(f"{API}/group/bulk", params=params, auth=JIRA).json()
+            assert_matches_openapi(body, path=f"{SPEC}/group/bulk")
+            pages, names = pages + 1, names + [g["name"] for g in body["values"]]
+            if body["isLast"]:
+                break
+            start += PAGE
+
+    assert names == [g.name for g in groups]
+    assert pages == pages_needed(count)
+
+
+@pytest.mark.parametrize("count", BOUNDARIES)
+def test_last_active_dates_pagination_boundaries(count: int) -> None:
+    places = [
+        ("acme", "confluence"),
+        ("acme", "jira-servicedesk"),
+        ("acme", "jira-software"),
+        ("acme-labs", "jira-software"),
+    ][:count]
+    account = people(1)[0].model_copy(update={"activity": active_on(*places)})
+    with serving(org_with(accounts=(account,)), last_active_page_size=PAGE) as client:
+        pages, keys, cursor = 0, list[str](), None
+        while True:
+            params: dict[str, str] = {"cursor": cursor} if cursor else {}
+            url = f"{V1}/directory/users/{account.account_id}/last-active-dates"
+            body = client.get(url, headers=ADMIN, params=params).json()
+            pages, keys = pages + 1, keys + [p["key"] for p in body["data"]["product_access"]]
+            cursor = body["links"]["next"]
+            if cursor is None:
+                break
+
+    assert keys == [product for _, product in places]
+    assert pages == pages_needed(count)
+
+
+def test_v2_default_and_maximum_limit() -> None:
+    with serving(org_with(accounts=people(120))) as client:
+        default = client.post(f"{V2}/-/users/search", headers=ADMIN, json={}).json()
+        most = client.post(f"{V2}/-/users/search", headers=ADMIN, json={"limit": 100}).json()
+
+    assert len(default["data"]) == 50
+    assert len(most["data"]) == 100
+
+
+# -- credentials --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "auth"),
+    [
+        (f"{V1}/users", {}, None),
+        (f"{V1}/users", {"Authorization": "Bearer wrong"}, None),
+        (f"{V1}/users", {}, JIRA),
+        (f"{V2}", {"Authorization": "sim-admin-key"}, None),
+        (f"{API}/myself", {}, None),
+        (f"{API}/myself", {}, ("bot@example.com", "wrong-token")),
+        (f"{API}/myself", ADMIN, None),
+        (f"{API}/myself", {"Authorization": "Basic !!!"}, None),
+    ],
+    ids=[
+        "admin-none",
+        "admin-wrong",
+        "admin-basic",
+        "admin-no-bearer",
+        "jira-none",
+        "jira-wrong",
+        "jira-bearer",
+        "jira-garbage",
+    ],
+)
+def test_wrong_credentials_are_401_in_each_family_style(
+    sim: httpx.Client, path: str, headers: dict[str, str], auth: tuple[str, str] | None
+) -> None:
+    response = sim.get(path, headers=headers, auth=auth)
+
+    assert response.status_code == 401
+    if path.startswith("/ex/jira/"):
+        assert_error_collection(response.json())
+        assert "X-AAccountId" not in response.headers
+    else:
+        assert response.json()["errors"][0]["status"] == "401"
+
+
+def test_credentials_are_configurable() -> None:
+    with serving(admin_key="k", jira_email="me@x", jira_token="t") as client:
+        admin = client.get(f"{V1}/users", headers={"Authorization": "Bearer k"})
+        jira = client.get(f"{API}/myself", auth=("me@x", "t"))
+        default = client.get(f"{V1}/users", headers=ADMIN)
+
+    assert (admin.status_code, jira.status_code, default.status_code) == (200, 200, 401)
+
+
+# -- state changes are real and shared by both API families ------------------------------------
+
+
+def jsw_role(client: httpx.Client) -> dict[str, Any]:
+    roles = client.get(f"{API}/applicationrole", auth=JIRA).json()
+    return next(r for r in roles if r["key"] == "jira-software")
+
+
+def test_jira_group_removal_frees_the_seat_everywhere(sim: httpx.Client) -> None:
+    before = jsw_role(sim)
+
+    response = sim.delete(
+        f"{API}/group/user", params={"groupId": JSW_ACME, "accountId": BOB}, auth=JIRA
+    )
+
+    after = jsw_role(sim)
+    assert response.status_code == 200
+    assert after["userCount"] == before["userCount"] - 1
+    assert after["remainingSeats"] == before["remainingSeats"] + 1
+    found = sim.post(
+        f"{V2}/-/users/search", headers=ADMIN, json={"accountIds": [BOB], "expand": ["groups"]}
+    ).json()
+    assert JSW_ACME not in [g["id"] for g in found["data"][0]["groups"]]
+    assert_only_groups_changed(sim, BOB, removed={JSW_ACME})
+
+
+def test_admin_membership_removal_shows_in_jira(sim: httpx.Client) -> None:
+    response = sim.delete(f"{V2}/-/groups/{JSW_ACME}/memberships/{BOB}", headers=ADMIN)
+
+    members = sim.get(
+        f"{API}/group/member", params={"groupId": JSW_ACME, "maxResults": 50}, auth=JIRA
+    ).json()
+    assert response.status_code == 200
+    assert "message" in response.json()
+    assert BOB not in [m["accountId"] for m in members["values"]]
+    assert BOB in [m["accountId"] for m in sim.get(f"{API}/users/search", auth=JIRA).json()]
+    assert_only_groups_changed(sim, BOB, removed={JSW_ACME})
+
+
+def test_admin_membership_add_then_duplicate(sim: httpx.Client) -> None:
+    path = f"{V2}/-/groups/7d1e0a53-jira-testers/memberships"
+
+    first = sim.post(path, headers=ADMIN, json={"accountId": BOB})
+    second = sim.post(path, headers=ADMIN, json={"accountId": BOB})
+
+    assert first.status_code == 200
+    assert (second.status_code, second.json()["errors"][0]["code"]) == (409, "ADMIN-409-28")
+    assert "7d1e0a53-jira-testers" in account(snapshot(sim), BOB).groups
+
+
+def assert_only_groups_changed(client: httpx.Client, account_id: str, *, removed: set[str]) -> None:
+    now = snapshot(client)
+    seed = example()
+    assert now.model_copy(update={"accounts": ()}) == seed.model_copy(update={"accounts": ()})
+    changed = [a for a, b in zip(now.accounts, seed.accounts, strict=True) if a != b]
+    assert [a.account_id for a in changed] == [account_id]
+    assert set(account(seed, account_id).groups) - set(changed[0].groups) == removed
+
+
+def account(inventory: Inventory, account_id: str) -> Account:
+    return next(a for a in inventory.accounts if a.account_id == account_id)
+
+
+@pytest.mark.parametrize(
+    ("method", "via"),
+    [("POST", "jira"), ("DELETE", "jira"), ("POST", "admin"), ("DELETE", "admin")],
+)
+def test_idp_managed_group_cannot_be_edited(sim: httpx.Client, method: str, via: str) -> None:
+    niaj = "557058:00000012-0000-4000-8000-000000000012"
+    target = BOB if method == "POST" else niaj
+    if via == "jira":
+        params = {"groupId": SSO} | ({"accountId": target} if method == "DELETE" else {})
+        body = {"accountId": target} if method == "POST" else None
+        response = sim.request(method, f"{API}/group/user", params=params, json=body, auth=JIRA)
+        assert_error_collection(response.json())
+        message = response.json()["errorMessages"][0]
+    else:
+        path = f"{V2}/-/groups/{SSO}/memberships" + (f"/{target}" if method == "DELETE" else "")
+        body = {"accountId": target} if method == "POST" else None
+        response = sim.request(method, path, headers=ADMIN, json=body)
+        assert response.json()["errors"][0]["code"] == "ADMIN-403-5"
+        message = response.json()["errors"][0]["detail"]
+
+    assert response.status_code == 403
+    assert "identity provider" in message
+    assert snapshot(sim) == example()
+
+
+def limited_org(limit: int) -> Inventory:
+    seats = (Seats(site="acme", product="jira-software", limit=limit),)
+    holders = people(1)
+    others = tuple(a.model_copy(update={"groups": ()}) for a in people(6)[1:])  # seatless people
+    return org_with(accounts=holders + others, seats=seats)
+
+
+def test_adding_beyond_the_seat_limit_fails_and_changes_nothing() -> None:
+    with serving(limited_org(1)) as client:
+        jira = client.post(
+            f"{API}/group/user",
+            params={"groupId": JSW_ACME},
+            json={"accountId": "557058:p0001"},
+            auth=JIRA,
+        )
+        admin = client.post(
+            f"{V2}/-/groups/{JSW_ACME}/memberships",
+            headers=ADMIN,
+            json={"accountId": "557058:p0002"},
+        )
+        unchanged = snapshot(client) == limited_org(1)
+
+    assert jira.status_code == 400
+    assert "exceed" in jira.json()["errorMessages"][0]
+    assert (admin.status_code, admin.json()["errors"][0]["code"]) == (409, "ADMIN-409-3")
+    assert unchanged
+
+
+def test_concurrent_additions_never_exceed_the_seat_limit() -> None:
+    results: list[int] = []
+    with serving(limited_org(3)) as client:
+        base_url = str(client.base_url)
+
+        def add(account_id: str) -> None:
+            with httpx.Client(base_url=base_url, timeout=5) as own:
+                response = own.post(
+                    f"{V2}/-/groups/{JSW_ACME}/memberships",
+                    headers=ADMIN,
+                    json={"accountId": account_id},
+                )
+                results.append(response.status_code)
+
+        threads = [threading.Thread(target=add, args=(f"557058:p{i:04d}",)) for i in range(1, 6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        role = jsw_role(client)
+
+    assert sorted(results) == [200, 200, 409, 409, 409]
+    assert (role["userCount"], role["remainingSeats"]) == (3, 0)
+
+
+def test_suspend_and_restore_change_status_and_seats(sim: httpx.Client) -> None:
+    seats_before = jsw_role(sim)["userCount"]
+
+    suspended = sim.post(f"{V2}/-/users/{BOB}/suspend", headers=ADMIN)  # no body at all
+    during = sim.post(f"{V2}/-/users/search", headers=ADMIN, json={"accountIds": [BOB]}).json()
+    seats_during = jsw_role(sim)["userCount"]
+    jira_user = next(
+        u for u in sim.get(f"{API}/users/search", auth=JIRA).json() if u["accountId"] == BOB
+    )
+    restored = sim.post(f"{V2}/-/users/{BOB}/restore", headers=ADMIN, json={})
+
+    assert (suspended.status_code, restored.status_code) == (200, 200)
+    assert "message" in suspended.json()
+    assert during["data"][0]["status"] == "suspended"
+    assert during["data"][0]["membershipStatus"] == "suspended"
+    assert jira_user["active"] is False
+    assert seats_during == seats_before - 1
+    assert jsw_role(sim)["userCount"] == seats_before
+    assert snapshot(sim) == example()
+
+
+def test_suspend_unknown_user_is_404(sim: httpx.Client) -> None:
+    response = sim.post(f"{V2}/-/users/557058:nobody/suspend", headers=ADMIN, json={})
+
+    assert (response.status_code, response.json()["errors"][0]["code"]) == (404, "ADMIN-404-8")
+
+
+# -- activity the v2 search does not return ----------------------------------------------------
+
+
+def test_product_access_gap_hides_activity_only_from_the_search() -> None:
+    org = generate_org(200, 3, now=NOW)
+    with serving(org, product_access_gap=0.25, fault_seed=1) as client:
+        found = v2_all(client, expand=["productAccess"])
+        gaps = [u for u in found if not u["productAccess"] and has_activity(org, u["accountId"])]
+        truth = client.get(
+            f"{V1}/directory/users/{gaps[0]['accountId']}/last-active-dates", headers=ADMIN
+        ).json()
+        again = v2_all(client, expand=["productAccess"])
+
+    assert 0.1 * len(found) < len(gaps) < 0.4 * len(found)
+    assert truth["data"]["product_access"]  # the per-account endpoint is complete
+    assert again == found  # the same accounts every time
+
+
+def v2_all(client: httpx.Client, *, expand: list[str]) -> list[dict[str, Any]]:
+    users: list[dict[str, Any]] = []
+    request: dict[str, Any] = {"limit": 100, "expand": expand}
+    while True:
+        body = client.post(f"{V2}/-/users/search", headers=ADMIN, json=request).json()
+        users += body["data"]
+        if body["links"]["next"] is None:
+            return users
+        request = {"cursor": body["links"]["next"]}
+
+
+def has_activity(org: Inventory, account_id: str) -> bool:
+    return bool(account(org, account_id).activity)
+
+
+# -- simulator endpoints ------------------------------------------------------------------------
+
+
+def test_stats_count_requests_per_route_template(sim: httpx.Client) -> None:
+    sim.get(f"{V1}/users", headers=ADMIN)
+    sim.get(f"{V1}/users", headers=ADMIN)
+    sim.get(f"{API}/myself", auth=JIRA)
+
+    stats = sim.get("/__sim/stats").json()
+
+    assert stats["requests"] == {
+        "GET /admin/v1/orgs/{org_id}/users": 2,
+        "GET /ex/jira/{cloud_id}/rest/api/3/myself": 1,
+    }
+    assert stats["statuses"] == {"200": 3}
+    assert (stats["responses_429"], stats["faults_total"]) == (0, 0)
+
+
+def test_reset_returns_to_the_seed(sim: httpx.Client) -> None:
+    sim.delete(f"{V2}/-/groups/{JSW_ACME}/memberships/{BOB}", headers=ADMIN)
+
+    sim.post("/__sim/reset")
+
+    assert snapshot(sim) == example()
+    assert sim.get("/__sim/stats").json()["requests_total"] == 0
+
+
+def test_generated_org_is_served_consistently() -> None:
+    org = generate_org(300, 11, now=NOW)
+    with serving(org) as client:
+        roles = {r["key"]: r for r in client.get(f"{API}/applicationrole", auth=JIRA).json()}
+        served = snapshot(client)
+
+    assert served == org
+    software = roles["jira-software"]
+    assert software["userCount"] <= software["numberOfSeats"]
+    assert software["remainingSeats"] == software["numberOfSeats"] - software["userCount"]

@@ -1,0 +1,322 @@
+"""AtlassianClient: auth and URLs, retries within bounds, pacing, errors without secrets."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from controller.atlassian.client import AtlassianClient
+from controller.atlassian.credentials import Credentials
+from controller.atlassian.errors import (
+    AtlassianError,
+    Forbidden,
+    MissingCredentials,
+    NotFound,
+    RateLimited,
+    ServerFailed,
+    Unauthorized,
+    Unreachable,
+)
+from controller.atlassian.pacing import Budget, Pacer
+from controller.atlassian.retrying import Idempotency, RetryPolicy
+from controller.errors import ExitCode
+from tests.unit.atlassian_fakes import (
+    ADMIN_KEY,
+    BASE,
+    JIRA_EMAIL,
+    JIRA_TOKEN,
+    FakeTime,
+    make_client,
+)
+
+OK = httpx.Response(200, json={"ok": True})
+
+
+def scripted(*answers: httpx.Response | Exception) -> tuple[list[httpx.Request], object]:
+    """A handler answering in order; the last answer repeats. Returns (requests seen, handler)."""
+    seen: list[httpx.Request] = []
+    queue: Iterator[httpx.Response | Exception] = iter(answers)
+    last: list[httpx.Response | Exception] = [answers[-1]]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        answer = next(queue, last[0])
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    return seen, handler
+
+
+def get(client: AtlassianClient, idempotency: Idempotency = Idempotency.READ) -> httpx.Response:
+    method = "GET" if idempotency is Idempotency.READ else "POST"
+    return client.send(client.admin_call(method, "v2/orgs/o/things", idempotency=idempotency))
+
+
+# --- credentials and URLs -------------------------------------------------------------------
+
+
+def test_admin_calls_carry_the_bearer_key_under_the_base() -> None:
+    seen, handler = scripted(OK)
+    client = make_client(handler)  # type: ignore[arg-type]
+    client.send(client.admin_call("GET", "v1/orgs/o/users", params={"ids": ["a", "b"]}))
+    assert str(seen[0].url) == f"{BASE}/admin/v1/orgs/o/users?ids=a&ids=b"
+    assert seen[0].headers["authorization"] == f"Bearer {ADMIN_KEY}"
+
+
+def test_jira_calls_go_through_the_gateway_with_basic_auth() -> None:
+    seen, handler = scripted(OK)
+    client = make_client(handler)  # type: ignore[arg-type]
+    client.send(client.jira_call("cloud-1", "applicationrole"))
+    assert str(seen[0].url) == f"{BASE}/ex/jira/cloud-1/rest/api/3/applicationrole"
+    expected = base64.b64encode(f"{JIRA_EMAIL}:{JIRA_TOKEN}".encode()).decode()
+    assert seen[0].headers["authorization"] == f"Basic {expected}"
+
+
+def test_links_to_another_host_are_rerooted_on_the_base() -> None:
+    client = make_client(scripted(OK)[1])  # type: ignore[arg-type]
+    assert client.under_base("https://elsewhere.example/admin/v1/x?cursor=c") == (
+        f"{BASE}/admin/v1/x?cursor=c"
+    )
+
+
+def test_credentials_name_every_missing_variable() -> None:
+    with pytest.raises(MissingCredentials) as raised:
+        Credentials.from_environ({"JIRA_EMAIL": "a@b.c"})
+    assert "ATLASSIAN_ADMIN_API_KEY" in raised.value.message
+    assert "JIRA_API_TOKEN" in raised.value.message
+    assert "JIRA_EMAIL" not in raised.value.message.split(";")[0].split("(")[0].replace(
+        "ATLASSIAN_ADMIN_API_KEY", ""
+    )
+    assert raised.value.exit_code == ExitCode.BAD_INPUT
+
+
+def test_credentials_base_comes_from_the_environment_and_repr_hides_secrets() -> None:
+    environ = {
+        "ATLASSIAN_ADMIN_API_KEY": ADMIN_KEY,
+        "JIRA_EMAIL": JIRA_EMAIL,
+        "JIRA_API_TOKEN": JIRA_TOKEN,
+        "ATLASSIAN_API_BASE": "http://127.0.0.1:9999/",
+    }
+    credentials = Credentials.from_environ(environ)
+    assert credentials.api_base == "http://127.0.0.1:9999"
+    assert ADMIN_KEY not in repr(credentials)
+    assert JIRA_TOKEN not in repr(credentials)
+
+
+# --- retries --------------------------------------------------------------------------------
+
+
+def test_retry_after_seconds_are_honoured() -> None:
+    time = FakeTime()
+    seen, handler = scripted(httpx.Response(429, headers={"Retry-After": "3"}), OK)
+    get(make_client(handler, time=time))  # type: ignore[arg-type]
+    assert len(seen) == 2
+    assert time.sleeps == [3.0]
+
+
+def test_rate_limit_reset_instant_is_honoured_without_retry_after() -> None:
+    time = FakeTime()
+    seen, handler = scripted(
+        httpx.Response(429, headers={"X-RateLimit-Reset": "2026-11-23T06:00:07Z"}), OK
+    )
+    get(make_client(handler, time=time))  # type: ignore[arg-type]
+    assert len(seen) == 2
+    assert time.sleeps == [7.0]
+
+
+def test_a_503_with_retry_after_waits_as_asked() -> None:
+    time = FakeTime()
+    _seen, handler = scripted(httpx.Response(503, headers={"Retry-After": "2"}), OK)
+    get(make_client(handler, time=time))  # type: ignore[arg-type]
+    assert time.sleeps == [2.0]
+
+
+def test_backoff_is_exponential_jittered_and_bounded() -> None:
+    time = FakeTime()
+    policy = RetryPolicy(max_attempts=6, base_delay=1.0, max_backoff=5.0)
+    seen, handler = scripted(httpx.Response(500))
+    with pytest.raises(ServerFailed) as raised:
+        get(make_client(handler, time=time, retry=policy))  # type: ignore[arg-type]
+    assert len(seen) == 6
+    # jitter 0.5 -> three quarters of the ceiling 1, 2, 4, 5 (capped), 5
+    assert time.sleeps == [0.75, 1.5, 3.0, 3.75, 3.75]
+    assert "after 6 attempts" in raised.value.message
+
+
+def test_a_server_asking_for_too_long_a_wait_ends_the_call() -> None:
+    time = FakeTime()
+    seen, handler = scripted(httpx.Response(429, headers={"Retry-After": "3600"}))
+    with pytest.raises(RateLimited) as raised:
+        get(make_client(handler, time=time))  # type: ignore[arg-type]
+    assert len(seen) == 1
+    assert time.sleeps == []
+    assert "3600s" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.ConnectError("refused"),
+        httpx.ConnectTimeout("connect timeout"),
+        httpx.ReadTimeout("read timeout"),
+        httpx.RemoteProtocolError("server disconnected"),
+    ],
+    ids=["connect-error", "connect-timeout", "read-timeout", "reset"],
+)
+def test_reads_are_retried_after_connection_failures_and_timeouts(failure: Exception) -> None:
+    seen, handler = scripted(failure, OK)
+    assert get(make_client(handler)).status_code == 200  # type: ignore[arg-type]
+    assert len(seen) == 2
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [httpx.ReadTimeout("read timeout"), httpx.RemoteProtocolError("reset"), httpx.Response(500)],
+    ids=["read-timeout", "reset", "500"],
+)
+def test_a_plain_write_is_not_retried_when_it_may_have_been_applied(
+    failure: httpx.Response | Exception,
+) -> None:
+    seen, handler = scripted(failure, OK)
+    with pytest.raises(AtlassianError):
+        get(make_client(handler), Idempotency.WRITE)  # type: ignore[arg-type]
+    assert len(seen) == 1
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [httpx.ConnectError("refused"), httpx.Response(429, headers={"Retry-After": "1"})],
+    ids=["never-connected", "rate-limited"],
+)
+def test_a_plain_write_is_retried_when_it_provably_was_not_applied(
+    failure: httpx.Response | Exception,
+) -> None:
+    seen, handler = scripted(failure, OK)
+    assert get(make_client(handler), Idempotency.WRITE).status_code == 200  # type: ignore[arg-type]
+    assert len(seen) == 2
+
+
+def test_an_idempotent_write_is_retried_after_an_ambiguous_failure() -> None:
+    seen, handler = scripted(httpx.ReadTimeout("read timeout"), httpx.Response(503), OK)
+    client = make_client(handler)  # type: ignore[arg-type]
+    assert get(client, Idempotency.IDEMPOTENT_WRITE).status_code == 200
+    assert len(seen) == 3
+
+
+def test_connection_failures_end_in_one_clear_line() -> None:
+    seen, handler = scripted(httpx.ConnectError("connection refused"))
+    with pytest.raises(Unreachable) as raised:
+        get(make_client(handler, retry=RetryPolicy(max_attempts=3)))  # type: ignore[arg-type]
+    assert len(seen) == 3
+    assert "after 3 attempts" in raised.value.message
+    assert "ATLASSIAN_API_BASE" in raised.value.message
+    assert raised.value.exit_code == ExitCode.FAILURE
+
+
+# --- errors ---------------------------------------------------------------------------------
+
+
+def echoing(status: int) -> object:
+    """An error page that echoes the request's credentials, as a careless proxy might."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        auth = request.headers["authorization"]
+        text = f"denied for {auth} key={ADMIN_KEY} token={JIRA_TOKEN} " + "x" * 2000
+        return httpx.Response(status, json={"errorMessages": [text], "errors": {}})
+
+    return handler
+
+
+@pytest.mark.parametrize(
+    ("status", "api", "error_type", "hint"),
+    [
+        (401, "admin", Unauthorized, "ATLASSIAN_ADMIN_API_KEY"),
+        (401, "jira", Unauthorized, "JIRA_EMAIL and JIRA_API_TOKEN"),
+        (403, "admin", Forbidden, "organization admin"),
+        (403, "jira", Forbidden, "site admin"),
+        (404, "admin", NotFound, "org_id"),
+        (404, "jira", NotFound, "cloud_id"),
+        (500, "admin", ServerFailed, "after 8 attempts"),
+        (502, "jira", ServerFailed, "after 8 attempts"),
+    ],
+    ids=lambda value: str(value) if not isinstance(value, type) else value.__name__,
+)
+def test_statuses_map_to_our_errors_with_hints_and_no_secrets(
+    status: int, api: str, error_type: type[AtlassianError], hint: str
+) -> None:
+    client = make_client(echoing(status))  # type: ignore[arg-type]
+    call = (
+        client.admin_call("GET", "v2/orgs/o/directories")
+        if api == "admin"
+        else client.jira_call("cloud-1", "myself")
+    )
+    with pytest.raises(error_type) as raised:
+        client.send(call)
+    message = raised.value.message
+    assert hint in message
+    assert str(status) in message
+    assert ADMIN_KEY not in message
+    assert JIRA_TOKEN not in message
+    assert base64.b64encode(f"{JIRA_EMAIL}:{JIRA_TOKEN}".encode()).decode() not in message
+    assert "\n" not in message
+    assert len(message) < 700
+    assert raised.value.exit_code == ExitCode.FAILURE
+
+
+# --- pacing ---------------------------------------------------------------------------------
+
+
+def test_a_pause_holds_every_worker_until_it_ends() -> None:
+    time = FakeTime()
+    pacer = Pacer(clock=time.monotonic, sleep=time.sleep)
+    pacer.wait_turn()
+    pacer.pause(2.0)
+    pacer.wait_turn()
+    pacer.wait_turn()
+    assert time.now >= 2.0
+    assert time.sleeps[0] == 2.0
+    assert pacer.rate is not None  # it slows down after a 429
+
+
+def token_bucket_server(time: FakeTime, *, rps: float, burst: int) -> object:
+    """A server with a token bucket like Atlassian's (and the simulator's) rate limit."""
+    state = {"tokens": float(burst), "stamp": 0.0, "refused": 0}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        state["tokens"] = min(burst, state["tokens"] + (time.now - state["stamp"]) * rps)
+        state["stamp"] = time.now
+        headers = {"X-RateLimit-Limit": str(burst)}
+        if state["tokens"] < 1:
+            state["refused"] += 1
+            return httpx.Response(429, headers={**headers, "Retry-After": "1"})
+        state["tokens"] -= 1
+        headers["X-RateLimit-Remaining"] = str(int(state["tokens"]))
+        return httpx.Response(200, json={}, headers=headers)
+
+    handler.state = state  # type: ignore[attr-defined]
+    return handler
+
+
+def test_the_pacer_learns_the_servers_rate_and_avoids_429s() -> None:
+    time = FakeTime()
+    handler = token_bucket_server(time, rps=20, burst=10)
+    client = make_client(handler, time=time)  # type: ignore[arg-type]
+    for _ in range(400):
+        get(client)
+    refused = handler.state["refused"]  # type: ignore[attr-defined]
+    # 400 requests at 20/s take 19.5 s at best (10 come from the initial burst).
+    assert 19.5 <= time.now <= 19.5 * 1.25
+    assert refused <= 3
+
+
+def test_budget_headers_without_limit_still_pace() -> None:
+    time = FakeTime()
+    pacer = Pacer(clock=time.monotonic, sleep=time.sleep)
+    for remaining in (50, 40, 30, 20, 10):
+        time.now += 0.5
+        pacer.observe(Budget(remaining=remaining))
+    assert pacer.rate is not None

@@ -1,0 +1,238 @@
+"""Reading an inventory: activity per site and product, and the last-active fallback only where
+a seat holder's activity is missing. A small fake Atlassian answers over MockTransport."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from controller.atlassian import fetch_inventory
+from controller.atlassian.reading import idp_groups
+from controller.inventory import Activity, Inventory
+from controller.policy.models import Organization
+from tests.unit.atlassian_fakes import make_client
+
+NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+ORG = Organization.model_validate(
+    {
+        "version": 1,
+        "kind": "Organization",
+        "org_id": "org-1",
+        "sites": [
+            {"name": "acme", "url": "https://acme.atlassian.net", "cloud_id": "cloud-acme"},
+            {"name": "labs", "url": "https://labs.atlassian.net", "cloud_id": "cloud-labs"},
+        ],
+    }
+)
+GROUPS = {"g-jsw": "jira-software-users", "g-labs": "jira-software-users-labs", "g-staff": "staff"}
+ROLES = {
+    "cloud-acme": [("jira-software", ["g-jsw"], 10)],
+    "cloud-labs": [("jira-software", ["g-labs"], None)],
+}
+
+
+def access(product: str, cloud: str, when: str, key: str = "jira") -> dict[str, str]:
+    return {"key": key, "id": f"ari:cloud:{product}::site/{cloud}", "lastActiveTimestamp": when}
+
+
+def user(account_id: str, *groups: str, **fields: Any) -> dict[str, Any]:
+    base = {
+        "accountId": account_id,
+        "accountType": "atlassian",
+        "status": "active",
+        "claimStatus": "managed",
+        "managementSource": "invited",
+        "name": account_id.title(),
+        "email": f"{account_id}@acme.example",
+        "addedToOrg": "2024-01-02T00:00:00Z",
+        "platformRoles": [],
+        "groups": [{"id": g, "name": GROUPS[g]} for g in groups],
+        "productAccess": [],
+    }
+    return {**base, **fields}
+
+
+class FakeAtlassian:
+    """Just enough of the Admin API and Jira to read an inventory; records every request."""
+
+    def __init__(self, users: list[dict[str, Any]], *, last_active: dict[str, Any] | None = None):
+        self.users = users
+        self.last_active = last_active or {}
+        self.requests: list[httpx.Request] = []
+        self.caller_header = True
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        path = request.url.path
+        if path.endswith("/users/search"):
+            return self.search(json.loads(request.content))
+        if path.endswith("/last-active-dates"):
+            account_id = path.split("/")[-2]
+            data = {"product_access": self.last_active.get(account_id, [])}
+            return httpx.Response(200, json={"data": data, "links": {"next": None}})
+        cloud = path.split("/")[3]
+        headers = {"X-AAccountId": "bot-1"} if self.caller_header else {}
+        if path.endswith("/applicationrole"):
+            return httpx.Response(200, json=self.roles(cloud), headers=headers)
+        if path.endswith("/group/bulk"):
+            values = [{"groupId": i, "name": n} for i, n in GROUPS.items()]
+            return httpx.Response(200, json={"startAt": 0, "isLast": True, "values": values})
+        if path.endswith("/myself"):
+            return httpx.Response(200, json={"accountId": "bot-from-myself"})
+        return httpx.Response(404, json={"errorMessages": ["no such endpoint"]})
+
+    def search(self, body: dict[str, Any]) -> httpx.Response:
+        wanted = body.get("accountIds")
+        found = [u for u in self.users if wanted is None or u["accountId"] in wanted]
+        return httpx.Response(200, json={"data": found, "links": {"next": None}})
+
+    @staticmethod
+    def roles(cloud: str) -> list[dict[str, Any]]:
+        return [
+            {
+                "key": key,
+                "groupDetails": [{"groupId": g, "name": GROUPS[g]} for g in groups],
+                "numberOfSeats": -1 if seats is None else seats,
+                "hasUnlimitedSeats": seats is None,
+            }
+            for key, groups, seats in ROLES[cloud]
+        ]
+
+    def last_active_calls(self) -> set[str]:
+        return {r.url.path.split("/")[-2] for r in self.requests if "last-active" in r.url.path}
+
+
+def read(fake: FakeAtlassian) -> Inventory:
+    return fetch_inventory(ORG, client=make_client(fake), taken_at=NOW)
+
+
+def instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_activity_stays_per_site_and_product() -> None:
+    alice = user(
+        "alice",
+        "g-jsw",
+        "g-labs",
+        productAccess=[
+            access("jira-software", "cloud-acme", "2026-11-01T10:00:00Z"),
+            access("jira-software", "cloud-labs", "2026-11-20T10:00:00Z"),
+            access("confluence", "cloud-acme", "2026-11-22T10:00:00Z", key="confluence"),
+            access("jira-software", "cloud-elsewhere", "2026-11-23T00:00:00Z"),
+        ],
+    )
+    account = read(FakeAtlassian([alice])).accounts[0]
+    assert account.last_active("acme", "jira-software") == instant("2026-11-01T10:00:00Z")
+    assert account.last_active("labs", "jira-software") == instant("2026-11-20T10:00:00Z")
+    assert account.last_active("acme", "confluence") == instant("2026-11-22T10:00:00Z")
+    assert len(account.activity) == 3  # the site outside the Organization is left out
+
+
+def test_product_key_falls_back_to_key_when_the_ari_names_none() -> None:
+    entry = {
+        "key": "jira-servicedesk",
+        "id": "ari:cloud:::site/cloud-acme",
+        "lastActiveTimestamp": "2026-11-01T00:00:00Z",
+    }
+    bob = user("bob", "g-staff", productAccess=[entry])
+    account = read(FakeAtlassian([bob])).accounts[0]
+    assert account.last_active("acme", "jira-servicedesk") == instant("2026-11-01T00:00:00Z")
+
+
+@pytest.mark.parametrize(
+    ("account", "needs_fallback"),
+    [
+        (
+            user(
+                "seated-active",
+                "g-jsw",
+                productAccess=[access("jira-software", "cloud-acme", "2026-11-01T00:00:00Z")],
+            ),
+            False,
+        ),
+        (user("seated-missing", "g-jsw"), True),
+        (
+            user(
+                "seated-other-site-only",
+                "g-jsw",
+                "g-labs",
+                productAccess=[access("jira-software", "cloud-labs", "2026-11-01T00:00:00Z")],
+            ),
+            True,
+        ),
+        (user("no-seat", "g-staff"), False),
+        (user("suspended", "g-jsw", status="suspended", membershipStatus="suspended"), False),
+        (user("app", "g-jsw", accountType="app"), False),
+        (user("customer", accountType="customer"), False),
+    ],
+    ids=lambda value: value["accountId"] if isinstance(value, dict) else str(value),
+)
+def test_last_active_dates_only_for_seat_holders_missing_activity(
+    account: dict[str, Any], needs_fallback: bool
+) -> None:
+    fake = FakeAtlassian([account])
+    read(fake)
+    assert fake.last_active_calls() == ({account["accountId"]} if needs_fallback else set())
+
+
+def test_fallback_activity_is_merged_with_the_search() -> None:
+    carol = user(
+        "carol",
+        "g-jsw",
+        "g-labs",
+        productAccess=[access("jira-software", "cloud-labs", "2026-11-20T00:00:00Z")],
+    )
+    v1 = [
+        {"id": "ari:cloud:jira-software::site/cloud-acme", "last_active": "2026-10-01"},
+        {
+            "id": "ari:cloud:jira-software::site/cloud-labs",
+            "last_active_timestamp": "2026-11-10T00:00:00Z",
+        },
+    ]
+    account = read(FakeAtlassian([carol], last_active={"carol": v1})).accounts[0]
+    assert account.activity == (
+        Activity(site="acme", product="jira-software", last_active=instant("2026-10-01T00:00:00Z")),
+        Activity(site="labs", product="jira-software", last_active=instant("2026-11-20T00:00:00Z")),
+    )
+
+
+def test_groups_seats_status_and_caller() -> None:
+    dave = user("dave", "g-jsw", status="deactivated", accountStatus="inactive")
+    erin = user("erin", "g-staff", platformRoles=["atlassian/site-admin"], email=None)
+    inventory = read(FakeAtlassian([dave, erin]))
+    assert inventory.fetched_by == "bot-1"
+    assert {(g.id, g.site, g.grants) for g in inventory.groups} == {
+        ("g-jsw", "acme", ("jira-software",)),
+        ("g-labs", "labs", ("jira-software",)),
+        ("g-staff", None, ()),
+    }
+    assert {(s.site, s.product, s.limit) for s in inventory.seats} == {
+        ("acme", "jira-software", 10),
+        ("labs", "jira-software", None),
+    }
+    by_id = {a.account_id: a for a in inventory.accounts}
+    assert by_id["dave"].status == "deactivated"
+    assert by_id["erin"].email is None
+    assert by_id["erin"].platform_roles == ("atlassian/site-admin",)
+
+
+def test_caller_comes_from_myself_when_the_header_is_missing() -> None:
+    fake = FakeAtlassian([user("frank", "g-staff")])
+    fake.caller_header = False
+    assert read(fake).fetched_by == "bot-from-myself"
+
+
+def test_a_group_of_only_synced_managed_members_is_idp_managed() -> None:
+    synced = {"managementSource": "synced"}
+    users = [
+        user("a", "g-jsw", "g-staff", **synced),
+        user("b", "g-staff", **synced),
+        user("c", "g-jsw"),  # invited: g-jsw cannot be a SCIM group
+        user("d", "g-labs", claimStatus="unmanaged", managementSource=None),
+    ]
+    assert idp_groups(users) == {"g-staff": "idp"}
