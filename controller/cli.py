@@ -205,6 +205,35 @@ def plan(
     finish(guarded(run))
 
 
+@main.command()
+@click.argument("plan_path", metavar="PLAN", type=click.Path(path_type=Path, dir_okay=False))
+@POLICIES_OPTION
+@STATE_OPTION
+@NOW_OPTION
+@click.option("--dry-run", is_flag=True, help="Show what would run; change nothing.")
+@click.option("--push", is_flag=True, help="Push the committed state, rebasing if needed.")
+def apply(
+    plan_path: Path,
+    policies_dir: Path,
+    state_dir: Path,
+    now: datetime | None,
+    dry_run: bool,
+    push: bool,
+) -> None:
+    """Carry out a reviewed plan, re-checking each action, and commit the audit."""
+    from controller.commands import apply as command
+
+    request = command.ApplyRequest(
+        plan_path=plan_path,
+        policies_dir=policies_dir,
+        state_dir=state_dir,
+        now=now_or(now),
+        dry_run=dry_run,
+        push=push,
+    )
+    finish(guarded(lambda: command.run(request, environ=os.environ)))
+
+
 @main.group()
 def sim() -> None:
     """Local simulators of the services accessctl talks to (for demos and tests)."""

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -140,6 +142,64 @@ class Workspace:
             return None
         return shown
 
+    def resolve_commit(self, ref: str) -> str:
+        """The commit `ref` names (a branch, `origin/main`, a sha), or a GitFailure saying so."""
+        try:
+            sha: str = self._repo.git.rev_parse("--verify", "--quiet", f"{ref}^{{commit}}")
+        except GitCommandError:
+            raise GitFailure(
+                f"{ref} is not a commit in {self.root}; fetch it first (in GitHub Actions, "
+                "check out with fetch-depth: 0)"
+            ) from None
+        return sha.strip()
+
+    def files_at(self, ref: str, directory: str) -> dict[str, str]:
+        """Every file under `directory` (relative to the work tree) as it is at `ref`, as text,
+        keyed by its path relative to `directory`; empty when the directory is not there."""
+        commit = self.resolve_commit(ref)
+        listed: str = self._repo.git.ls_tree("-r", "-z", "--name-only", commit, "--", directory)
+        prefix = directory.rstrip("/") + "/"
+        files: dict[str, str] = {}
+        for path in filter(None, listed.split("\0")):
+            text = self.read_text_at(commit, path)
+            if text is not None:
+                files[path.removeprefix(prefix)] = text
+        return files
+
+    def export_directory(self, ref: str, directory: str, *, into: Path) -> int:
+        """Write `directory` as it is at `ref` under `into` (like `git archive`, for reading
+        an older policy set side by side with the work tree); how many files were written."""
+        files = self.files_at(ref, directory)
+        for relative, text in files.items():
+            write_atomic(into / relative, text.encode("utf-8"))
+        return len(files)
+
+    def relative_path(self, path: Path) -> str:
+        """`path` (absolute or relative to the current directory) relative to the work tree."""
+        root = self.root.resolve()
+        resolved = path.resolve()
+        if not resolved.is_relative_to(root):
+            raise GitFailure(f"{path} is outside the work tree {root}; keep it in the repository")
+        return resolved.relative_to(root).as_posix()
+
+    def is_ancestor(self, commit: str, *, of: str) -> bool:
+        """Whether `commit` is contained in the history of `of`."""
+        try:
+            self._repo.git.merge_base("--is-ancestor", commit, of)
+        except GitCommandError as error:
+            if error.status == 1:  # git's answer "no"; other statuses are real failures
+                return False
+            raise _failure(f"cannot compare {commit} with {of}", error, then="fetch both") from None
+        return True
+
+    def uncommitted_paths(self, paths: Sequence[str]) -> list[str]:
+        """Paths under `paths` that differ from HEAD in the work tree or index, or are untracked."""
+        status: str = self._repo.git.status(
+            "--porcelain", "-z", "--untracked-files=all", "--", *paths
+        )
+        entries = [entry for entry in status.split("\0") if entry]
+        return sorted({entry[3:] for entry in entries if len(entry) > 3 and entry[2] == " "})
+
     def changed_files(
         self, base: str, head: str = "HEAD", *, since_fork: bool = False
     ) -> list[str]:
@@ -233,6 +293,28 @@ class Workspace:
     def commit_files(self, files: Mapping[str, str | bytes], *, message: str) -> str | None:
         """Write, stage and commit `files`; the new sha, or None when nothing changed."""
         return self.commit_paths(self.write_files(files), message=message)
+
+    # --- a second work tree ------------------------------------------------------------------
+
+    @contextmanager
+    def temporary_worktree(self, commit: str) -> Iterator[Workspace]:
+        """A throw-away work tree of this repository at `commit` (detached), removed on exit.
+
+        Branches made and commits pushed there are shared with this repository (one object
+        store, one set of refs), while this work tree's checkout and uncommitted files stay
+        exactly as they were."""
+        with tempfile.TemporaryDirectory(prefix="accessctl-worktree-") as parent:
+            path = Path(parent) / "tree"
+            try:
+                self._repo.git.worktree("add", "--detach", str(path), commit)
+            except GitCommandError as error:
+                raise _failure(
+                    f"cannot make a work tree at {commit}", error, then="check the commit"
+                ) from None
+            try:
+                yield Workspace.open(path, identity=self.identity, remote=self.remote)
+            finally:
+                self._repo.git.worktree("remove", "--force", str(path))
 
     # --- pushing -----------------------------------------------------------------------------
 

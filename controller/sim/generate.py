@@ -141,33 +141,31 @@ def _everyone(users: int, rng: random.Random) -> Iterator[_Person]:
 
 
 def _fixed_people(users: int) -> Iterator[_Person]:
-    bot = _Person(
-        "accessctl bot", BOT_EMAIL, {"jsw-acme", "staff"}, [("acme", "jira-software", 300)]
-    )
-    yield bot
-    for n in range(max(2, users // 1000)):
-        roles = (
-            ("atlassian/org-admin", "atlassian/site-admin") if n == 0 else ("atlassian/site-admin",)
-        )
-        admin = _Person(
-            f"Site Admin {n + 1}", f"site-admin-{n + 1}@{DOMAIN}", {"jsw-acme", "staff"}
-        )
-        admin.activity, admin.platform_roles = [("acme", "jira-software", 200.0 + n)], roles
-        yield admin
-    for email, name, idle in NAMED_PEOPLE:
-        person = _Person(name, email, {"jsw-acme", "staff"})
-        person.activity = [] if idle is None else [("acme", "jira-software", idle)]
-        yield person
+    yield _Person("accessctl bot", BOT_EMAIL, {"jsw-acme", "staff"}, [_jira(300)])
+    yield from _admins(max(2, users // 1000))
+    yield from _named_people()
     # Two people with one display name: messages must tell them apart by e-mail.
-    yield _Person(
-        "Sam Lee", f"sam.lee@{DOMAIN}", {"jsw-acme", "staff"}, [("acme", "jira-software", 2)]
-    )
-    yield _Person(
-        "Sam Lee",
-        f"samuel.lee@{DOMAIN}",
-        {"jsw-acme", "contractors"},
-        [("acme", "jira-software", 95)],
-    )
+    yield _Person("Sam Lee", f"sam.lee@{DOMAIN}", {"jsw-acme", "staff"}, [_jira(2)])
+    yield _Person("Sam Lee", f"samuel.lee@{DOMAIN}", {"jsw-acme", "contractors"}, [_jira(95)])
+
+
+def _jira(days_idle: float) -> tuple[str, str, float]:
+    return ("acme", "jira-software", days_idle)
+
+
+def _admins(count: int) -> Iterator[_Person]:
+    for n in range(1, count + 1):
+        admin = _Person(f"Site Admin {n}", f"site-admin-{n}@{DOMAIN}", {"jsw-acme", "staff"})
+        admin.activity = [_jira(200.0 + n)]  # admins often look idle: protected by role
+        admin.platform_roles = ("atlassian/site-admin",)
+        if n == 1:
+            admin.platform_roles += ("atlassian/org-admin",)
+        yield admin
+
+
+def _named_people() -> Iterator[_Person]:
+    for email, name, idle in NAMED_PEOPLE:
+        yield _Person(name, email, {"jsw-acme", "staff"}, [] if idle is None else [_jira(idle)])
 
 
 def _app(index: int) -> _Person:

@@ -31,6 +31,18 @@ def running(
     graceful_seconds: int = 1,
 ) -> Iterator[str]:
     """Serve `app` on 127.0.0.1 (`port=0`: any free port); yields `http://127.0.0.1:PORT`."""
+    server = _quiet_server(app, port=port, graceful_seconds=graceful_seconds)
+    thread = threading.Thread(target=_serve, args=(server,), name=f"sim-server-{port}", daemon=True)
+    thread.start()
+    try:
+        _wait_until_started(server, thread, port=port, timeout=startup_timeout)
+        yield f"http://{HOST}:{_bound_port(server)}"
+    finally:
+        _stop(server, thread, timeout=graceful_seconds + startup_timeout)
+
+
+def _quiet_server(app: ASGIApp, *, port: int, graceful_seconds: int) -> uvicorn.Server:
+    """uvicorn without access logs and without touching the process's logging configuration."""
     config = uvicorn.Config(
         app,
         host=HOST,
@@ -41,14 +53,7 @@ def running(
         log_level="warning",
         timeout_graceful_shutdown=graceful_seconds,
     )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=_serve, args=(server,), name=f"sim-server-{port}", daemon=True)
-    thread.start()
-    try:
-        _wait_until_started(server, thread, port=port, timeout=startup_timeout)
-        yield f"http://{HOST}:{_bound_port(server)}"
-    finally:
-        _stop(server, thread, timeout=graceful_seconds + startup_timeout)
+    return uvicorn.Server(config)
 
 
 def _serve(server: uvicorn.Server) -> None:

@@ -29,7 +29,7 @@ ORG = Organization.model_validate(
     }
 )
 GROUPS = {"g-jsw": "jira-software-users", "g-labs": "jira-software-users-labs", "g-staff": "staff"}
-ROLES = {
+ROLES: dict[str, list[tuple[str, list[str], int | None]]] = {
     "cloud-acme": [("jira-software", ["g-jsw"], 10)],
     "cloud-labs": [("jira-software", ["g-labs"], None)],
 }

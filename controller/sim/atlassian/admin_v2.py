@@ -21,7 +21,7 @@ from starlette.routing import Route
 from controller.inventory import Account
 from controller.sim.atlassian.admin_v1 import require_org
 from controller.sim.atlassian.gateway import ApiError, Simulation, api_route
-from controller.sim.atlassian.paging import decode_cursor, encode_cursor, page_of
+from controller.sim.atlassian.paging import Page, decode_cursor, encode_cursor, page_of
 from controller.sim.atlassian.products import (
     V2_STATUSES,
     instant,
@@ -109,11 +109,7 @@ async def search_users(request: Request, sim: Simulation) -> Response:
         _v2_user(account, sim, expand=expand, position=page.start + index, query=query)
         for index, account in enumerate(page.items)
     ]
-    links = {
-        "self": _cursor(page.start, query, limit),
-        "prev": None if page.prev_start is None else _cursor(page.prev_start, query, limit),
-        "next": None if page.next_start is None else _cursor(page.next_start, query, limit),
-    }
+    links = _page_links(page, query=query, limit=limit)
     return JSONResponse({"data": users, "links": links})
 
 
@@ -132,8 +128,19 @@ def _query_and_offset(body: dict[str, Any]) -> tuple[dict[str, Any], int, int | 
     return query, int(payload["offset"]), limit if isinstance(limit, int) else None
 
 
-def _cursor(offset: int, query: dict[str, Any], limit: int) -> str:
-    return encode_cursor({"offset": offset, "query": query, "limit": limit})
+def _page_links(page: Page[Account], *, query: dict[str, Any], limit: int) -> dict[str, Any]:
+    """v2 links are bare cursors, each carrying the query so a page can be fetched alone."""
+
+    def cursor(offset: int | None) -> str | None:
+        if offset is None:
+            return None
+        return encode_cursor({"offset": offset, "query": query, "limit": limit})
+
+    return {
+        "self": cursor(page.start),
+        "prev": cursor(page.prev_start),
+        "next": cursor(page.next_start),
+    }
 
 
 def _limit(limit: Any, sim: Simulation) -> int:
@@ -189,7 +196,7 @@ def _check_resources(resource_ids: list[str]) -> None:
 
 def _finder(query: dict[str, Any], sim: Simulation) -> Callable[[], list[Account]]:
     def find() -> list[Account]:
-        return [a for a in _candidates(query, sim) if _matches(a, query, sim)]
+        return [a for a in _candidates(query, sim) if _matches(a, query=query, sim=sim)]
 
     return find
 
@@ -202,7 +209,7 @@ def _candidates(query: dict[str, Any], sim: Simulation) -> list[Account]:
     return [account for account in found if account is not None]
 
 
-def _matches(account: Account, query: dict[str, Any], sim: Simulation) -> bool:
+def _matches(account: Account, *, query: dict[str, Any], sim: Simulation) -> bool:
     status, account_status, membership = V2_STATUSES[account.status]
     checks: dict[str, Callable[[Any], bool]] = {
         "accountIds": lambda v: account.account_id in v,

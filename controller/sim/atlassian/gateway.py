@@ -103,7 +103,7 @@ async def _through_the_gateway(
 ) -> Response:
     if sim.config.latency_ms > 0:
         await asyncio.sleep(sim.config.latency_ms / 1000)
-    if not _authenticated(request, sim.config, family):
+    if not _authenticated(request, config=sim.config, family=family):
         return _unauthorized(family)
     admission = sim.buckets[family].take() if family in sim.buckets else None
     response = await _answer(request, sim, family=family, handler=handler, admission=admission)
@@ -140,7 +140,7 @@ async def _answer(
 # -- credentials -----------------------------------------------------------------------------
 
 
-def _authenticated(request: Request, config: SimConfig, family: Family) -> bool:
+def _authenticated(request: Request, *, config: SimConfig, family: Family) -> bool:
     header = request.headers.get("authorization", "")
     if family == "jira":
         return _basic_matches(header, f"{config.jira_email}:{config.jira_token}")

@@ -226,19 +226,19 @@ def _filtered_groups(request: Request, sim: Simulation, *, site: Site) -> list[G
         for g in groups
         if (not ids or g.id in ids)
         and (not names or g.name in names)
-        and (application is None or _grants(g, site, application))
-        and (access is None or _has_access_type(g, site, access))
+        and (application is None or _grants(g, site=site, product=application))
+        and (access is None or _has_access_type(g, site=site, access=access))
     ]
 
 
-def _grants(group: Group, site: Site, product: str) -> bool:
+def _grants(group: Group, *, site: Site, product: str) -> bool:
     return group.site == site.name and product in group.grants
 
 
-def _has_access_type(group: Group, site: Site, access: str) -> bool:
+def _has_access_type(group: Group, *, site: Site, access: str) -> bool:
     if access == "admin":
         return group.name.endswith("administrators")
-    return any(_grants(group, site, p) for p in JIRA_PRODUCTS)
+    return any(_grants(group, site=site, product=p) for p in JIRA_PRODUCTS)
 
 
 # -- membership changes ----------------------------------------------------------------------
@@ -290,7 +290,9 @@ def _jira_wording(refusal: SimRefusal) -> str:
 async def application_roles(request: Request, sim: Simulation) -> Response:
     site = _site(request, sim)
     api = _api_base(request)
-    return JSONResponse([_role_json(p, site, sim, api=api) for p in _jira_products(site, sim)])
+    return JSONResponse(
+        [_role_json(p, site=site, sim=sim, api=api) for p in _jira_products(site, sim)]
+    )
 
 
 async def application_role(request: Request, sim: Simulation) -> Response:
@@ -298,7 +300,7 @@ async def application_role(request: Request, sim: Simulation) -> Response:
     key = str(request.path_params["key"])
     if key not in _jira_products(site, sim):
         raise ApiError(404, f"No application role with key '{key}' exists.")
-    return JSONResponse(_role_json(key, site, sim, api=_api_base(request)))
+    return JSONResponse(_role_json(key, site=site, sim=sim, api=_api_base(request)))
 
 
 def _jira_products(site: Site, sim: Simulation) -> list[str]:
@@ -307,8 +309,9 @@ def _jira_products(site: Site, sim: Simulation) -> list[str]:
     return sorted((seats | granted) & JIRA_PRODUCTS)
 
 
-def _role_json(product: str, site: Site, sim: Simulation, *, api: str) -> dict[str, Any]:
-    groups = sorted((g for g in sim.state.groups() if _grants(g, site, product)), key=_name)
+def _role_json(product: str, *, site: Site, sim: Simulation, api: str) -> dict[str, Any]:
+    granting = (g for g in sim.state.groups() if _grants(g, site=site, product=product))
+    groups = sorted(granting, key=_name)
     defaults = [g for g in groups if g.name.startswith(f"{product}-users")]
     used = sim.state.seat_count(site.name, product)
     limit = sim.state.seat_limit(site.name, product)

@@ -49,7 +49,9 @@ class OrgState:
         self._load(inventory)
 
     def _load(self, inventory: Inventory) -> None:
-        self._accounts = {a.account_id: a for a in inventory.accounts}
+        # Sorted by id once: no account comes or goes, and replacing one keeps its place.
+        ordered = sorted(inventory.accounts, key=lambda a: a.account_id)
+        self._accounts = {a.account_id: a for a in ordered}
         self._groups = {g.id: g for g in inventory.groups}
         self._groups_by_name = {g.name: g for g in inventory.groups}
         self._members: dict[str, set[str]] = {g.id: set() for g in inventory.groups}
@@ -128,7 +130,7 @@ class OrgState:
     def accounts(self) -> list[Account]:
         """Every account, in accountId order (the order every listing pages through)."""
         with self._lock:
-            return self.memo("accounts", lambda: sorted(self._accounts.values(), key=_by_id))
+            return self.memo("accounts", lambda: list(self._accounts.values()))
 
     def members(self, group_id: str) -> list[Account]:
         """Members of a group in display-name order, as Jira lists them."""
@@ -247,10 +249,6 @@ class OrgState:
             group = self._groups.get(group_id)
             if group is not None and group.site is not None:
                 yield from ((group.site, product) for product in group.grants)
-
-
-def _by_id(account: Account) -> str:
-    return account.account_id
 
 
 def _with_groups(account: Account, groups: Iterable[str]) -> Account:

@@ -1,0 +1,137 @@
+"""`accessctl apply PLAN [--dry-run] [--push]`: carry out a merged plan and commit the audit.
+
+Shell around `controller.apply`: reads the plan file and the policies in the working tree,
+connects the Atlassian directory, runs the apply, prints what happened, then commits `state/`
+(ledger, audit, journal, applied marker) with a message naming the plan and the counts, and with
+`--push` pushes it, rebasing and retrying when the remote moved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+from rich.table import Table
+
+from controller import console
+from controller.apply import ActionResult, ApplyReport, ApplyRun, apply_plan
+from controller.atlassian import AtlassianClient, AtlassianDirectory, Credentials
+from controller.errors import BadInput, ExitCode
+from controller.gitops import GitFailure, Workspace
+from controller.plan import Plan, parse_plan
+from controller.policy import load_policies
+from controller.state import StateDir
+
+
+@dataclass(frozen=True)
+class ApplyRequest:
+    plan_path: Path
+    policies_dir: Path
+    state_dir: Path
+    now: datetime
+    dry_run: bool = False
+    push: bool = False
+
+
+def read_plan(path: Path) -> Plan:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise BadInput(f"{path}: cannot read the plan ({error.strerror})") from None
+    return parse_plan(data, source=str(path))
+
+
+def run(
+    request: ApplyRequest,
+    *,
+    environ: Mapping[str, str],
+    transport: httpx.BaseTransport | None = None,
+) -> int:
+    plan = read_plan(request.plan_path)
+    policies = load_policies([request.policies_dir], today=request.now.date()).policies
+    workspace = _workspace(request.state_dir)
+    commit = workspace.head_commit() if workspace else None
+    with AtlassianClient(Credentials.from_environ(environ), transport=transport) as client:
+        directory = AtlassianDirectory(client, policies.organization, clock=lambda: request.now)
+        report = apply_plan(
+            ApplyRun(
+                plan=plan,
+                policies=policies,
+                directory=directory,
+                state=StateDir(request.state_dir),
+                now=request.now,
+                commit=commit,
+                dry_run=request.dry_run,
+                on_progress=_show_progress,
+            )
+        )
+    show_report(report)
+    if workspace and report.results:
+        _commit_state(workspace, request, report)
+    if report.failures:
+        return ExitCode.FAILURE
+    return ExitCode.BAD_INPUT if report.count("refused") else ExitCode.OK
+
+
+def _workspace(state_dir: Path) -> Workspace | None:
+    """The clone holding `state/`; apply still works (without committing) outside git."""
+    try:
+        return Workspace.open(state_dir.resolve().parent if not state_dir.exists() else state_dir)
+    except GitFailure:
+        console.warn(f"{state_dir} is not in a git clone: state is written but not committed")
+        return None
+
+
+def _commit_state(workspace: Workspace, request: ApplyRequest, report: ApplyReport) -> None:
+    state = request.state_dir.resolve().relative_to(workspace.root)
+    message = f"accessctl: apply {report.plan_id}\n\n{report.headline()}\n"
+    sha = workspace.commit_paths([str(state)], message=message)
+    console.info(
+        f"committed {state}/ as {sha[:12]}" if sha else "state/ unchanged; nothing to commit"
+    )
+    if request.push:
+        branch = workspace.current_branch()
+        if branch is None:
+            raise GitFailure(
+                "HEAD is detached; check out the branch the state belongs to, then push"
+            )
+        pushed = workspace.push_with_rebase(branch)
+        console.info(f"pushed {branch} at {pushed[:12]}")
+
+
+def _show_progress(result: ActionResult) -> None:
+    console.info(
+        f"{result.outcome:>8}  {result.action.action:<13} {result.action.label}  {result.detail}"
+    )
+
+
+def show_report(report: ApplyReport) -> None:
+    if report.already_applied:
+        console.out(f"{report.plan_id} was already applied; nothing to do")
+        return
+    if report.dry_run:
+        _show_decisions(report)
+        return
+    console.out(f"{report.plan_id}: {report.headline()}")
+    for result in report.results:
+        if result.outcome in {"failed", "refused"}:
+            console.error(f"{result.outcome}: {result.action.key}: {result.detail}")
+
+
+def _show_decisions(report: ApplyReport) -> None:
+    table = Table(title=f"{report.plan_id} (dry run: nothing changed)")
+    for column in ("Would", "Action", "Account", "Groups", "Why not"):
+        table.add_column(column)
+    for decision in report.decisions:
+        action = decision.action
+        table.add_row(
+            "run" if decision.execute else decision.outcome,
+            action.action,
+            action.label,
+            ", ".join(g.name for g in action.groups),
+            decision.reason,
+        )
+    console.table(table)

@@ -1,0 +1,319 @@
+"""The connector against the Atlassian simulator over real HTTP on 127.0.0.1.
+
+What the APIs cannot show is projected out of the seed before comparing: Jira's
+`applicationrole` speaks only of Jira products, so Confluence grants and seats are not in it
+(the Admin API's group role assignments would carry them; the simulator does not serve them).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from controller.atlassian import AtlassianClient, AtlassianDirectory, Credentials, fetch_inventory
+from controller.atlassian.errors import Forbidden
+from controller.cli import main
+from controller.errors import ExitCode
+from controller.inventory import SEATLESS_TYPES, Account, Inventory, parse_inventory
+from controller.policy import load_policies
+from controller.policy.models import Organization
+from controller.sim.atlassian import SimConfig, create_app
+from controller.sim.atlassian.products import JIRA_PRODUCTS
+from controller.sim.generate import generate_org
+from controller.sim.server import running
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).parents[2]
+NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+SIM = SimConfig()
+
+
+def organization() -> Organization:
+    return load_policies([ROOT / "policies"], today=NOW.date()).policies.organization
+
+
+def as_the_apis_show_it(seed: Inventory) -> Inventory:
+    """The seed without what no API we read can tell: non-Jira grants and seats."""
+    groups = tuple(
+        group.model_copy(
+            update={
+                "grants": tuple(sorted(p for p in group.grants if p in JIRA_PRODUCTS)),
+                "site": group.site if any(p in JIRA_PRODUCTS for p in group.grants) else None,
+            }
+        )
+        for group in seed.groups
+    )
+    seats = tuple(s for s in seed.seats if s.product in JIRA_PRODUCTS)
+    return seed.model_copy(update={"groups": groups, "seats": seats})
+
+
+def seat_holders_missing_activity(seed: Inventory) -> set[str]:
+    """Accounts the last-active-dates fallback must read: the minimum the connector may call."""
+    granting = {g.id: {(g.site, p) for p in g.grants if p in JIRA_PRODUCTS} for g in seed.groups}
+    missing = set()
+    for account in seed.accounts:
+        if account.status != "active" or account.account_type in SEATLESS_TYPES:
+            continue
+        held = {seat for g in account.groups for seat in granting.get(g, ())}
+        shown = {(a.site, a.product) for a in account.activity}
+        if not held <= shown:
+            missing.add(account.account_id)
+    return missing
+
+
+@dataclass
+class Served:
+    base: str
+    config: SimConfig
+
+    def credentials(self, **wrong: str) -> Credentials:
+        values = {
+            "admin_api_key": self.config.admin_key,
+            "jira_email": self.config.jira_email,
+            "jira_api_token": self.config.jira_token,
+            **wrong,
+        }
+        return Credentials(api_base=self.base, **values)
+
+    def environ(self, **overrides: str) -> dict[str, str]:
+        return {
+            "ATLASSIAN_API_BASE": self.base,
+            "ATLASSIAN_ADMIN_API_KEY": self.config.admin_key,
+            "JIRA_EMAIL": self.config.jira_email,
+            "JIRA_API_TOKEN": self.config.jira_token,
+            **overrides,
+        }
+
+    def stats(self) -> dict[str, Any]:
+        return dict(httpx.get(f"{self.base}/__sim/stats").json())
+
+    def inventory(self) -> Inventory:
+        return parse_inventory(httpx.get(f"{self.base}/__sim/inventory").content, source="sim")
+
+
+@contextmanager
+def serving(seed: Inventory, config: SimConfig = SIM) -> Iterator[Served]:
+    with running(create_app(seed, config)) as base:
+        yield Served(base, config)
+
+
+def read(served: Served, **client_options: Any) -> Inventory:
+    with AtlassianClient(served.credentials(), **client_options) as client:
+        return fetch_inventory(organization(), client=client, taken_at=NOW)
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("users", "seed"), [(120, 1), (700, 2), (2500, 3)])
+def test_the_inventory_read_through_the_api_is_the_seed(users: int, seed: int) -> None:
+    org = generate_org(users, seed, now=NOW)
+    with serving(org) as served:
+        fetched = read(served)
+        stats = served.stats()
+    assert fetched == as_the_apis_show_it(org)
+    minimal = (
+        math.ceil(len(org.accounts) / 100)  # users/search pages
+        + len(org.sites)  # applicationrole
+        + 1  # group/bulk
+        + len(seat_holders_missing_activity(org))  # last-active-dates
+    )
+    assert stats["requests_total"] == minimal
+
+
+def test_activity_the_search_leaves_out_is_read_for_seat_holders() -> None:
+    org = generate_org(600, 4, now=NOW)
+    config = SimConfig(product_access_gap=0.3)
+    with serving(org, config) as served:
+        fetched = read(served)
+        calls = served.stats()["requests"]
+    expected = {a.account_id: a for a in as_the_apis_show_it(org).accounts}
+    route = "GET /admin/v1/orgs/{org_id}/directory/users/{account_id}/last-active-dates"
+    seat_holders = {
+        a.account_id
+        for a in fetched.accounts
+        if a.status == "active"
+        and a.account_type not in SEATLESS_TYPES
+        and any(g.grants for g in fetched.groups if g.id in a.groups)
+    }
+    for account_id in seat_holders:
+        assert fetched_account(fetched, account_id) == expected[account_id]
+    assert 0 < calls[route] < len(seat_holders)
+
+
+def fetched_account(inventory: Inventory, account_id: str) -> Account:
+    return next(a for a in inventory.accounts if a.account_id == account_id)
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_the_inventory_survives_a_20_percent_fault_rate(seed: int) -> None:
+    org = generate_org(300, seed, now=NOW)
+    config = SimConfig(fault_rate=0.2, fault_seed=seed, slow_seconds=2.0, retry_after_seconds=1)
+    with serving(org, config) as served:
+        fetched = read(served, timeout=0.5)
+        stats = served.stats()
+    assert fetched == as_the_apis_show_it(org)
+    assert stats["faults_total"] > 0
+
+
+def test_the_inventory_under_a_tight_rate_limit() -> None:
+    org = generate_org(1500, 7, now=NOW)
+    config = SimConfig(rate_limit_rps=25, burst=5, latency_ms=5)
+    with serving(org, config) as served:
+        fetched = read(served)
+        stats = served.stats()
+    assert fetched == as_the_apis_show_it(org)
+    # The pacer keeps 429s rare: a storm would show as dozens.
+    assert stats["responses_429"] <= 5
+
+
+# --- the CLI ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("wrong", "named"),
+    [
+        ({"ATLASSIAN_ADMIN_API_KEY": "wrong-admin-key-123456"}, "ATLASSIAN_ADMIN_API_KEY"),
+        ({"JIRA_API_TOKEN": "wrong-jira-token-123456"}, "JIRA_EMAIL and JIRA_API_TOKEN"),
+    ],
+    ids=["admin-key", "jira-token"],
+)
+def test_wrong_credentials_end_in_one_clear_line_and_exit_1(
+    wrong: dict[str, str], named: str
+) -> None:
+    with serving(generate_org(50, 1, now=NOW)) as served:
+        result = CliRunner().invoke(
+            main, ["inventory", "--policies", str(ROOT / "policies")], env=served.environ(**wrong)
+        )
+    assert result.exit_code == ExitCode.FAILURE
+    assert "401" in result.output
+    assert named in result.output
+    assert next(iter(wrong.values())) not in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_credentials_are_bad_input() -> None:
+    result = CliRunner().invoke(
+        main,
+        ["inventory", "--policies", str(ROOT / "policies")],
+        env={"ATLASSIAN_ADMIN_API_KEY": "", "JIRA_EMAIL": "", "JIRA_API_TOKEN": ""},
+    )
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "ATLASSIAN_ADMIN_API_KEY" in result.output
+
+
+def test_inventory_command_writes_the_snapshot_and_plan_reads_live(tmp_path: Path) -> None:
+    org = generate_org(200, 8, now=NOW)
+    out = tmp_path / "inventory.json"
+    now = ["--now", "2026-11-23T06:00:00Z"]
+    policies = ["--policies", str(ROOT / "policies")]
+    with serving(org) as served:
+        runner = CliRunner()
+        written = runner.invoke(
+            main, ["inventory", *policies, "--out", str(out), *now], env=served.environ()
+        )
+        planned = runner.invoke(
+            main,
+            ["plan", *policies, "--state", str(tmp_path / "state"), "--format", "json", *now],
+            env=served.environ(),
+        )
+    assert written.exit_code == ExitCode.OK, written.output
+    assert parse_inventory(out.read_bytes(), source=str(out)) == as_the_apis_show_it(org)
+    assert planned.exit_code in (ExitCode.OK, ExitCode.REFUSED), planned.output
+
+
+# --- the Directory port -------------------------------------------------------------------
+
+
+def jira_software_user(org: Inventory) -> Account:
+    jsw = next(g for g in org.groups if g.name == "jira-software-users-acme")
+    sso = {g.id for g in org.groups if g.managed_by == "idp"}
+    return next(
+        a
+        for a in org.accounts
+        if jsw.id in a.groups
+        and a.status == "active"
+        and not sso & set(a.groups)
+        and a.account_type == "atlassian"
+        and a.email
+    )
+
+
+def test_directory_changes_the_organization_and_is_idempotent() -> None:
+    org = generate_org(150, 9, now=NOW)
+    person = jira_software_user(org)
+    jsw = next(g.id for g in org.groups if g.name == "jira-software-users-acme")
+    with serving(org) as served, AtlassianClient(served.credentials()) as client:
+        directory = AtlassianDirectory(client, organization(), clock=lambda: NOW)
+        outcomes = [
+            (
+                "remove",
+                directory.remove_from_group(account_id=person.account_id, group_id=jsw).outcome,
+            ),
+            (
+                "remove",
+                directory.remove_from_group(account_id=person.account_id, group_id=jsw).outcome,
+            ),
+        ]
+        after_removal = fetched_account(served.inventory(), person.account_id)
+        outcomes += [
+            ("add", directory.add_to_group(account_id=person.account_id, group_id=jsw).outcome),
+            ("add", directory.add_to_group(account_id=person.account_id, group_id=jsw).outcome),
+            ("suspend", directory.suspend(account_id=person.account_id).outcome),
+            ("suspend", directory.suspend(account_id=person.account_id).outcome),
+        ]
+        suspended = fetched_account(served.inventory(), person.account_id)
+        outcomes += [
+            ("restore", directory.restore(account_id=person.account_id).outcome),
+            ("restore", directory.restore(account_id=person.account_id).outcome),
+        ]
+        final = fetched_account(served.inventory(), person.account_id)
+    assert outcomes == [
+        ("remove", "done"),
+        ("remove", "already"),
+        ("add", "done"),
+        ("add", "already"),
+        ("suspend", "done"),
+        ("suspend", "already"),
+        ("restore", "done"),
+        ("restore", "already"),
+    ]
+    assert jsw not in after_removal.groups
+    assert suspended.status == "suspended"
+    assert jsw in suspended.groups
+    assert final == person
+
+
+def test_fetch_accounts_is_a_complete_snapshot_of_just_those_accounts() -> None:
+    org = generate_org(400, 10, now=NOW)
+    wanted = [a.account_id for a in org.accounts[:3]]
+    with serving(org) as served, AtlassianClient(served.credentials()) as client:
+        fetched = AtlassianDirectory(client, organization(), clock=lambda: NOW).fetch_accounts(
+            wanted
+        )
+    expected = as_the_apis_show_it(org)
+    assert fetched.groups == expected.groups  # IdP-synced groups recognised from samples
+    assert fetched.seats == expected.seats
+    assert fetched.accounts == tuple(a for a in expected.accounts if a.account_id in wanted)
+
+
+def test_an_idp_synced_group_is_refused_not_edited() -> None:
+    org = generate_org(150, 11, now=NOW)
+    sso = next(g for g in org.groups if g.managed_by == "idp")
+    member = next(a for a in org.accounts if sso.id in a.groups)
+    with serving(org) as served, AtlassianClient(served.credentials()) as client:
+        directory = AtlassianDirectory(client, organization(), clock=lambda: NOW)
+        with pytest.raises(Forbidden) as raised:
+            directory.remove_from_group(account_id=member.account_id, group_id=sso.id)
+        assert sso.id in fetched_account(served.inventory(), member.account_id).groups
+    assert "organization admin" in raised.value.message
