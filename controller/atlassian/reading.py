@@ -144,9 +144,13 @@ class OrganizationReader:
                 pool.submit(self._search, filters, found=found, roles=roles, pool=pool)
                 for filters in searches
             ]
-            _results(searching)
-            _results(found.fallbacks)  # complete: every search has finished adding to it
-            known = _Known(site_roles=_results(roles), group_names=names.result())
+            try:
+                _results(searching)
+                _results(found.fallbacks)  # complete: every search has finished adding to it
+                known = _Known(site_roles=_results(roles), group_names=names.result())
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)  # fail fast: drop queued calls
+                raise
         return found, known
 
     def site_roles(self, site: Site) -> SiteRoles:

@@ -40,7 +40,7 @@ def policy_files() -> dict[str, str]:
     jsw = "policies/jira-software-inactivity.yaml"
     files[jsw] = files[jsw].replace("warn_before_days: 7", "warn_before_days: 0")
     org = "policies/organization.yaml"
-    files[org] = files[org].replace("max_revocation_fraction: 0.25", "max_revocation_fraction: 0.5")
+    files[org] = files[org].replace("max_revocation_fraction: 0.30", "max_revocation_fraction: 0.5")
     files["state/README.md"] = "state\n"
     return files
 

@@ -70,7 +70,7 @@ def test_detailed_exitcode_is_zero_without_changes(repo: Path) -> None:
 def test_safety_refusal_exits_4_and_writes_nothing(repo: Path) -> None:
     org = repo / "policies" / "organization.yaml"
     org.write_text(
-        org.read_text().replace("max_revocation_fraction: 0.25", "max_revocation_fraction: 0.01")
+        org.read_text().replace("max_revocation_fraction: 0.30", "max_revocation_fraction: 0.01")
     )
     policy = repo / "policies" / "jira-software-inactivity.yaml"
     policy.write_text(policy.read_text().replace("warn_before_days: 7", "warn_before_days: 0"))

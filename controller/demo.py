@@ -1,0 +1,239 @@
+"""`make demo`: the whole GitOps loop on this machine, against the built-in simulators.
+
+Starts the Atlassian Cloud and GitHub simulators on free loopback ports, makes a workspace (a
+bare `origin` and a clone holding the example `policies/`), and then plays two days of a policy
+repository's life with the real `accessctl` commands, the way the GitHub workflows run them:
+
+  day 0   propose -> a plan PR that warns idle users -> merge -> apply (warnings recorded)
+  day 8   propose -> a plan PR that revokes the still-idle -> merge -> apply (seats reclaimed)
+
+and shows the pull requests GitHub received, the audit records and the seats per product before
+and after. Servers stop at the end; the workspace is left for you to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.rule import Rule
+from rich.table import Table
+
+from controller.forge import GitHubForge
+from controller.inventory import Inventory, parse_inventory, seat_counts
+from controller.sim.atlassian import SimConfig, create_app
+from controller.sim.generate import generate_org
+from controller.sim.github import create_app as create_github_app
+from controller.sim.github import init_bare_repository
+from controller.sim.server import running
+from controller.state import StateDir
+
+REPOSITORY = "acme/access-policies"
+USERS = 500
+SEED = 7
+DAY_0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+SOURCE = Path(__file__).resolve().parents[1]
+console = Console(highlight=False)
+
+
+@dataclass(frozen=True)
+class Demo:
+    workspace: Path
+    clone: Path
+    atlassian_url: str
+    github_url: str
+
+    @property
+    def environ(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "ATLASSIAN_API_BASE": self.atlassian_url,
+            "ATLASSIAN_ADMIN_API_KEY": "sim-admin-key",
+            "JIRA_EMAIL": "bot@example.com",
+            "JIRA_API_TOKEN": "sim-jira-token",
+            "GITHUB_API_URL": self.github_url,
+            "GITHUB_REPOSITORY": REPOSITORY,
+            "GITHUB_TOKEN": "sim-github-token",
+            "ACCESSCTL_GIT_NAME": "accessctl",
+            "ACCESSCTL_GIT_EMAIL": "accessctl@users.noreply.github.com",
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "HOME": str(self.workspace / "home"),
+        }
+
+    def accessctl(self, *args: str) -> int:
+        """Run one accessctl command as the workflow would, showing its output indented."""
+        console.print(f"[bold cyan]$ accessctl {' '.join(args)}[/]")
+        done = subprocess.run(
+            [sys.executable, "-m", "controller", *args],
+            cwd=self.clone,
+            env=self.environ,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        for line in (done.stdout + done.stderr).strip().splitlines()[:12]:
+            console.print(f"  [dim]{line}[/]", markup=True, soft_wrap=True)
+        return done.returncode
+
+    def git(self, *args: str, cwd: Path | None = None) -> str:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=cwd or self.clone,
+            env=self.environ,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    def organization(self) -> Inventory:
+        data = httpx.get(f"{self.atlassian_url}/__sim/inventory", timeout=30).content
+        return parse_inventory(data, source="simulator")
+
+    def forge(self) -> GitHubForge:
+        return GitHubForge.from_env(self.environ)
+
+
+def main() -> int:
+    started = time.monotonic()
+    workspace = Path(tempfile.mkdtemp(prefix="accessctl-demo-"))
+    console.print(Rule("[bold]accessctl demo: Atlassian Cloud access as code[/]"))
+    with ExitStack() as servers:
+        demo = start(workspace, servers)
+        before = demo.organization()
+        day(demo, DAY_0, "Day 0: idle users get a warning first")
+        day(demo, DAY_0 + timedelta(days=8), "Day 8: the warning has run out; seats are revoked")
+        show_audit(demo)
+        show_seats(before, demo.organization())
+    console.print(Rule())
+    console.print(f"Simulators stopped. Finished in {time.monotonic() - started:.0f} s.")
+    console.print(
+        f"The workspace is in [bold]{workspace}[/]: `git -C {demo.clone} log --stat` shows"
+    )
+    console.print("the plans, the audit log and the ledger accessctl committed.")
+    return 0
+
+
+def start(workspace: Path, servers: ExitStack) -> Demo:
+    origin = workspace / "origin.git"
+    init_bare_repository(origin)
+    organization = generate_org(USERS, SEED, now=DAY_0)
+    atlassian = servers.enter_context(running(create_app(organization, SimConfig())))
+    github = servers.enter_context(
+        running(create_github_app(repository=REPOSITORY, git_dir=origin))
+    )
+    demo = Demo(workspace, workspace / "policy-repo", atlassian, github)
+    seed_repository(demo, origin)
+    table = Table.grid(padding=(0, 2))
+    table.add_row(
+        "Atlassian Cloud simulator", atlassian, f"{len(organization.accounts)} accounts, 2 sites"
+    )
+    table.add_row("GitHub simulator", github, REPOSITORY)
+    table.add_row("Policy repository", str(demo.clone), "clone of a bare origin")
+    console.print(table)
+    return demo
+
+
+def seed_repository(demo: Demo, origin: Path) -> None:
+    (demo.workspace / "home").mkdir()
+    demo.git("clone", "--quiet", str(origin), str(demo.clone), cwd=demo.workspace)
+    demo.git("symbolic-ref", "HEAD", "refs/heads/main")
+    shutil.copytree(SOURCE / "policies", demo.clone / "policies")
+    shutil.copytree(SOURCE / "schemas", demo.clone / "schemas")
+    (demo.clone / "state").mkdir()
+    shutil.copy(SOURCE / "state" / "README.md", demo.clone / "state" / "README.md")
+    demo.git("add", "--all")
+    demo.git("commit", "--quiet", "-m", "Example access policies")
+    demo.git("push", "--quiet", "origin", "main")
+
+
+def day(demo: Demo, now: datetime, title: str) -> None:
+    console.print(Rule(f"[bold]{title}[/]  ({now:%Y-%m-%d})", align="left"))
+    demo.accessctl("propose", "--now", now.isoformat())
+    pull = demo.forge().find_open_pull("accessctl/plan", "main")
+    if pull is None:
+        console.print("No plan pull request: the organization is in line with its policies.")
+        return
+    show_pull(pull.number, pull.title, pull.body or "", [label.name for label in pull.labels])
+    merged = demo.forge().merge_pull(pull.number, title=f"Merge plan pull request #{pull.number}")
+    console.print(f"[green]Merged #{pull.number}[/] as {merged.sha[:12]} (a reviewer approved it)")
+    demo.git("pull", "--quiet", "--ff-only", "origin", "main")
+    for plan_file in unapplied_plans(demo.clone / "state"):
+        demo.accessctl(
+            "apply",
+            str(plan_file.relative_to(demo.clone)),
+            "--push",
+            "--now",
+            (now + timedelta(hours=1)).isoformat(),
+        )
+
+
+def show_pull(number: int, title: str, body: str, labels: list[str]) -> None:
+    head = "\n".join(body.splitlines()[:14])
+    console.print(
+        Panel(
+            Markdown(head + "\n\n*…the full plan is in the pull request and its plan file*"),
+            title=f"Pull request #{number}: {title}",
+            subtitle=", ".join(labels),
+            expand=False,
+        )
+    )
+
+
+def unapplied_plans(state_dir: Path) -> list[Path]:
+    state = StateDir(state_dir)
+    plans = sorted((state_dir / "plans").glob("plan-*.yaml"))
+    return [p for p in plans if state.applied_marker(p.stem) is None]
+
+
+def show_audit(demo: Demo) -> None:
+    records = list(StateDir(demo.clone / "state").audit_records())
+    table = Table(title=f"Audit log committed to git: {len(records)} records (state/audit/)")
+    for column in ("Plan", "Action", "Account", "Groups", "Outcome"):
+        table.add_column(column)
+    for record in records[:8] + records[-8:] if len(records) > 16 else records:
+        table.add_row(
+            record["plan_id"][-8:],
+            record["action"],
+            record["email"] or record["account_id"],
+            ", ".join(record["groups"]),
+            record["outcome"],
+        )
+    console.print(table)
+
+
+def show_seats(before: Inventory, after: Inventory) -> None:
+    table = Table(title="Seats in use per product (active people in granting groups)")
+    for column in ("Site", "Product", "Before", "After", "Reclaimed"):
+        table.add_column(
+            column, justify="right" if column in {"Before", "After", "Reclaimed"} else "left"
+        )
+    old, new = seat_counts(before), seat_counts(after)
+    for site, product in sorted(old):
+        gone = old[(site, product)] - new.get((site, product), 0)
+        table.add_row(
+            site,
+            product,
+            str(old[(site, product)]),
+            str(new.get((site, product), 0)),
+            f"[bold green]{gone}[/]" if gone else "0",
+        )
+    console.print(table)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
