@@ -13,12 +13,15 @@ import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import click
 
 from controller import console
 from controller.errors import AccessctlError, ExitCode
+
+if TYPE_CHECKING:
+    from controller.inventory import Inventory
 
 POLICIES_OPTION = click.option(
     "--policies",
@@ -148,6 +151,24 @@ def inventory(policies_dir: Path, out: Path | None, now: datetime | None) -> Non
     )
 
 
+def inventory_source(
+    inventory_path: Path | None, policies_dir: Path, *, now: datetime
+) -> Callable[[], Inventory]:
+    """`--inventory FILE`, or the live organization the policies name; read when called, so a
+    command can check its other inputs before the slow read."""
+
+    def read() -> Inventory:
+        if inventory_path is not None:
+            from controller.commands.plan import read_inventory_file
+
+            return read_inventory_file(inventory_path)
+        from controller.commands.inventory import live_inventory
+
+        return live_inventory(policies_dir, now=now, environ=os.environ)
+
+    return read
+
+
 @main.command()
 @click.option(
     "--inventory",
@@ -191,12 +212,7 @@ def plan(
             now=now_or(now),
             inventory_path=inventory_path,
         )
-        if inventory_path is None:
-            from controller.commands import inventory as live
-
-            inventory = live.live_inventory(policies_dir, now=request.now, environ=os.environ)
-        else:
-            inventory = command.read_inventory_file(inventory_path)
+        inventory = inventory_source(inventory_path, policies_dir, now=request.now)()
         chosen = cast("PlanFormat", fmt)
         return command.run(
             request, inventory, out=out, fmt=chosen, detailed_exitcode=detailed_exitcode
@@ -232,6 +248,72 @@ def apply(
         push=push,
     )
     finish(guarded(lambda: command.run(request, environ=os.environ)))
+
+
+INVENTORY_OPTION = click.option(
+    "--inventory",
+    "inventory_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Plan from this snapshot instead of the live organization.",
+)
+
+
+@main.command()
+@INVENTORY_OPTION
+@POLICIES_OPTION
+@STATE_OPTION
+@NOW_OPTION
+@click.option("--base", "base_branch", help="Branch the plan PR targets (default: current).")
+def propose(
+    inventory_path: Path | None,
+    policies_dir: Path,
+    state_dir: Path,
+    now: datetime | None,
+    base_branch: str | None,
+) -> None:
+    """Plan, push the plan branch and open or refresh the plan pull request."""
+    from controller.commands import propose as command
+    from controller.commands.plan import PlanRequest
+
+    at = now_or(now)
+    request = command.ProposeRequest(
+        plan=PlanRequest(
+            policies_dir=policies_dir, state_dir=state_dir, now=at, inventory_path=inventory_path
+        ),
+        base_branch=base_branch,
+    )
+    source = inventory_source(inventory_path, policies_dir, now=at)
+    finish(guarded(lambda: command.run(request, inventory_source=source, environ=os.environ)))
+
+
+@main.command()
+@click.option("--base", "base_ref", required=True, help="Git ref the pull request merges into.")
+@INVENTORY_OPTION
+@POLICIES_OPTION
+@STATE_OPTION
+@NOW_OPTION
+@click.option("--comment", "pull_number", type=int, help="Post as ONE comment on this PR.")
+def preview(
+    base_ref: str,
+    inventory_path: Path | None,
+    policies_dir: Path,
+    state_dir: Path,
+    now: datetime | None,
+    pull_number: int | None,
+) -> None:
+    """Show what merging this policy change would change, account by account."""
+    from controller.commands import preview as command
+
+    at = now_or(now)
+    request = command.PreviewRequest(
+        base_ref=base_ref,
+        policies_dir=policies_dir,
+        state_dir=state_dir,
+        now=at,
+        comment_on=pull_number,
+    )
+    source = inventory_source(inventory_path, policies_dir, now=at)
+    finish(guarded(lambda: command.run(request, inventory_source=source, environ=os.environ)))
 
 
 @main.group()

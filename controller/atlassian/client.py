@@ -210,12 +210,14 @@ class AtlassianClient:
             try:
                 response = self._send_once(call)
             except httpx.TransportError as error:
+                pacer.finished()
                 if attempt >= self.retry.max_attempts or not may_retry_error(
                     error, call.idempotency
                 ):
                     raise self._unreachable(call, error, attempts=attempt) from None
                 self.timing.sleep(self._backoff(attempt))
                 continue
+            pacer.finished()
             if response.is_success:
                 pacer.observe(budget_of(response))
                 return response

@@ -4,8 +4,8 @@ Atlassian does not publish its limits, so the pacer learns them from the respons
 
 - Unpaced while `X-RateLimit-Remaining` shows more than half of `X-RateLimit-Limit` left.
 - Below that, paced: a PI controller on the fill level (`Remaining / Limit`) sets the rate,
-  so the server's bucket settles around half full. That half is the margin for requests
-  already in flight, whose tokens the headers do not show yet. The rate converges on the
+  so the server's bucket settles around half full, counting the requests already in flight
+  (their tokens are not in the headers yet) as spent. The rate converges on the
   server's refill rate without estimating it (integer headers over milliseconds are noise).
 - A 429 pauses *every* worker until the server's `Retry-After`: no thread sends during the pause,
   the schedule restarts behind it, and the rate drops below what was being sent, so a 429 never
@@ -54,6 +54,7 @@ class Pacer:
         self._max_rate = max_rate
         self._rate: float | None = None
         self._base: float | None = None
+        self._in_flight = 0
         self._next_start = 0.0
         self._paused_until = 0.0
         self._largest_remaining = 0
@@ -74,13 +75,22 @@ class Pacer:
                 # Reserving the slot makes concurrent workers queue behind it, not on it.
                 self._next_start = start + self._interval()
                 if start <= now:
-                    self._recent_starts.append(now)
+                    self._started(now)
                     return
             self._sleep(start - now)
             with self._lock:
                 if self._clock() >= self._paused_until:
-                    self._recent_starts.append(self._clock())
+                    self._started(self._clock())
                     return
+
+    def finished(self) -> None:
+        """A request that `wait_turn` let through has its answer (or failed)."""
+        with self._lock:
+            self._in_flight = max(0, self._in_flight - 1)
+
+    def _started(self, now: float) -> None:
+        self._recent_starts.append(now)
+        self._in_flight += 1
 
     def _interval(self) -> float:
         rates = [r for r in (self._rate, self._max_rate) if r is not None]
@@ -102,7 +112,9 @@ class Pacer:
                 return
             self._largest_remaining = max(self._largest_remaining, budget.remaining)
             capacity = budget.limit or self._largest_remaining
-            fill = min(1.0, budget.remaining / capacity) if capacity else 0.0
+            # Requests still in flight will take tokens the headers do not show yet.
+            usable = budget.remaining - self._in_flight
+            fill = min(1.0, max(0, usable) / capacity) if capacity else 0.0
             if self._base is None:
                 if fill >= TARGET_FILL:
                     return  # plenty of budget: no need to pace yet

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
@@ -135,6 +135,9 @@ async def _answer(
         return await handler(request, sim)
     except ApiError as error:
         return error_response(family, error)
+    except ClientDisconnect:
+        # The client hung up before its body arrived: nothing was changed, nobody will read this.
+        return Response(status_code=400)
 
 
 # -- credentials -----------------------------------------------------------------------------

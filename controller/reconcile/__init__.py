@@ -1,0 +1,124 @@
+"""PURE: (policies, inventory, ledger, now) -> Plan. The heart of accessctl (DESIGN §2, §5, §7).
+
+No I/O and no clock: everything the decision rests on is an argument, so the same inputs always
+give the same plan, byte for byte. Each rule is one small function; `reconcile` composes them:
+`inactivity` (warn and revoke), `restore`, `grants` and `seats` (caps), over the shared
+`context` and `protection`.
+
+Rules, in the order they are applied to one account under one InactivityPolicy:
+  1. only accounts that hold the product on the site through a group count (no seat: no action);
+     suspended or deactivated accounts hold no seat;
+  2. activity counts per site and product; never-active accounts are judged from `added_to_org`
+     against `never_active_grace_days`;
+  3. an account idle past the warning window is warned first (if `warn_before_days`), and revoked
+     once a warning is old enough; activity after a warning clears it;
+  4. protected, excluded and IdP-managed accounts are never acted on: they are listed as skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from controller.inventory import Inventory, inventory_digest
+from controller.ledger import Ledger, dump_ledger
+from controller.plan.model import ACTION_KINDS, Action, Plan, Skipped
+from controller.plan.summary import summarize
+from controller.policy.policy_set import PolicySet, policies_digest
+from controller.reconcile.context import Context, Outcome, active_members
+from controller.reconcile.inactivity import clear_stale_warnings, evaluate_policy
+from controller.reconcile.protection import build_protection
+from controller.reconcile.restore import plan_restores
+
+__all__ = ["reconcile"]
+
+
+# --- the whole plan ------------------------------------------------------------------------
+
+
+def reconcile(
+    policies: PolicySet,
+    inventory: Inventory,
+    ledger: Ledger,
+    now: datetime,
+    *,
+    base_commit: str | None = None,
+) -> Plan:
+    """Everything that should change, and why; nothing is executed here."""
+    ctx = Context(
+        now=now,
+        inventory=inventory,
+        groups_by_id={g.id: g for g in inventory.groups},
+        members=active_members(inventory),
+        warnings={(w.account_id, w.site, w.product): w for w in ledger.warnings},
+        protection=build_protection(policies, inventory, now.date()),
+    )
+    outcome = Outcome()
+    for policy in policies.inactivity:
+        evaluate_policy(policy, ctx, outcome)
+    actions = outcome.actions + list(clear_stale_warnings(ctx, outcome.keep_warnings))
+    actions += plan_restores(policies, ledger, ctx)
+    return assemble_plan(
+        Inputs(policies, inventory, ledger, now, base_commit), actions, outcome.skipped
+    )
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Everything a plan is made from; its digests bind the plan to them."""
+
+    policies: PolicySet
+    inventory: Inventory
+    ledger: Ledger
+    now: datetime
+    base_commit: str | None = None
+
+
+def assemble_plan(inputs: Inputs, actions: list[Action], skipped: list[Skipped]) -> Plan:
+    """Order actions and skips canonically, add digests and totals: the plan as a value."""
+    policies, inventory, now = inputs.policies, inputs.inventory, inputs.now
+    digests = (
+        policies_digest(policies),
+        inventory_digest(inventory),
+        _ledger_digest(inputs.ledger),
+    )
+    ordered = sorted(actions, key=_action_order)
+    skips = sorted(
+        skipped, key=lambda s: (s.policy, s.site, s.product, s.email or "", s.account_id)
+    )
+    return Plan(
+        id=plan_id(now, digests),
+        created_at=now,
+        expires_at=now + timedelta(days=policies.organization.plan_ttl_days),
+        org_id=policies.organization.org_id,
+        policies_digest=digests[0],
+        inventory_digest=digests[1],
+        ledger_digest=digests[2],
+        base_commit=inputs.base_commit,
+        summary=summarize(ordered, skips, policies, inventory),
+        actions=tuple(ordered),
+        skipped=tuple(skips),
+    ).sealed()
+
+
+def _action_order(action: Action) -> tuple[str, int, str, str, str, str]:
+    rank = ACTION_KINDS.index(action.action)
+    return (
+        action.policy,
+        rank,
+        action.site,
+        action.product,
+        (action.email or "").lower(),
+        action.account_id,
+    )
+
+
+def _ledger_digest(ledger: Ledger) -> str:
+    return "sha256:" + hashlib.sha256(dump_ledger(ledger)).hexdigest()
+
+
+def plan_id(now: datetime, digests: tuple[str, ...]) -> str:
+    """`plan-YYYYMMDD-HHMMSS-<hash>`: sortable by time, unique to its inputs."""
+    material = "|".join((now.isoformat(), *digests)).encode()
+    return f"plan-{now.strftime('%Y%m%d-%H%M%S')}-{hashlib.sha256(material).hexdigest()[:8]}"
