@@ -72,7 +72,7 @@ class ApplyReport:
         done = [r for r in self.results if r.outcome in EXECUTED]
         kinds = {
             k: sum(1 for r in done if r.action.action == k)
-            for k in ("revoke", "warn", "restore", "clear-warning")
+            for k in ("revoke", "warn", "grant", "restore", "clear-warning")
         }
         parts = [f"{n} {k}" for k, n in kinds.items() if n]
         return (
@@ -265,9 +265,9 @@ def _calls(action: Action, directory: Directory) -> list[ChangeResult]:
         return [
             directory.remove_from_group(account_id=account, group_id=g.id) for g in action.groups
         ]
-    if action.action == "restore":
-        if action.method == "suspend":
-            return [directory.restore(account_id=account)]
+    if action.action == "restore" and action.method == "suspend":
+        return [directory.restore(account_id=account)]
+    if action.action in {"restore", "grant"}:
         return [directory.add_to_group(account_id=account, group_id=g.id) for g in action.groups]
     return []  # warn and clear-warning change the ledger only
 

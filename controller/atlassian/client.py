@@ -161,7 +161,8 @@ class AtlassianClient:
             method=method,
             url=f"{self.credentials.api_base}/admin/{path.lstrip('/')}",
             api="admin",
-            pacer_key="admin",
+            # Atlassian limits per endpoint family: v1 and v2 are paced on their own.
+            pacer_key=f"admin/{path.lstrip('/').split('/', 1)[0]}",
             params=params or {},
             body=body,
             idempotency=idempotency,

@@ -112,9 +112,7 @@ class Pacer:
                 return
             self._largest_remaining = max(self._largest_remaining, budget.remaining)
             capacity = budget.limit or self._largest_remaining
-            # Requests still in flight will take tokens the headers do not show yet.
-            usable = budget.remaining - self._in_flight
-            fill = min(1.0, max(0, usable) / capacity) if capacity else 0.0
+            fill = self._usable_fill(budget.remaining, capacity)
             if self._base is None:
                 if fill >= TARGET_FILL:
                     return  # plenty of budget: no need to pace yet
@@ -123,6 +121,15 @@ class Pacer:
             # The proportional part reacts to the bucket level at once and damps the swing
             # the integral part alone would have around the server's refill rate.
             self._rate = max(MIN_RATE, self._base * (1 + PROPORTIONAL_GAIN * (fill - TARGET_FILL)))
+
+    def _usable_fill(self, remaining: int, capacity: int) -> float:
+        """How full the bucket is once the requests still in flight have taken their tokens
+        (the headers do not show those yet), as a share of the room they leave."""
+        room = capacity - self._in_flight
+        usable = remaining - self._in_flight
+        if room <= 0:
+            return 1.0 if usable > 0 else 0.0
+        return min(1.0, max(0.0, usable / room))
 
     @staticmethod
     def _integral_gain(fill: float) -> float:

@@ -21,9 +21,9 @@ from pydantic import Field
 from controller.ledger import GroupRef
 from controller.model_base import Frozen, Instant
 
-ActionKind = Literal["warn", "revoke", "restore", "clear-warning"]
+ActionKind = Literal["warn", "revoke", "grant", "restore", "clear-warning"]
 Method = Literal["remove-from-groups", "suspend"]
-ACTION_KINDS: tuple[ActionKind, ...] = ("revoke", "warn", "restore", "clear-warning")
+ACTION_KINDS: tuple[ActionKind, ...] = ("revoke", "warn", "grant", "restore", "clear-warning")
 PLAN_VERSION = 1
 
 
@@ -94,6 +94,7 @@ class ProductSummary(Frozen):
     revoke: int = 0
     warn: int = 0
     restore: int = 0
+    grant: int = 0
     clear_warning: int = 0
     skipped: int = 0
 
@@ -103,6 +104,7 @@ class PolicySummary(Frozen):
     revoke: int = 0
     warn: int = 0
     restore: int = 0
+    grant: int = 0
     clear_warning: int = 0
     skipped: int = 0
 
@@ -112,6 +114,7 @@ class Summary(Frozen):
     revoke: int = 0
     warn: int = 0
     restore: int = 0
+    grant: int = 0
     clear_warning: int = 0
     skipped: int = 0
     seats_reclaimed: int = 0

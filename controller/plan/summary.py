@@ -12,6 +12,7 @@ from controller.policy.policy_set import PolicySet
 FIELDS = {
     "revoke": "revoke",
     "warn": "warn",
+    "grant": "grant",
     "restore": "restore",
     "clear-warning": "clear_warning",
 }

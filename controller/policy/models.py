@@ -156,6 +156,11 @@ class InactivityPolicy(Header):
     )
     exclude: PolicyExclude = PolicyExclude()
     limits: Limits = Limits()
+    max_seats: Count | None = Field(
+        default=None,
+        description="Keep at most this many seats of the product on the site: beyond it, the "
+        "longest idle are warned and revoked first, even before inactive_after_days.",
+    )
 
     @model_validator(mode="after")
     def _warning_fits_before_revocation(self) -> InactivityPolicy:

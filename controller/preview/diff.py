@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from controller.plan.model import Action, ActionKind, Plan, Skipped
+from controller.plan.model import ACTION_KINDS, Action, ActionKind, Plan, Skipped
 
 Change = Literal[
     "newly-revoked",
@@ -178,13 +178,11 @@ class Treatments:
         return (kind, seat) in self.actions or (told_by, seat) in self.actions
 
     def describe(self, seat: Seat) -> str:
-        """What this plan does with `seat`, in words for the preview's "instead" column."""
-        done = [kind for kind, s in self.actions if s == seat]
-        if done:
-            return " and ".join(_PAST[kind] for kind in sorted(done))
+        """What this plan does with `seat`, in words for the preview's other-side column."""
+        said = [_PAST[kind] for kind in ACTION_KINDS if (kind, seat) in self.actions]
         if seat in self.skipped:
-            return f"skipped: {self.skipped[seat].reason}"
-        return "no action"
+            said.insert(0, f"skipped: {self.skipped[seat].reason}")
+        return "; ".join(said) or "no action"
 
 
 _PAST: dict[ActionKind, str] = {

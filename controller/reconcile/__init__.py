@@ -27,9 +27,11 @@ from controller.plan.model import ACTION_KINDS, Action, Plan, Skipped
 from controller.plan.summary import summarize
 from controller.policy.policy_set import PolicySet, policies_digest
 from controller.reconcile.context import Context, Outcome, active_members
+from controller.reconcile.grants import granted_seats, plan_grants, resolve_grants
 from controller.reconcile.inactivity import clear_stale_warnings, evaluate_policy
 from controller.reconcile.protection import build_protection
 from controller.reconcile.restore import plan_restores
+from controller.reconcile.seats import within_seat_limits
 
 __all__ = ["reconcile"]
 
@@ -46,6 +48,7 @@ def reconcile(
     base_commit: str | None = None,
 ) -> Plan:
     """Everything that should change, and why; nothing is executed here."""
+    grants = resolve_grants(policies, inventory, now.date())
     ctx = Context(
         now=now,
         inventory=inventory,
@@ -53,14 +56,20 @@ def reconcile(
         members=active_members(inventory),
         warnings={(w.account_id, w.site, w.product): w for w in ledger.warnings},
         protection=build_protection(policies, inventory, now.date()),
+        granted=granted_seats(grants),
     )
     outcome = Outcome()
     for policy in policies.inactivity:
         evaluate_policy(policy, ctx, outcome)
-    actions = outcome.actions + list(clear_stale_warnings(ctx, outcome.keep_warnings))
-    actions += plan_restores(policies, ledger, ctx)
+    granting, grant_skips = plan_grants(grants)
+    additions, held = within_seat_limits(
+        granting + list(plan_restores(policies, ledger, ctx)), inventory
+    )
+    actions = outcome.actions + list(clear_stale_warnings(ctx, outcome.keep_warnings)) + additions
     return assemble_plan(
-        Inputs(policies, inventory, ledger, now, base_commit), actions, outcome.skipped
+        Inputs(policies, inventory, ledger, now, base_commit),
+        actions,
+        outcome.skipped + grant_skips + held,
     )
 
 

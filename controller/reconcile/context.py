@@ -24,6 +24,7 @@ class Context:
     members: dict[str, list[Account]]  # group id -> active accounts in it, in inventory order
     warnings: dict[SeatKey, WarningRecord]
     protection: Protection
+    granted: dict[SeatKey, str] = field(default_factory=dict)  # seat -> why an AccessGrant keeps it
 
 
 def active_members(inventory: Inventory) -> dict[str, list[Account]]:

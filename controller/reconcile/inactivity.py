@@ -13,10 +13,10 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
-from controller.inventory import Account, Group, Inventory
+from controller.inventory import SEATLESS_TYPES, Account, Group, Inventory
 from controller.ledger import GroupRef, WarningRecord
 from controller.plan.model import Action, Evidence
 from controller.policy.models import InactivityPolicy
@@ -35,8 +35,21 @@ class Idleness:
     threshold_days: int
     never_active: bool
     last_active: datetime | None
+    over_cap: int | None = None  # the policy's max_seats, when the cap (not the limit) applies
+
+    @property
+    def past_limit(self) -> bool:
+        return self.over_cap is not None or self.idle_days > self.threshold_days
 
     def describe(self, site: str, product: str) -> str:
+        if self.over_cap is not None:
+            return (
+                f"{self._facts(site, product)}; over max_seats {self.over_cap} for {product} on "
+                f"{site}: the longest idle give up their seats first"
+            )
+        return self._facts(site, product)
+
+    def _facts(self, site: str, product: str) -> str:
         if self.never_active:
             return (
                 f"never active on {product} at {site}; added to the org "
@@ -105,8 +118,11 @@ def seat_holders(scope: Scope, ctx: Context) -> list[Account]:
 
 def evaluate_policy(policy: InactivityPolicy, ctx: Context, outcome: Outcome) -> None:
     scope = policy_scope(policy, ctx)
-    for account in seat_holders(scope, ctx):
+    holders = seat_holders(scope, ctx)
+    for account in holders:
         evaluate_account(account, scope, ctx, outcome)
+    if policy.max_seats is not None:
+        enforce_max_seats(scope, holders, ctx, outcome)
 
 
 def evaluate_account(account: Account, scope: Scope, ctx: Context, outcome: Outcome) -> None:
@@ -139,7 +155,8 @@ UNJUDGED = "never active and the date it joined the org is unknown; not judged"
 
 
 def _blocker(account: Account, scope: Scope, ctx: Context) -> str | None:
-    return scope.protection.reason(account) or _group_blocker(account, scope, ctx)
+    granted = ctx.granted.get((account.account_id, scope.policy.site, scope.policy.product))
+    return scope.protection.reason(account) or granted or _group_blocker(account, scope, ctx)
 
 
 def _group_blocker(account: Account, scope: Scope, ctx: Context) -> str | None:
@@ -175,7 +192,7 @@ def _idle_action(
     account: Account, scope: Scope, idle: Idleness, warning: WarningRecord | None, ctx: Context
 ) -> Action | None:
     policy = scope.policy
-    past_limit = idle.idle_days > idle.threshold_days
+    past_limit = idle.past_limit
     if policy.warn_before_days == 0:
         return _revoke(account, scope, idle, None, ctx) if past_limit else None
     if warning is None:
@@ -192,8 +209,10 @@ def _warning_matured(warning: WarningRecord, policy: InactivityPolicy, now: date
 
 def revoke_not_before(idle: Idleness, policy: InactivityPolicy, now: datetime) -> datetime:
     """The first instant a revoke may be planned: after the full warning and past the limit."""
-    crossing = idle.reference + timedelta(days=idle.threshold_days + 1)
-    return max(now + timedelta(days=policy.warn_before_days), crossing)
+    earliest = now + timedelta(days=policy.warn_before_days)
+    if idle.over_cap is not None:
+        return earliest
+    return max(earliest, idle.reference + timedelta(days=idle.threshold_days + 1))
 
 
 def _warn(account: Account, policy: InactivityPolicy, idle: Idleness, ctx: Context) -> Action:
@@ -282,3 +301,44 @@ def _why_cleared(account: Account | None, warning: WarningRecord, ctx: Context) 
     if account.status != "active":
         return f"the account is {account.status}"
     return "no longer idle under any policy (seat gone, policy changed or account now protected)"
+
+
+# --- max_seats: the longest idle go first ---------------------------------------------------
+
+
+def enforce_max_seats(scope: Scope, holders: list[Account], ctx: Context, outcome: Outcome) -> None:
+    """Beyond `max_seats`, warn (then revoke) the longest idle of those no rule acted on yet."""
+    policy = scope.policy
+    cap = policy.max_seats or 0
+    decided = {a.account_id for a in outcome.actions if a.policy == policy.name}
+    decided |= {s.account_id for s in outcome.skipped if s.policy == policy.name}
+    revoked = sum(1 for a in outcome.actions if a.policy == policy.name and a.action == "revoke")
+    people = [a for a in holders if a.account_type not in SEATLESS_TYPES]
+    excess = len(people) - revoked - cap
+    if excess <= 0:
+        return
+    ranked = sorted(
+        (a for a in people if a.account_id not in decided and not _blocker(a, scope, ctx)),
+        key=lambda a: _idle_since(a, policy),
+    )
+    for account in ranked[:excess]:
+        _cap_action(account, scope, ctx, outcome)
+
+
+def _idle_since(account: Account, policy: InactivityPolicy) -> datetime:
+    """When the account last used the product (or joined); unknown sorts last."""
+    known = account.last_active(policy.site, policy.product) or account.added_to_org
+    return known or datetime.max.replace(tzinfo=UTC)
+
+
+def _cap_action(account: Account, scope: Scope, ctx: Context, outcome: Outcome) -> None:
+    policy = scope.policy
+    idle = idleness(account, policy, ctx.now)
+    if idle is None:
+        return
+    capped = replace(idle, over_cap=policy.max_seats)
+    seat: SeatKey = (account.account_id, policy.site, policy.product)
+    outcome.keep_warnings.add(seat)
+    action = _idle_action(account, scope, capped, ctx.warnings.get(seat), ctx)
+    if action is not None:
+        outcome.actions.append(action)

@@ -215,3 +215,23 @@ def test_warning_already_sent_by_notify_is_not_repeated(tmp_path: Path) -> None:
         )
     )
     assert outcomes(report) == {"u1": "already"}
+
+
+def test_a_grant_adds_the_groups(tmp_path: Path) -> None:
+    from controller.policy.models import AccessGrants
+
+    entry = {"account": "new@acme.example", "product": "jira-software", "reason": "PR #9"}
+    doc = AccessGrants.model_validate(
+        {"version": 1, "kind": "AccessGrants", "name": "requests", "grants": [entry]}
+    )
+    policies = POLICIES.model_copy(update={"grants": (doc,)})
+    snapshot = inventory(account("new", groups=("g-staff",)))
+    plan = reconcile(policies, snapshot, Ledger(), NOW)
+    directory = FakeDirectory(snapshot)
+    report = apply_plan(
+        ApplyRun(
+            plan=plan, policies=policies, directory=directory, state=StateDir(tmp_path), now=LATER
+        )
+    )
+    assert outcomes(report) == {"new": "done"}
+    assert directory.changes == {("add", "new", "g-jsw"): 1}

@@ -1,0 +1,142 @@
+"""A policy repository as the GitOps commands meet it: a bare origin on the GitHub simulator, a
+clone holding a copy of policies/ and a state/ directory, and the CLI run inside the clone.
+
+Shared by the `accessctl propose` and `accessctl preview` tests. The clone is the current
+directory while a command runs (as in a CI job), and the GitHub settings come from the
+environment, as GitHub Actions provides them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from controller.cli import main
+from controller.forge import GitHubForge, IssueComment, PullRequest
+from controller.ledger import Ledger, WarningRecord, dump_ledger
+from tests.integration.git_sandbox import (
+    REPOSITORY,
+    TOKEN,
+    Origin,
+    git,
+    make_origin,
+    serve_github,
+)
+
+ROOT = Path(__file__).parents[2]
+EXAMPLE_INVENTORY = ROOT / "policies" / "examples" / "inventory.json"
+NOW = "2026-11-23T06:00:00Z"
+BOB = "557058:00000002-0000-4000-8000-000000000002"
+TRENT = "557058:00000017-0000-4000-8000-000000000017"
+
+
+def policy_files() -> dict[str, str]:
+    """The example policy set, as committed files of a fresh repository."""
+    return {
+        f"policies/{path.name}": path.read_text(encoding="utf-8")
+        for path in sorted((ROOT / "policies").glob("*.yaml"))
+    }
+
+
+def matured_warning(account_id: str, email: str) -> WarningRecord:
+    """A Jira Software warning old enough that the account is now revoked, not warned again."""
+    return WarningRecord(
+        account_id=account_id,
+        email=email,
+        site="acme",
+        product="jira-software",
+        policy="jira-software-60d",
+        warned_at=datetime(2026, 11, 10, 6, tzinfo=UTC),
+        revoke_not_before=datetime(2026, 11, 17, 6, tzinfo=UTC),
+    )
+
+
+def ledger_text(*warnings: WarningRecord) -> str:
+    return dump_ledger(Ledger(warnings=warnings)).decode()
+
+
+@dataclass(frozen=True)
+class Result:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+def accessctl(*args: str) -> Result:
+    """The real CLI in the current directory; never raises, like a shell would not."""
+    result = CliRunner().invoke(main, list(args), catch_exceptions=False)
+    return Result(result.exit_code, result.stdout, result.stderr)
+
+
+@dataclass(frozen=True)
+class PolicyRepo:
+    """A clone (the current directory) of an origin the GitHub simulator serves."""
+
+    origin: Origin
+    clone: Path
+    forge: GitHubForge
+    base_url: str
+
+    def commit(self, files: dict[str, str], *, message: str = "change policies") -> str:
+        for path, text in files.items():
+            target = self.clone / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        git(self.clone, "add", "--all")
+        git(self.clone, "commit", "--quiet", "-m", message)
+        return git(self.clone, "rev-parse", "HEAD")
+
+    def edit(self, path: str, old: str, new: str) -> str:
+        """The file at `path` with `old` replaced (exactly once) by `new`."""
+        text = (self.clone / path).read_text(encoding="utf-8")
+        assert text.count(old) == 1, f"{old!r} not found once in {path}"
+        return text.replace(old, new)
+
+    def push(self, branch: str) -> None:
+        git(self.clone, "push", "--quiet", "--force", "origin", f"HEAD:refs/heads/{branch}")
+
+    def pulls(self) -> list[PullRequest]:
+        """Every pull request the simulator holds, open or closed, oldest first."""
+        answer = httpx.get(f"{self.base_url}/__sim/pulls", timeout=5)
+        answer.raise_for_status()
+        return sorted(
+            (PullRequest.model_validate(item) for item in answer.json()), key=lambda p: p.number
+        )
+
+    def open_pulls(self) -> list[PullRequest]:
+        return [pull for pull in self.pulls() if pull.state == "open"]
+
+    def comments(self, number: int) -> list[IssueComment]:
+        return self.forge.list_comments(number)
+
+    def current_branch(self) -> str:
+        return git(self.clone, "branch", "--show-current")
+
+
+@contextmanager
+def policy_repo(
+    root: Path, monkeypatch: pytest.MonkeyPatch, *, extra: dict[str, str] | None = None
+) -> Iterator[PolicyRepo]:
+    """Origin with the example policies (and `extra` files) on main, the simulator serving it,
+    the GitHub environment set, and the current directory in a fresh clone."""
+    files = {**policy_files(), "state/README.md": "state\n", **(extra or {})}
+    origin = make_origin(root, files=files)
+    clone = origin.clone("work")
+    with serve_github(origin) as base_url:
+        environment = {
+            "GITHUB_API_URL": base_url,
+            "GITHUB_REPOSITORY": REPOSITORY,
+            "GITHUB_TOKEN": TOKEN,
+        }
+        for name, value in environment.items():
+            monkeypatch.setenv(name, value)
+        monkeypatch.chdir(clone)
+        with GitHubForge.from_env(environment) as forge:
+            yield PolicyRepo(origin=origin, clone=clone, forge=forge, base_url=base_url)
