@@ -207,26 +207,39 @@ class AtlassianClient:
         attempt = 0
         while True:
             attempt += 1
-            pacer.wait_turn()
-            try:
-                response = self._send_once(call)
-            except httpx.TransportError as error:
-                pacer.finished()
-                if attempt >= self.retry.max_attempts or not may_retry_error(
-                    error, call.idempotency
-                ):
-                    raise self._unreachable(call, error, attempts=attempt) from None
-                self.timing.sleep(self._backoff(attempt))
-                continue
+            outcome = self._attempt(call, pacer)
+            if isinstance(outcome, httpx.Response) and outcome.is_success:
+                pacer.observe(budget_of(outcome))
+                return outcome
+            self._give_up_or_wait(outcome, call, pacer=pacer, attempt=attempt)
+
+    def _attempt(self, call: ApiCall, pacer: Pacer) -> httpx.Response | httpx.TransportError:
+        pacer.wait_turn()
+        try:
+            return self._send_once(call)
+        except httpx.TransportError as error:
+            return error
+        finally:
             pacer.finished()
-            if response.is_success:
-                pacer.observe(budget_of(response))
-                return response
-            if attempt >= self.retry.max_attempts or not may_retry_status(
-                response.status_code, call.idempotency
-            ):
-                raise self.error_for(response, call, attempts=attempt)
-            self._wait_before_retry(response, call, pacer=pacer, attempt=attempt)
+
+    def _give_up_or_wait(
+        self,
+        outcome: httpx.Response | httpx.TransportError,
+        call: ApiCall,
+        *,
+        pacer: Pacer,
+        attempt: int,
+    ) -> None:
+        """Raise our error when retrying is not allowed or used up; else wait as due."""
+        last = attempt >= self.retry.max_attempts
+        if isinstance(outcome, httpx.TransportError):
+            if last or not may_retry_error(outcome, call.idempotency):
+                raise self._unreachable(call, outcome, attempts=attempt)
+            self.timing.sleep(self._backoff(attempt))
+        elif last or not may_retry_status(outcome.status_code, call.idempotency):
+            raise self.error_for(outcome, call, attempts=attempt)
+        else:
+            self._wait_before_retry(outcome, call, pacer=pacer, attempt=attempt)
 
     def run_all(self, tasks: Iterable[Callable[[], T]]) -> list[T]:
         """Run tasks on the worker pool; results in task order; the first failure is raised."""

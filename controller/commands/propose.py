@@ -158,7 +158,8 @@ def close_standing_pull(forge: GitHubForge, *, plan: Plan, base: str) -> int:
 def counts(plan: Plan) -> str:
     s = plan.summary
     shown = f"revoke {s.revoke}, warn {s.warn}, restore {s.restore}"
-    return shown + (f", clear-warning {s.clear_warning}" if s.clear_warning else "")
+    rarer = {"grant": s.grant, "clear-warning": s.clear_warning}
+    return shown + "".join(f", {kind} {count}" for kind, count in rarer.items() if count)
 
 
 def pull_title(plan: Plan) -> str:

@@ -23,6 +23,8 @@ Change = Literal[
     "newly-spared",
     "newly-warned",
     "no-longer-warned",
+    "newly-granted",
+    "no-longer-granted",
     "newly-restored",
     "no-longer-restored",
     "newly-cleared",
@@ -33,6 +35,8 @@ CHANGES: tuple[Change, ...] = (
     "newly-spared",
     "newly-warned",
     "no-longer-warned",
+    "newly-granted",
+    "no-longer-granted",
     "newly-restored",
     "no-longer-restored",
     "newly-cleared",
@@ -42,12 +46,14 @@ CHANGES: tuple[Change, ...] = (
 APPEARS: dict[ActionKind, Change] = {
     "revoke": "newly-revoked",
     "warn": "newly-warned",
+    "grant": "newly-granted",
     "restore": "newly-restored",
     "clear-warning": "newly-cleared",
 }
 DISAPPEARS: dict[ActionKind, Change] = {
     "revoke": "newly-spared",
     "warn": "no-longer-warned",
+    "grant": "no-longer-granted",
     "restore": "no-longer-restored",
     "clear-warning": "no-longer-cleared",
 }
@@ -88,13 +94,20 @@ class Totals:
 
     revoke: int
     warn: int
+    grant: int
     restore: int
     clear_warning: int
 
     @classmethod
     def of(cls, plan: Plan) -> Totals:
         s = plan.summary
-        return cls(revoke=s.revoke, warn=s.warn, restore=s.restore, clear_warning=s.clear_warning)
+        return cls(
+            revoke=s.revoke,
+            warn=s.warn,
+            grant=s.grant,
+            restore=s.restore,
+            clear_warning=s.clear_warning,
+        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -188,6 +201,7 @@ class Treatments:
 _PAST: dict[ActionKind, str] = {
     "revoke": "revoked",
     "warn": "warned",
+    "grant": "granted",
     "restore": "restored",
     "clear-warning": "warning cleared",
 }

@@ -20,6 +20,8 @@ TITLES: dict[Change, str] = {
     "newly-spared": "Newly spared (no longer revoked)",
     "newly-warned": "Newly warned",
     "no-longer-warned": "No longer warned",
+    "newly-granted": "Newly granted",
+    "no-longer-granted": "No longer granted",
     "newly-restored": "Newly restored",
     "no-longer-restored": "No longer restored",
     "newly-cleared": "Warnings newly cleared",

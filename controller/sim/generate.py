@@ -147,6 +147,8 @@ def _fixed_people(users: int) -> Iterator[_Person]:
     # Two people with one display name: messages must tell them apart by e-mail.
     yield _Person("Sam Lee", f"sam.lee@{DOMAIN}", {"jsw-acme", "staff"}, [_jira(2)])
     yield _Person("Sam Lee", f"samuel.lee@{DOMAIN}", {"jsw-acme", "contractors"}, [_jira(95)])
+    # The example AccessGrants entry asks Jira Software for this Confluence-only reader.
+    yield _Person("Rupert Reader", f"rupert@{DOMAIN}", {"conf-acme", "staff"}, [("acme", "confluence", 3)])
 
 
 def _jira(days_idle: float) -> tuple[str, str, float]:

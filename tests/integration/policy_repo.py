@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -45,16 +45,19 @@ def policy_files() -> dict[str, str]:
     }
 
 
-def matured_warning(account_id: str, email: str) -> WarningRecord:
-    """A Jira Software warning old enough that the account is now revoked, not warned again."""
+def matured_warning(
+    account_id: str, email: str, *, warned_at: datetime = datetime(2026, 11, 10, 6, tzinfo=UTC)
+) -> WarningRecord:
+    """A Jira Software warning whose grace ended two days after `warned_at`: past the limit,
+    the account is now revoked rather than warned again."""
     return WarningRecord(
         account_id=account_id,
         email=email,
         site="acme",
         product="jira-software",
         policy="jira-software-60d",
-        warned_at=datetime(2026, 11, 10, 6, tzinfo=UTC),
-        revoke_not_before=datetime(2026, 11, 17, 6, tzinfo=UTC),
+        warned_at=warned_at,
+        revoke_not_before=warned_at + timedelta(days=2),
     )
 
 

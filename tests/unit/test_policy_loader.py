@@ -388,7 +388,7 @@ def test_every_pattern_in_the_models_has_a_meaning() -> None:
 def test_example_policies_are_valid_without_warnings() -> None:
     loaded = load_policies([EXAMPLES], today=EXAMPLE_DAY)
     assert loaded.warnings == ()
-    assert len(loaded.files) == 5
+    assert len(loaded.files) == 6
 
 
 def test_loading_does_not_depend_on_file_order(tmp_path: Path) -> None:
