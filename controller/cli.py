@@ -316,6 +316,44 @@ def preview(
     finish(guarded(lambda: command.run(request, inventory_source=source, environ=os.environ)))
 
 
+@main.command("request-access")
+@click.argument("account", metavar="EMAIL")
+@click.option("--product", help="Product key to grant, e.g. jira-software.")
+@click.option("--group", "groups", multiple=True, help="A group to add to (repeatable).")
+@click.option("--site", help="Site of the product (required when the org has several).")
+@click.option("--reason", required=True, help="Why; the reviewer reads it.")
+@click.option("--expires", type=click.DateTime(formats=["%Y-%m-%d"]), help="Last day (YYYY-MM-DD).")
+@click.option("--base", "base_branch", help="Branch to merge into (default: the current one).")
+@POLICIES_OPTION
+@NOW_OPTION
+def request_access(
+    account: str,
+    product: str | None,
+    groups: tuple[str, ...],
+    site: str | None,
+    reason: str,
+    expires: datetime | None,
+    base_branch: str | None,
+    policies_dir: Path,
+    now: datetime | None,
+) -> None:
+    """Open a pull request that grants EMAIL a product or groups (an AccessGrants entry)."""
+    from controller.commands import request_access as command
+
+    request = command.AccessRequest(
+        account=account,
+        reason=reason,
+        policies_dir=policies_dir,
+        today=now_or(now).date(),
+        product=product,
+        groups=groups,
+        site=site,
+        expires=expires.date() if expires else None,
+        base_branch=base_branch,
+    )
+    finish(guarded(lambda: command.run(request, environ=os.environ)))
+
+
 @main.group()
 def sim() -> None:
     """Local simulators of the services accessctl talks to (for demos and tests)."""

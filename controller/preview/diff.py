@@ -147,7 +147,7 @@ def diff_plans(
 ) -> PlanDiff:
     """The seat changes from `base` to `head`, grouped by policy and ordered canonically."""
     changes = sorted(
-        seat_changes(base, head),
+        without_echoes(list(seat_changes(base, head))),
         key=lambda c: (c.policy, CHANGES.index(c.change), c.label, c.site, c.product),
     )
     policies = sorted({c.policy for c in changes})
@@ -173,6 +173,20 @@ def seat_changes(base: Plan, head: Plan) -> Iterator[SeatChange]:
     for action in base.actions:
         if not after.has(action.action, seat_of(action)):
             yield _changed(action, DISAPPEARS[action.action], other=after)
+
+
+def without_echoes(changes: list[SeatChange]) -> list[SeatChange]:
+    """Drop a warning's clearing (or its absence) when the same seat changed in a way that
+    already tells it: a revoked or spared account need not also be listed under "cleared"."""
+    told = {_seat(c) for c in changes if c.change not in _ECHOES}
+    return [c for c in changes if c.change not in _ECHOES or _seat(c) not in told]
+
+
+def _seat(change: SeatChange) -> Seat:
+    return (change.account_id, change.site, change.product)
+
+
+_ECHOES: frozenset[Change] = frozenset({"newly-cleared", "no-longer-cleared"})
 
 
 class Treatments:
