@@ -1,4 +1,4 @@
-"""One place maps errors to exit codes (DESIGN §9): expected ones to a line, others to no traceback."""
+"""Errors map to exit codes in one place (DESIGN §9); unexpected ones never show a traceback."""
 
 from __future__ import annotations
 
