@@ -19,20 +19,25 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 from rich.console import Console
 from rich.markdown import Markdown
+from rich.markup import escape
 from rich.panel import Panel
 from rich.rule import Rule
 from rich.table import Table
 
 from controller.forge import GitHubForge
 from controller.inventory import Inventory, parse_inventory, seat_counts
+from controller.model_base import format_instant
+from controller.plan import Plan, parse_plan
 from controller.sim.atlassian import SimConfig, create_app
 from controller.sim.generate import generate_org
 from controller.sim.github import create_app as create_github_app
@@ -45,6 +50,7 @@ USERS = 500
 SEED = 7
 DAY_0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 SOURCE = Path(__file__).resolve().parents[1]
+SHOWN_OUTPUT_LINES = 5
 console = Console(highlight=False)
 
 
@@ -68,6 +74,11 @@ class Demo:
             "GITHUB_TOKEN": "sim-github-token",
             "ACCESSCTL_GIT_NAME": "accessctl",
             "ACCESSCTL_GIT_EMAIL": "accessctl@users.noreply.github.com",
+            # The demo's own commits (the seed and the merges) are a reviewer's.
+            "GIT_AUTHOR_NAME": "Riley Reviewer",
+            "GIT_AUTHOR_EMAIL": "riley@acme.example",
+            "GIT_COMMITTER_NAME": "Riley Reviewer",
+            "GIT_COMMITTER_EMAIL": "riley@acme.example",
             "GIT_CONFIG_NOSYSTEM": "1",
             "HOME": str(self.workspace / "home"),
         }
@@ -84,8 +95,11 @@ class Demo:
             timeout=300,
             check=False,
         )
-        for line in (done.stdout + done.stderr).strip().splitlines()[:12]:
-            console.print(f"  [dim]{line}[/]", markup=True, soft_wrap=True)
+        lines = (done.stdout + done.stderr).strip().splitlines()
+        for line in lines[:SHOWN_OUTPUT_LINES]:
+            console.print(f"  {line}", style="dim", markup=False, soft_wrap=True)
+        if len(lines) > SHOWN_OUTPUT_LINES:
+            console.print(f"  … {len(lines) - SHOWN_OUTPUT_LINES} more lines", style="dim")
         return done.returncode
 
     def git(self, *args: str, cwd: Path | None = None) -> str:
@@ -117,8 +131,8 @@ def main() -> int:
         before = demo.organization()
         day(demo, DAY_0, "Day 0: idle users get a warning first")
         day(demo, DAY_0 + timedelta(days=8), "Day 8: the warning has run out; seats are revoked")
-        show_audit(demo)
-        show_seats(before, demo.organization())
+        records = show_audit(demo)
+        show_seats(before, demo.organization(), records)
     console.print(Rule())
     console.print(f"Simulators stopped. Finished in {time.monotonic() - started:.0f} s.")
     console.print(
@@ -163,15 +177,17 @@ def seed_repository(demo: Demo, origin: Path) -> None:
 
 def day(demo: Demo, now: datetime, title: str) -> None:
     console.print(Rule(f"[bold]{title}[/]  ({now:%Y-%m-%d})", align="left"))
-    demo.accessctl("propose", "--now", now.isoformat())
+    demo.accessctl("propose", "--now", format_instant(now))
     pull = demo.forge().find_open_pull("accessctl/plan", "main")
     if pull is None:
         console.print("No plan pull request: the organization is in line with its policies.")
         return
     show_pull(pull.number, pull.title, pull.body or "", [label.name for label in pull.labels])
     merged = demo.forge().merge_pull(pull.number, title=f"Merge plan pull request #{pull.number}")
-    console.print(f"[green]Merged #{pull.number}[/] as {merged.sha[:12]} (a reviewer approved it)")
     demo.git("pull", "--quiet", "--ff-only", "origin", "main")
+    for plan_file in unapplied_plans(demo.clone / "state"):
+        show_sample_actions(parse_plan(plan_file.read_bytes(), source=str(plan_file)))
+    console.print(f"[green]Merged #{pull.number}[/] as {merged.sha[:12]} (a reviewer approved it)")
     for plan_file in unapplied_plans(demo.clone / "state"):
         demo.accessctl(
             "apply",
@@ -183,15 +199,28 @@ def day(demo: Demo, now: datetime, title: str) -> None:
 
 
 def show_pull(number: int, title: str, body: str, labels: list[str]) -> None:
-    head = "\n".join(body.splitlines()[:14])
+    """The pull request as a reviewer first sees it: totals, then a few of the actions."""
+    summary = body.split("\n### ", 1)[0]
     console.print(
         Panel(
-            Markdown(head + "\n\n*…the full plan is in the pull request and its plan file*"),
+            Markdown(summary),
             title=f"Pull request #{number}: {title}",
             subtitle=", ".join(labels),
             expand=False,
         )
     )
+
+
+def show_sample_actions(plan: Plan, *, rows: int = 4) -> None:
+    table = Table(title=f"A few of the {len(plan.actions)} actions in {plan.id}.yaml", expand=True)
+    table.add_column("Action", no_wrap=True)
+    table.add_column("Account", no_wrap=True, overflow="ellipsis", max_width=28)
+    table.add_column("Reason", ratio=1)
+    for action in plan.actions[:rows]:
+        groups = ", ".join(g.name for g in action.groups)
+        reason = f"{action.reason} [{groups}]" if groups else action.reason
+        table.add_row(action.action, escape(action.label), escape(reason))
+    console.print(table)
 
 
 def unapplied_plans(state_dir: Path) -> list[Path]:
@@ -200,7 +229,7 @@ def unapplied_plans(state_dir: Path) -> list[Path]:
     return [p for p in plans if state.applied_marker(p.stem) is None]
 
 
-def show_audit(demo: Demo) -> None:
+def show_audit(demo: Demo) -> list[dict[str, Any]]:
     records = list(StateDir(demo.clone / "state").audit_records())
     table = Table(title=f"Audit log committed to git: {len(records)} records (state/audit/)")
     for column in ("Plan", "Action", "Account", "Groups", "Outcome"):
@@ -209,28 +238,33 @@ def show_audit(demo: Demo) -> None:
         table.add_row(
             record["plan_id"][-8:],
             record["action"],
-            record["email"] or record["account_id"],
+            escape(record["email"] or record["account_id"]),
             ", ".join(record["groups"]),
             record["outcome"],
         )
     console.print(table)
+    return records
 
 
-def show_seats(before: Inventory, after: Inventory) -> None:
+def show_seats(before: Inventory, after: Inventory, records: list[dict[str, Any]]) -> None:
     table = Table(title="Seats in use per product (active people in granting groups)")
-    for column in ("Site", "Product", "Before", "After", "Reclaimed"):
-        table.add_column(
-            column, justify="right" if column in {"Before", "After", "Reclaimed"} else "left"
-        )
+    table.add_column("Site")
+    table.add_column("Product")
+    for column in ("Before", "Revoked", "Granted", "After"):
+        table.add_column(column, justify="right")
+    done = Counter(
+        (r["site"], r["product"], r["action"]) for r in records if r["outcome"] == "done"
+    )
     old, new = seat_counts(before), seat_counts(after)
     for site, product in sorted(old):
-        gone = old[(site, product)] - new.get((site, product), 0)
+        revoked, granted = done[(site, product, "revoke")], done[(site, product, "grant")]
         table.add_row(
             site,
             product,
             str(old[(site, product)]),
+            f"[bold green]-{revoked}[/]" if revoked else "0",
+            f"+{granted}" if granted else "0",
             str(new.get((site, product), 0)),
-            f"[bold green]{gone}[/]" if gone else "0",
         )
     console.print(table)
 

@@ -41,6 +41,12 @@ class Group(Frozen):
     )
 
 
+    @field_validator("grants")
+    @classmethod
+    def _sorted_grants(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(sorted(value))
+
+
 class Activity(Frozen):
     site: str
     product: str
