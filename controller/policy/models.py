@@ -114,6 +114,10 @@ class Notifications(Frozen):
     smtp: Smtp | None = None
     admin_digest: tuple[EmailAddress, ...] = ()
     send_warnings: Annotated[bool, Field(strict=True)] = True
+    expiry_reminder_days: Days = Field(
+        default=14,
+        description="Remind an exclusion's owner this many days before it expires (0: on the day).",
+    )
 
 
 # Money per seat and month; strict so that a quoted `"8.60"` is reported, not guessed at.
