@@ -16,18 +16,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Literal
 
 from controller.directory import ChangeResult, Directory
 from controller.errors import AccessctlError, BadInput
 from controller.inventory import Account, Inventory
-from controller.ledger import GroupRef, Ledger, RemovalRecord, WarningRecord
+from controller.ledger import GroupRef, Ledger, RemovalRecord
 from controller.model_base import format_instant
 from controller.plan.model import Action, Plan, seal_action
 from controller.plan.summary import recount
 from controller.policy.policy_set import PolicySet, policies_digest
 from controller.reconcile import reconcile
+from controller.reconcile.inactivity import warning_record
 from controller.safety import check_plan
 from controller.state import StateDir
 
@@ -324,28 +325,16 @@ def updated_ledger(ledger: Ledger, results: Sequence[ActionResult], run: ApplyRu
         action = result.action
         seat = (action.account_id, action.site, action.product)
         if action.action == "warn":
-            warnings[seat] = _warning(action, run)
+            warnings[seat] = warning_record(action, policies=run.policies, now=run.now)
         elif action.action in {"clear-warning", "revoke"}:
             warnings.pop(seat, None)
         if action.action == "revoke":
             removals.append(_removal(action, run))
         elif action.action == "restore":
             removals = [r for r in removals if (r.account_id, r.site, r.product) != seat]
-    return Ledger(warnings=tuple(warnings.values()), removals=tuple(removals))
-
-
-def _warning(action: Action, run: ApplyRun) -> WarningRecord:
-    days = next((p.warn_before_days for p in run.policies.inactivity if p.name == action.policy), 0)
-    earliest = run.now + timedelta(days=days)
-    planned = action.evidence.revoke_not_before or earliest
-    return WarningRecord(
-        account_id=action.account_id,
-        email=action.email,
-        site=action.site,
-        product=action.product,
-        policy=action.policy,
-        warned_at=run.now,
-        revoke_not_before=max(planned, earliest),
+    # model_copy keeps what apply does not own (the expiry reminders `notify` recorded).
+    return ledger.model_copy(
+        update={"warnings": tuple(warnings.values()), "removals": tuple(removals)}
     )
 
 

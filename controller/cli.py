@@ -287,6 +287,41 @@ def propose(
 
 
 @main.command()
+@INVENTORY_OPTION
+@POLICIES_OPTION
+@STATE_OPTION
+@NOW_OPTION
+@click.option("--dry-run", is_flag=True, help="Print what would be sent; send and write nothing.")
+@click.option(
+    "--commit/--no-commit", default=True, show_default=True, help="Commit the updated ledger."
+)
+@click.option("--push", is_flag=True, help="Push the committed ledger, rebasing if needed.")
+def notify(
+    inventory_path: Path | None,
+    policies_dir: Path,
+    state_dir: Path,
+    now: datetime | None,
+    dry_run: bool,
+    commit: bool,
+    push: bool,
+) -> None:
+    """Mail the warnings and expiry reminders that are due, and record them in the ledger."""
+    from controller.commands import notify as command
+
+    at = now_or(now)
+    request = command.NotifyRequest(
+        policies_dir=policies_dir,
+        state_dir=state_dir,
+        now=at,
+        dry_run=dry_run,
+        commit=commit,
+        push=push,
+    )
+    source = inventory_source(inventory_path, policies_dir, now=at)
+    finish(guarded(lambda: command.run(request, inventory_source=source, environ=os.environ)))
+
+
+@main.command()
 @click.option("--base", "base_ref", required=True, help="Git ref the pull request merges into.")
 @INVENTORY_OPTION
 @POLICIES_OPTION
@@ -314,6 +349,66 @@ def preview(
     )
     source = inventory_source(inventory_path, policies_dir, now=at)
     finish(guarded(lambda: command.run(request, inventory_source=source, environ=os.environ)))
+
+
+@main.command()
+@click.option(
+    "--inventory",
+    "inventory_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Report on this snapshot instead of the live organization.",
+)
+@POLICIES_OPTION
+@STATE_OPTION
+@NOW_OPTION
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "html", "csv", "json"]),
+    default="markdown",
+    show_default=True,
+)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write it here.")
+def report(
+    inventory_path: Path | None,
+    policies_dir: Path,
+    state_dir: Path,
+    now: datetime | None,
+    fmt: str,
+    out: Path | None,
+) -> None:
+    """License and access report: seats by activity, savings, history, approvals."""
+    from controller.commands import report as command
+
+    at = now_or(now)
+    request = command.ReportRequest(
+        policies_dir=policies_dir,
+        state_dir=state_dir,
+        now=at,
+        fmt=cast("command.ReportFormat", fmt),
+        out=out,
+    )
+    source = inventory_source(inventory_path, policies_dir, now=at)
+    finish(guarded(lambda: command.run(request, inventory_source=source, environ=os.environ)))
+
+
+@main.command()
+@click.option("--account", metavar="EMAIL|ID", help="Only this account (e-mail or accountId).")
+@click.option(
+    "--since", callback=parse_instant, metavar="DATE", help="Only from this date or instant on."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@STATE_OPTION
+def audit(account: str | None, since: datetime | None, fmt: str, state_dir: Path) -> None:
+    """The story of one account or period: warned, revoked by which plan, approved by whom."""
+    from controller.commands import audit as command
+
+    request = command.AuditRequest(
+        state_dir=state_dir, account=account, since=since, fmt=cast("command.AuditFormat", fmt)
+    )
+    finish(guarded(lambda: command.run(request)))
 
 
 @main.command("request-access")

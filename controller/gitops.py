@@ -180,16 +180,21 @@ class Workspace:
         credited to the merge commit, whose author is whoever merged it, not to the commits
         on the merged branch."""
         commit = self.resolve_commit(ref)
-        log: str = self._repo.git.log(
-            "--first-parent",
-            "-m",  # diff merge commits against their first parent (older git needs it said)
-            "--diff-filter=A",
-            "--name-only",
-            f"--format={_COMMIT_LINE}%H{_FIELD}%an{_FIELD}%ae{_FIELD}%aI{_FIELD}%P",
-            commit,
-            "--",
-            directory,
-        )
+        try:
+            log: str = self._repo.git.log(
+                "--first-parent",
+                "-m",  # diff merge commits against their first parent (older git needs it said)
+                "--diff-filter=A",
+                "--name-only",
+                f"--format={_COMMIT_LINE}%H{_FIELD}%an{_FIELD}%ae{_FIELD}%aI{_FIELD}%P",
+                commit,
+                "--",
+                directory,
+            )
+        except GitCommandError as error:
+            raise _failure(
+                f"cannot read the history of {directory}", error, then="fetch it"
+            ) from None
         return _commits_with_added_paths(log)
 
     def resolve_commit(self, ref: str) -> str:

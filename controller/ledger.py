@@ -1,13 +1,15 @@
 """Committed memory of what accessctl did: warnings sent and seats removed (DESIGN §7).
 
 `state/ledger.json` is read by `reconcile` (a revoke needs a warning old enough; a restore needs a
-recorded removal) and written by `apply` and `notify`. This module holds the model and its
+recorded removal) and written by `apply` and `notify` (which also records the expiry reminders it
+sent, so each is sent once). This module holds the model and its
 canonical (de)serialisation; the audit log lives in `controller.audit`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -49,16 +51,30 @@ class RemovalRecord(Frozen):
     plan_id: str
 
 
+class ReminderRecord(Frozen):
+    """An expiry reminder sent to an exclusion's owner: one per exclusion and expiry date, so
+    moving the date out earns a new reminder before the new date."""
+
+    subject: str  # the excluded account or group, as the Exclusions entry names it
+    expires: date
+    owner: str
+    sent_at: Instant
+
+
 class Ledger(Frozen):
     version: Literal[1] = 1
     warnings: tuple[WarningRecord, ...] = Field(default=())
     removals: tuple[RemovalRecord, ...] = Field(default=())
+    reminders: tuple[ReminderRecord, ...] = Field(default=())
 
     def warning_for(self, account_id: str, site: str, product: str) -> WarningRecord | None:
         for record in self.warnings:
             if (record.account_id, record.site, record.product) == (account_id, site, product):
                 return record
         return None
+
+    def reminded(self, subject: str, expires: date) -> bool:
+        return any((r.subject, r.expires) == (subject, expires) for r in self.reminders)
 
 
 def canonical_ledger(ledger: Ledger) -> Ledger:
@@ -69,6 +85,7 @@ def canonical_ledger(ledger: Ledger) -> Ledger:
         update={
             "warnings": tuple(sorted(ledger.warnings, key=where)),
             "removals": tuple(sorted(ledger.removals, key=lambda r: (*where(r), r.removed_at))),
+            "reminders": tuple(sorted(ledger.reminders, key=lambda r: (r.subject, r.expires))),
         }
     )
 

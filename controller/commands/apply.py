@@ -3,7 +3,9 @@
 Shell around `controller.apply`: reads the plan file and the policies in the working tree,
 connects the Atlassian directory, runs the apply, prints what happened, then commits `state/`
 (ledger, audit, journal, applied marker) with a message naming the plan and the counts, and with
-`--push` pushes it, rebasing and retrying when the remote moved.
+`--push` pushes it, rebasing and retrying when the remote moved. Then, when the Organization
+configures SMTP, it mails the revocation and restore notices and the admin digest
+(`controller.commands.notify.send_apply_notices`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from rich.table import Table
 from controller import console
 from controller.apply import ActionResult, ApplyReport, ApplyRun, apply_plan
 from controller.atlassian import AtlassianClient, AtlassianDirectory, Credentials
+from controller.commands.notify import AppliedPlan, send_apply_notices
 from controller.errors import BadInput, ExitCode
 from controller.gitops import GitFailure, Workspace
 from controller.plan import Plan, parse_plan
@@ -71,9 +74,21 @@ def run(
     show_report(report)
     if workspace and report.results:
         _commit_state(workspace, request, report)
+    # After the commit, so that a mail problem can never cost the audit; it only sets exit 1.
+    applied = AppliedPlan(
+        report=report,
+        plan=plan,
+        policies=policies,
+        policies_dir=request.policies_dir,
+        now=request.now,
+        commit=commit,
+    )
+    notified = send_apply_notices(applied, environ=environ)
     if report.failures:
         return ExitCode.FAILURE
-    return ExitCode.BAD_INPUT if report.count("refused") else ExitCode.OK
+    if report.count("refused"):
+        return ExitCode.BAD_INPUT
+    return ExitCode.OK if notified else ExitCode.FAILURE
 
 
 def _workspace(state_dir: Path) -> Workspace | None:

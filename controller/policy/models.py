@@ -127,11 +127,20 @@ Price = Annotated[float, Field(strict=True, ge=0, le=100_000, description="price
 class Pricing(Frozen):
     """What a seat costs, for the savings `accessctl report` estimates (list prices will do)."""
 
-    currency: Annotated[str, Field(pattern=r"^[A-Z]{3}$", description="ISO 4217 code")] = "USD"
+    currency: str = Field(default="USD", description="ISO 4217 code, e.g. USD or EUR.")
     monthly_per_seat: dict[Slug, Price] = Field(
         default_factory=dict,
         description="Monthly price of one seat per product key, e.g. jira-software: 8.60.",
     )
+
+    @field_validator("currency")
+    @classmethod
+    def _iso_currency_code(cls, value: str) -> str:
+        if len(value) != 3 or not (value.isascii() and value.isalpha() and value.isupper()):
+            raise ValueError(
+                f"expected a three-letter currency code like USD or EUR (got {value!r})"
+            )
+        return value
 
 
 class Organization(Header):

@@ -20,6 +20,7 @@ from controller.inventory import SEATLESS_TYPES, Account, Group, Inventory
 from controller.ledger import GroupRef, WarningRecord
 from controller.plan.model import Action, Evidence
 from controller.policy.models import InactivityPolicy
+from controller.policy.policy_set import PolicySet
 from controller.reconcile.context import Context, Outcome, SeatKey, Where, make_action, make_skip
 from controller.reconcile.protection import Protection, refs, with_policy_exclusions
 
@@ -213,6 +214,24 @@ def revoke_not_before(idle: Idleness, policy: InactivityPolicy, now: datetime) -
     if idle.over_cap is not None:
         return earliest
     return max(earliest, idle.reference + timedelta(days=idle.threshold_days + 1))
+
+
+def warning_record(action: Action, *, policies: PolicySet, now: datetime) -> WarningRecord:
+    """The ledger entry for a `warn` action delivered at `now` (by `notify` or by `apply`).
+
+    A warning recorded later than planned still gives the full `warn_before_days` of notice."""
+    days = next((p.warn_before_days for p in policies.inactivity if p.name == action.policy), 0)
+    earliest = now + timedelta(days=days)
+    planned = action.evidence.revoke_not_before or earliest
+    return WarningRecord(
+        account_id=action.account_id,
+        email=action.email,
+        site=action.site,
+        product=action.product,
+        policy=action.policy,
+        warned_at=now,
+        revoke_not_before=max(planned, earliest),
+    )
 
 
 def _warn(account: Account, policy: InactivityPolicy, idle: Idleness, ctx: Context) -> Action:

@@ -61,15 +61,15 @@ def _rect(*, x: float, y: float, w: float, h: float, fill: str, title: str) -> s
     )
 
 
-def _text(x: float, y: float, text: str, *, anchor: str = "start", extra: str = "") -> str:
-    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}"{extra}>{escape(text)}</text>'
+def _text(text: str, *, x: float, y: float, anchor: str = "start") -> str:
+    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}">{escape(text)}</text>'
 
 
 def _legend(entries: Sequence[tuple[str, str]], *, y: int) -> list[str]:
     shapes, x = [], 10.0
     for label, colour in entries:
         shapes.append(_rect(x=x, y=y - 10, w=12, h=12, fill=colour, title=label))
-        shapes.append(_text(x + 17, y, label))
+        shapes.append(_text(label, x=x + 17, y=y))
         x += 30 + 7 * len(label)
     return shapes
 
@@ -96,7 +96,7 @@ def activity_chart(products: Sequence[ProductSeats]) -> str:
 
 def _product_bar(product: ProductSeats, *, frame: Frame, y: int, scale: int) -> list[str]:
     name = f"{product.site} / {product.product}"
-    shapes = [_text(frame.left - 10, y + BAR_HEIGHT / 2 + 4, name, anchor="end")]
+    shapes = [_text(name, x=frame.left - 10, y=y + BAR_HEIGHT / 2 + 4, anchor="end")]
     x = float(frame.left)
     for bucket in BUCKETS:
         count = int(getattr(product.figures, bucket.field))
@@ -106,7 +106,7 @@ def _product_bar(product: ProductSeats, *, frame: Frame, y: int, scale: int) -> 
             title = f"{name}: {count} {bucket.label}"
             shapes.append(_rect(x=x, y=y, w=width, h=BAR_HEIGHT, fill=colour, title=title))
         x += width
-    shapes.append(_text(x + 6, y + BAR_HEIGHT / 2 + 4, str(product.figures.total)))
+    shapes.append(_text(str(product.figures.total), x=x + 6, y=y + BAR_HEIGHT / 2 + 4))
     return shapes
 
 
@@ -143,7 +143,7 @@ def _month_labels(months: Sequence[MonthRow], *, frame: Frame, slot: float) -> l
     every = math.ceil(len(months) / 12) or 1
     y = frame.top + frame.height + 16
     return [
-        _text(frame.left + (index + 0.5) * slot, y, month.month, anchor="middle")
+        _text(month.month, x=frame.left + (index + 0.5) * slot, y=y, anchor="middle")
         for index, month in enumerate(months)
         if index % every == 0
     ]
@@ -180,7 +180,7 @@ def _axis(frame: Frame, top: int) -> list[str]:
             f'<line x1="{frame.left}" y1="{y:.1f}" x2="{frame.left + frame.width}" y2="{y:.1f}" '
             f'stroke="{"#444" if step == 0 else "#ddd"}" stroke-width="1"/>'
         )
-        lines.append(_text(frame.left - 6, y + 4, str(value), anchor="end"))
+        lines.append(_text(str(value), x=frame.left - 6, y=y + 4, anchor="end"))
     return lines
 
 

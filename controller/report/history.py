@@ -98,16 +98,19 @@ def regrants(entries: Sequence[AuditEntry], *, now: datetime) -> tuple[Regrant, 
     returns = _returns_by_seat(entries)
     policies = sorted({e.policy for e in revokes})
     return (
-        regrant("all", revokes, returns, now=now),
-        *(regrant(p, [e for e in revokes if e.policy == p], returns, now=now) for p in policies),
+        regrant("all", revokes, returns=returns, now=now),
+        *(
+            regrant(p, [e for e in revokes if e.policy == p], returns=returns, now=now)
+            for p in policies
+        ),
     )
 
 
 def regrant(
     scope: str,
     revokes: Iterable[AuditEntry],
-    returns: Mapping[tuple[str, str, str], list[datetime]],
     *,
+    returns: Mapping[tuple[str, str, str], list[datetime]],
     now: datetime,
 ) -> Regrant:
     window = timedelta(days=REGRANT_WINDOW_DAYS)
@@ -143,6 +146,7 @@ def _seat(entry: AuditEntry) -> tuple[str, str, str]:
 
 def applied_plans(
     entries: Sequence[AuditEntry],
+    *,
     markers: Iterable[AppliedMarker],
     approvals: Mapping[str, Approval],
 ) -> tuple[AppliedPlan, ...]:
@@ -152,7 +156,12 @@ def applied_plans(
         by_plan.setdefault(entry.plan_id, []).append(entry)
     marked = {m.plan_id: m for m in markers}
     plans = [
-        _applied_plan(plan_id, by_plan.get(plan_id, []), marked.get(plan_id), approvals)
+        _applied_plan(
+            plan_id,
+            entries=by_plan.get(plan_id, []),
+            marker=marked.get(plan_id),
+            approvals=approvals,
+        )
         for plan_id in sorted(set(by_plan) | set(marked))
     ]
     return tuple(sorted(plans, key=lambda p: (p.applied_at, p.plan_id), reverse=True))
@@ -160,6 +169,7 @@ def applied_plans(
 
 def _applied_plan(
     plan_id: str,
+    *,
     entries: Sequence[AuditEntry],
     marker: AppliedMarker | None,
     approvals: Mapping[str, Approval],

@@ -94,7 +94,7 @@ def build_report(
 ) -> Report:
     """The report for `now`: seats from the inventory, reclaim from the plan, history from
     the audit log (entries oldest first, as `parse_audit_records` returns them)."""
-    products = all_seats(policies, inventory, plan, now=now)
+    products = all_seats(policies, inventory, plan=plan, now=now)
     pricing = policies.organization.pricing
     return Report(
         generated_at=now,
@@ -104,14 +104,14 @@ def build_report(
         products=products,
         totals=totals(products),
         exclusions=exclusion_rows(policies, holdings(inventory), today=now.date()),
-        reclaim=reclaim(plan, products, policies),
+        reclaim=reclaim(plan, products=products, policies=policies),
         months=monthly(audit, now=now),
         regrant=regrants(audit, now=now),
-        plans=applied_plans(audit, applied, approvals),
+        plans=applied_plans(audit, markers=applied, approvals=approvals),
     )
 
 
-def reclaim(plan: Plan, products: Sequence[ProductSeats], policies: PolicySet) -> Reclaim:
+def reclaim(plan: Plan, *, products: Sequence[ProductSeats], policies: PolicySet) -> Reclaim:
     pricing = policies.organization.pricing
     monthly_saving = sum_money(p.figures.monthly_saving for p in products)
     return Reclaim(

@@ -8,6 +8,7 @@ activity on that product of that site; activity elsewhere does not count, as in 
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -85,13 +86,14 @@ class ProductSeats(Frozen):
 
 
 ExclusionStatus = Literal["active", "expiring", "expired"]
+ExclusionKind = Literal["account", "group"]
 
 
 class ExclusionRow(Frozen):
     """One exclusion, who owns it, until when, and how many seats it keeps."""
 
     subject: str
-    kind: Literal["account", "group"]
+    kind: ExclusionKind
     reason: str
     owner: str
     expires: date | None = None
@@ -179,7 +181,7 @@ class Keepers:
         return any(p.reason(account) is not None for p in checks)
 
 
-def keepers(policies: PolicySet, inventory: Inventory, today: date) -> Keepers:
+def keepers(policies: PolicySet, inventory: Inventory, *, today: date) -> Keepers:
     full = build_protection(policies, inventory, today)
     excluding: dict[SeatKey, list[Protection]] = {}
     for policy in policies.inactivity:
@@ -193,27 +195,53 @@ def keepers(policies: PolicySet, inventory: Inventory, today: date) -> Keepers:
     )
 
 
+@dataclass(frozen=True)
+class Coverage:
+    """How many seats each account reference and each group name covers, counted in one pass
+    (an organization has far more seats than exclusions)."""
+
+    by_account: Counter[str]
+    by_group: Counter[str]
+
+    @classmethod
+    def of(cls, holdings: Iterable[Holding]) -> Coverage:
+        by_account: Counter[str] = Counter()
+        by_group: Counter[str] = Counter()
+        for holding in holdings:
+            by_account.update(refs(holding.account))
+            # A group exclusion keeps everyone in the group, whichever group grants the seat.
+            by_group.update(holding.member_of)
+        return cls(by_account, by_group)
+
+    def seats(self, subject: str, kind: ExclusionKind) -> int:
+        if kind == "account":
+            return self.by_account[subject.lower()]
+        return self.by_group[subject]
+
+
 def exclusion_rows(
     policies: PolicySet, held: dict[SeatKey, list[Holding]], *, today: date
 ) -> tuple[ExclusionRow, ...]:
     """Every exclusion entry and policy `exclude` item, with the seats it covers."""
+    everywhere = Coverage.of(h for hs in held.values() for h in hs)
     rows = [
-        _entry_row(entry, document.name, held, today)
+        _entry_row(entry, source=document.name, coverage=everywhere, today=today)
         for document in policies.exclusions
         for entry in document.entries
     ]
     for policy in policies.inactivity:
-        seat_holders = {(policy.site, policy.product): held.get((policy.site, policy.product), [])}
-        source = f"policy {policy.name}"
-        rows += [_listed_row(a, "account", source, seat_holders) for a in policy.exclude.accounts]
-        rows += [_listed_row(g, "group", source, seat_holders) for g in policy.exclude.groups]
+        on_seat = Coverage.of(held.get((policy.site, policy.product), []))
+        listed: list[tuple[ExclusionKind, str]] = [("account", a) for a in policy.exclude.accounts]
+        listed += [("group", g) for g in policy.exclude.groups]
+        rows += [
+            _listed_row(subject, kind=kind, source=f"policy {policy.name}", coverage=on_seat)
+            for kind, subject in listed
+        ]
     return tuple(rows)
 
 
-def _entry_row(
-    entry: Exclusion, source: str, held: dict[SeatKey, list[Holding]], today: date
-) -> ExclusionRow:
-    kind: Literal["account", "group"] = "account" if entry.account else "group"
+def _entry_row(entry: Exclusion, *, source: str, coverage: Coverage, today: date) -> ExclusionRow:
+    kind: ExclusionKind = "account" if entry.account else "group"
     return ExclusionRow(
         subject=entry.subject,
         kind=kind,
@@ -221,16 +249,13 @@ def _entry_row(
         owner=entry.owner,
         expires=entry.expires,
         status=exclusion_status(entry.expires, today),
-        seats=_covered(entry.subject, kind, held),
+        seats=coverage.seats(entry.subject, kind),
         source=f"Exclusions {source}",
     )
 
 
 def _listed_row(
-    subject: str,
-    kind: Literal["account", "group"],
-    source: str,
-    held: dict[SeatKey, list[Holding]],
+    subject: str, *, kind: ExclusionKind, source: str, coverage: Coverage
 ) -> ExclusionRow:
     return ExclusionRow(
         subject=subject,
@@ -238,7 +263,7 @@ def _listed_row(
         reason=f"listed under exclude.{kind}s",
         owner=source,
         status="active",
-        seats=_covered(subject, kind, held),
+        seats=coverage.seats(subject, kind),
         source=source,
     )
 
@@ -247,14 +272,6 @@ def exclusion_status(expires: date | None, today: date) -> ExclusionStatus:
     if expires is None or expires > today + timedelta(days=EXPIRING_WITHIN_DAYS):
         return "active"
     return "expiring" if expires >= today else "expired"
-
-
-def _covered(subject: str, kind: str, held: dict[SeatKey, list[Holding]]) -> int:
-    wanted = subject.lower()
-    if kind == "account":
-        return sum(wanted in refs(h.account) for hs in held.values() for h in hs)
-    # A group exclusion keeps everyone in the group, whichever group grants them the seat.
-    return sum(subject in h.member_of for hs in held.values() for h in hs)
 
 
 # --- money --------------------------------------------------------------------------------
@@ -306,11 +323,11 @@ def product_seats(
 
 
 def all_seats(
-    policies: PolicySet, inventory: Inventory, plan: Plan, *, now: datetime
+    policies: PolicySet, inventory: Inventory, *, plan: Plan, now: datetime
 ) -> tuple[ProductSeats, ...]:
     """Every product of every site that has a seat, a seat limit, or a policy."""
     held = holdings(inventory)
-    keep = keepers(policies, inventory, now.date())
+    keep = keepers(policies, inventory, today=now.date())
     seats = set(held) | {(s.site, s.product) for s in inventory.seats}
     seats |= {(p.site, p.product) for p in policies.inactivity}
     pricing = policies.organization.pricing

@@ -148,7 +148,8 @@ def _fixed_people(users: int) -> Iterator[_Person]:
     yield _Person("Sam Lee", f"sam.lee@{DOMAIN}", {"jsw-acme", "staff"}, [_jira(2)])
     yield _Person("Sam Lee", f"samuel.lee@{DOMAIN}", {"jsw-acme", "contractors"}, [_jira(95)])
     # The example AccessGrants entry asks Jira Software for this Confluence-only reader.
-    yield _Person("Rupert Reader", f"rupert@{DOMAIN}", {"conf-acme", "staff"}, [("acme", "confluence", 3)])
+    reader = [("acme", "confluence", 3.0)]
+    yield _Person("Rupert Reader", f"rupert@{DOMAIN}", {"conf-acme", "staff"}, reader)
 
 
 def _jira(days_idle: float) -> tuple[str, str, float]:

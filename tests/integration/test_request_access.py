@@ -29,7 +29,8 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[PolicyRepo
 def request(*extra: str) -> tuple[int, str]:
     result = accessctl(
         "request-access", "walter@acme.example", "--product", "jira-software", "--site", "acme",
-        "--reason", "Covers the release rota in December", "--expires", "2027-01-15", "--now", NOW, *extra,
+        "--reason", "Covers the release rota in December", "--expires", "2027-01-15",
+        "--now", NOW, *extra,
     )  # fmt: skip
     return result.exit_code, result.stdout + result.stderr
 

@@ -1,0 +1,135 @@
+"""A real SMTP server for the notify tests: aiosmtpd on 127.0.0.1, recording what it receives.
+
+It speaks real SMTP (EHLO, AUTH LOGIN/PLAIN with one known password, optional STARTTLS) so the
+tests go through smtplib exactly as production does. `refuse` makes it answer 550 to chosen
+recipients; `serve_smtp` starts it on a free port and stops it however the test ends.
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+SMTP_USER = "accessctl@acme.example"
+SMTP_PASSWORD = "s3cret-smtp-Pa55word"
+READY_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Received:
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    message: EmailMessage
+
+    @property
+    def subject(self) -> str:
+        return str(self.message["Subject"])
+
+    @property
+    def text(self) -> str:
+        return self._part("plain")
+
+    @property
+    def html(self) -> str:
+        return self._part("html")
+
+    def _part(self, subtype: str) -> str:
+        """One alternative's text, with the wire's CRLF line ends read as newlines."""
+        body = self.message.get_body(preferencelist=(subtype,))
+        assert body is not None
+        return str(body.get_content()).replace("\r\n", "\n")  # type: ignore[attr-defined]
+
+
+@dataclass
+class Recorder:
+    """The aiosmtpd handler: keeps every accepted message, refuses the addresses in `refuse`."""
+
+    received: list[Received] = field(default_factory=list)
+    refuse: set[str] = field(default_factory=set)
+    logins: list[str] = field(default_factory=list)
+
+    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook names)
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
+    ) -> str:
+        if address in self.refuse:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(  # noqa: N802
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
+        content = envelope.original_content or b""
+        parsed = message_from_bytes(content, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.received.append(
+            Received(str(envelope.mail_from), tuple(envelope.rcpt_tos), parsed)
+        )
+        return "250 Message accepted for delivery"
+
+    def take(self) -> list[Received]:
+        """What arrived since the last call."""
+        taken, self.received = self.received, []
+        return taken
+
+    def authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+            SMTP_USER.encode(),
+            SMTP_PASSWORD.encode(),
+        )
+        if ok:
+            self.logins.append(SMTP_USER)
+        return AuthResult(success=ok, handled=False)  # aiosmtpd answers 535 itself
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class SmtpServer:
+    recorder: Recorder
+    port: int
+    tls_context: ssl.SSLContext | None = None
+    _controller: Controller | None = None
+
+    def start(self) -> None:
+        self._controller = Controller(
+            self.recorder,
+            hostname="127.0.0.1",
+            port=self.port,
+            ready_timeout=READY_SECONDS,
+            authenticator=self.recorder.authenticate,
+            auth_require_tls=False,
+            tls_context=self.tls_context,
+        )
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+@contextmanager
+def serve_smtp(*, tls_context: ssl.SSLContext | None = None) -> Iterator[SmtpServer]:
+    server = SmtpServer(Recorder(), free_port(), tls_context)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,319 @@
+"""`accessctl report` and `accessctl audit` in a real git repository: plans merged by named
+people through merge commits, apply commits appending the audit log, and the CLI run inside.
+
+The approver of a plan is the author of the merge commit that brought its plan file into main,
+whoever made the plan branch's own commits (here: accessctl's bot identity).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from controller.inventory import dump_inventory
+from controller.ledger import dump_ledger
+from controller.plan import dump_plan_yaml
+from tests import report_fixture as fixture
+from tests.integration.git_sandbox import git, guard_git_environment, write
+from tests.integration.policy_repo import accessctl
+
+pytestmark = pytest.mark.integration
+
+NOW = "2026-11-23T06:00:00Z"
+BOT = {"GIT_AUTHOR_NAME": "accessctl", "GIT_AUTHOR_EMAIL": "accessctl@users.noreply.github.com"}
+
+
+@dataclass(frozen=True)
+class History:
+    root: Path
+    merges: dict[str, str]  # plan id -> sha of the merge commit that brought it in
+
+
+def as_identity(name: str, email: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": name,
+        "GIT_COMMITTER_EMAIL": email,
+    }
+
+
+def policy_documents() -> dict[str, str]:
+    """The fixture's policies as files (JSON is YAML: the loader reads them as written)."""
+    policies = fixture.policies()
+    documents = {
+        "organization": policies.organization,
+        **{p.name: p for p in policies.inactivity},
+        **{e.name: e for e in policies.exclusions},
+    }
+    return {
+        f"policies/{name}.yaml": json.dumps(
+            document.model_dump(mode="json", by_alias=True, exclude_none=True), indent=2
+        )
+        for name, document in documents.items()
+    }
+
+
+def merge_plan(repo: Path, plan_id: str) -> str | None:
+    """The plan branch commits the plan file as the bot; a named person merges it. plan-e never
+    reached git (applied from a local file), so nobody is on record for it."""
+    if plan_id not in fixture.APPROVERS:
+        return None
+    git(repo, "switch", "--quiet", "-C", "accessctl/plan", "main")
+    write(
+        repo / f"state/plans/{plan_id}.yaml", dump_plan_yaml(fixture.history_plan(plan_id)).decode()
+    )
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", f"plan {plan_id}", env=as_identity(*BOT.values()))
+    git(repo, "switch", "--quiet", "main")
+    name, email = fixture.APPROVERS[plan_id]
+    message = f"Merge pull request: {plan_id}"
+    git(
+        repo,
+        "merge",
+        "--quiet",
+        "--no-ff",
+        "-m",
+        message,
+        "accessctl/plan",
+        env=as_identity(name, email),
+    )
+    return git(repo, "rev-parse", "HEAD")
+
+
+def apply_plan(repo: Path, plan_id: str, merge: str | None) -> None:
+    """What `accessctl apply` commits after the merge: audit lines and the applied marker."""
+    for record in fixture.audit_records():
+        if record["plan_id"] == plan_id:
+            record["commit"] = merge
+            path = repo / f"state/audit/{record['time'][:7]}.jsonl"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("a", encoding="utf-8") as audit:
+                audit.write(json.dumps(record, sort_keys=True) + "\n")
+    marker = fixture.applied_markers().get(plan_id)
+    if marker:
+        write(repo / f"state/plans/{plan_id}.applied.json", json.dumps({**marker, "commit": merge}))
+    git(repo, "add", "--all")
+    git(
+        repo,
+        "commit",
+        "--quiet",
+        "-m",
+        f"accessctl: apply {plan_id}",
+        env=as_identity(*BOT.values()),
+    )
+
+
+@pytest.fixture
+def history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> History:
+    guard_git_environment(monkeypatch, tmp_path / "home")
+    for name in ("GITHUB_STEP_SUMMARY", "CI"):
+        monkeypatch.delenv(name, raising=False)
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "--quiet", "--initial-branch=main")
+    files = {
+        **policy_documents(),
+        "inventory.json": dump_inventory(fixture.snapshot()).decode(),
+        "state/ledger.json": dump_ledger(fixture.ledger()).decode(),
+    }
+    for path, text in files.items():
+        write(repo / path, text)
+    git(repo, "add", "--all")
+    git(repo, "commit", "--quiet", "-m", "policies")
+    merges = {}
+    for plan_id in ("plan-a", "plan-b", "plan-c", "plan-d", "plan-e"):
+        merge = merge_plan(repo, plan_id)
+        apply_plan(repo, plan_id, merge)
+        if merge:
+            merges[plan_id] = merge
+    monkeypatch.chdir(repo)
+    return History(root=repo, merges=merges)
+
+
+def report(*args: str) -> Any:
+    result = accessctl("report", "--inventory", "inventory.json", "--now", NOW, *args)
+    assert result.exit_code == 0, result.stderr
+    return result
+
+
+# --- accessctl report -----------------------------------------------------------------------
+
+
+def test_json_report_names_the_person_who_merged_each_plan(history: History) -> None:
+    result = report("--format", "json", "--out", "report.json")
+    assert "report.json" in result.stderr
+    data = json.loads((history.root / "report.json").read_text())
+    approvers = {
+        p["plan_id"]: (p["approved_by"] or {}).get("name", "unknown") for p in data["plans"]
+    }
+    assert approvers == {
+        "plan-a": "Alice Approver",
+        "plan-b": "Bob Boss",
+        "plan-c": "Alice Approver",
+        "plan-d": "Dana Director",
+        "plan-e": "unknown",
+    }
+    by_plan = {p["plan_id"]: p for p in data["plans"]}
+    for plan_id, sha in history.merges.items():
+        assert by_plan[plan_id]["approved_by"]["commit"] == sha
+        assert by_plan[plan_id]["approved_by"]["merge"] is True
+        assert by_plan[plan_id]["commit"] == sha
+    regrant = data["regrant"][0]
+    assert (regrant["revoked"], regrant["came_back"], regrant["rate"]) == (3, 1, 0.3333)
+    assert data["reclaim"]["monthly_saving"] == 34.4
+    assert data["totals"]["total"] == 12
+
+
+def test_markdown_goes_to_stdout_and_is_appended_to_the_job_summary(
+    history: History, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    summary = history.root.parent / "summary.md"
+    summary.write_text("## propose\n\nplan pull request #7\n", encoding="utf-8")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    result = report("--format", "markdown")
+    assert "| `plan-d` | 2026-10-25 | Dana Director &lt;dana@acme.example&gt; |" in result.stdout
+    assert "estimated saving **34.40 EUR a month**" in result.stdout
+    written = summary.read_text(encoding="utf-8")
+    assert written.startswith("## propose\n\nplan pull request #7\n\n## accessctl license report")
+    assert written.rstrip("\n") == "## propose\n\nplan pull request #7\n\n" + result.stdout.rstrip(
+        "\n"
+    )
+
+
+def test_other_formats_leave_the_job_summary_alone(
+    history: History, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    summary = history.root.parent / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    report("--format", "csv", "--out", "seats.csv")
+    assert not summary.exists()
+    rows = list(csv.DictReader(io.StringIO((history.root / "seats.csv").read_text())))
+    jsw = next(r for r in rows if r["product"] == "jira-software")
+    assert (jsw["total"], jsw["idle_180_plus"], jsw["reclaimable"], jsw["monthly_saving"]) == (
+        "10",
+        "2",
+        "4",
+        "34.40",
+    )
+
+
+def test_html_report_is_one_file_with_no_external_reference(history: History) -> None:
+    report("--format", "html", "--out", "report.html")
+    page = (history.root / "report.html").read_text(encoding="utf-8")
+    assert fixture.external_references(page) == []
+    assert "://" not in page
+    assert page.count('<svg class="chart"') == 2
+    assert "Dana Director &lt;dana@acme.example&gt;" in page
+
+
+def test_outside_git_the_report_still_runs_with_approvers_unknown(
+    history: History, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "copy"
+    elsewhere.mkdir()
+    for name in ("policies", "state"):
+        shutil.copytree(history.root / name, elsewhere / name)
+    (elsewhere / "inventory.json").write_bytes((history.root / "inventory.json").read_bytes())
+    monkeypatch.chdir(elsewhere)
+    result = report("--format", "json")
+    assert "approvers unknown" in result.stderr
+    data = json.loads(result.stdout)
+    assert [p["approved_by"] for p in data["plans"]] == [None] * 5
+    assert len(data["months"]) == 4
+
+
+# --- accessctl audit ------------------------------------------------------------------------
+
+
+def test_audit_of_one_account_tells_the_story_with_reasons_and_approvers(history: History) -> None:
+    result = accessctl("audit", "--account", "X@acme.example", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    trail = json.loads(result.stdout)
+    story = [
+        (e["action"], e["plan_id"], e["approved_by"]["name"], e["reason"], e["commit"])
+        for e in trail["events"]
+    ]
+    assert story == [
+        (
+            "revoke",
+            "plan-a",
+            "Alice Approver",
+            "revoke x: idle past the rule",
+            history.merges["plan-a"],
+        ),
+        (
+            "restore",
+            "plan-b",
+            "Bob Boss",
+            "restore x: idle past the rule",
+            history.merges["plan-b"],
+        ),
+    ]
+
+
+def test_audit_of_a_period_lists_every_account_from_that_day(history: History) -> None:
+    result = accessctl("audit", "--since", "2026-10-01", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    trail = json.loads(result.stdout)
+    assert trail["since"] == "2026-10-01T00:00:00Z"
+    assert [(e["action"], e["email"], e["plan_id"]) for e in trail["events"]] == [
+        ("grant", "w@acme.example", "plan-d"),
+        ("revoke", "q@acme.example", "plan-d"),
+        ("restore", "q@acme.example", "plan-e"),
+    ]
+    assert trail["events"][2]["approved_by"] is None  # plan-e never went through a merge
+
+
+def test_audit_as_a_table_for_people(history: History) -> None:
+    result = accessctl("audit", "--since", "2026-10-01")
+    assert result.exit_code == 0, result.stderr
+    assert "Access history for every account since 2026-10-01T00:00:00Z" in result.stdout
+    for word in ("When", "approved by", "grant", "revoke", "restore", "plan-d", "plan-e"):
+        assert word in result.stdout
+
+
+def test_audit_shows_what_the_ledger_still_holds(history: History) -> None:
+    result = accessctl("audit", "--account", "y@acme.example")
+    assert result.exit_code == 0, result.stderr
+    assert "removed, restorable: y@acme.example on acme / jira-software" in result.stdout
+    assert "by plan-a" in result.stdout
+
+
+def test_audit_of_an_unknown_account_says_there_is_nothing(history: History) -> None:
+    result = accessctl("audit", "--account", "nobody@acme.example")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "no audit records for nobody@acme.example"
+
+
+def test_audit_refuses_a_date_it_cannot_read(history: History) -> None:
+    result = accessctl("audit", "--since", "last tuesday")
+    assert result.exit_code == 2
+    assert "not an ISO-8601 instant" in result.stderr
+
+
+def test_a_plan_pushed_straight_to_main_names_its_author_and_says_it_was_no_merge(
+    history: History,
+) -> None:
+    plan = dump_plan_yaml(fixture.history_plan("plan-e")).decode()
+    write(history.root / "state/plans/plan-e.yaml", plan)
+    git(history.root, "add", "--all")
+    git(history.root, "commit", "--quiet", "-m", "plan-e", env=as_identity("Eve", "eve@a.example"))
+    data = json.loads(report("--format", "json").stdout)
+    approval = next(p["approved_by"] for p in data["plans"] if p["plan_id"] == "plan-e")
+    assert (approval["name"], approval["email"], approval["merge"]) == (
+        "Eve",
+        "eve@a.example",
+        False,
+    )
+    markdown = report("--format", "markdown").stdout
+    assert "| `plan-e` | 2026-11-20 | Eve &lt;eve@a.example&gt; (not a merge commit) |" in markdown

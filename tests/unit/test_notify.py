@@ -1,0 +1,347 @@
+"""The core of `controller.notify` without a mail server: what is due, what the mails say,
+what the ledger keeps, how failures are counted. (The real SMTP server is in
+tests/integration/test_notify.py.)"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from controller.apply import ActionResult, ApplyRun, updated_ledger
+from controller.errors import BadInput
+from controller.inventory import Account
+from controller.ledger import Ledger, ReminderRecord
+from controller.notify import (
+    Applied,
+    Due,
+    Letterhead,
+    MailFailure,
+    Outgoing,
+    SmtpSettings,
+    Templates,
+    deliver,
+    due_mail,
+    notices,
+    record_delivered,
+    run_link,
+)
+from controller.notify.compose import email_message
+from controller.notify.due import reminder_due
+from controller.plan.model import Plan
+from controller.policy.models import Exclusion, Smtp
+from controller.policy.policy_set import PolicySet
+from controller.reconcile import reconcile
+from controller.state import StateDir
+from tests.factories import NOW, account, inactivity, inventory, organization, policy_set
+from tests.fakes import FakeDirectory
+
+SMTP = Smtp.model_validate({"host": "127.0.0.1", "port": 2525, "from": "accessctl@acme.example"})
+NOTIFICATIONS = {"smtp": SMTP.model_dump(by_alias=True), "admin_digest": ["it-ops@acme.example"]}
+ORG = organization(notifications=NOTIFICATIONS)
+
+
+def policies(*, send_warnings: bool = True, exclusions: tuple[Exclusion, ...] = ()) -> PolicySet:
+    org = organization(notifications={**NOTIFICATIONS, "send_warnings": send_warnings})
+    excluded = [e.model_dump(exclude_none=True) for e in exclusions]
+    return policy_set(inactivity(warn_before_days=7), excluded=excluded, org=org)
+
+
+def due_for(
+    *people: Account,
+    ledger: Ledger | None = None,
+    templates: Templates | None = None,
+    send_warnings: bool = True,
+    exclusions: tuple[Exclusion, ...] = (),
+) -> Due:
+    chosen = policies(send_warnings=send_warnings, exclusions=exclusions)
+    known = ledger or Ledger()
+    plan = reconcile(chosen, inventory(*people), known, NOW)
+    return Due(
+        policies=chosen, plan=plan, ledger=known, now=NOW, templates=templates or Templates(None)
+    )
+
+
+class Outbox:
+    """A `Mailer` that keeps what it is given and refuses chosen recipients."""
+
+    def __init__(self, *, refuse: set[str] | None = None) -> None:
+        self.messages: list[EmailMessage] = []
+        self.refuse = refuse or set()
+
+    def send(self, message: EmailMessage) -> None:
+        if message["To"] in self.refuse:
+            raise MailFailure(f"{message['To']}: refused (550 no such user)")
+        self.messages.append(message)
+
+
+def text_of(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain",))
+    assert body is not None
+    return body.get_content()  # type: ignore[no-any-return]
+
+
+def html_of(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("html",))
+    assert body is not None
+    return body.get_content()  # type: ignore[no-any-return]
+
+
+LETTERHEAD = Letterhead(sender="accessctl@acme.example", reply_to="it-ops@acme.example", now=NOW)
+
+
+# --- warnings -------------------------------------------------------------------------------
+
+
+def test_a_due_warning_says_when_why_and_whom_to_ask() -> None:
+    outbox = due_mail(due_for(account("bob", idle=55), account("busy", idle=1)))
+    [item] = outbox.outgoing
+    assert item.mail.to == ("bob@acme.example",)
+    assert item.record is not None
+    message = email_message(item.mail, LETTERHEAD)
+    assert message["Subject"] == (
+        "Your Jira Software access on acme ends on 30 November 2026 unless you use it"
+    )
+    assert message["Reply-To"] == "it-ops@acme.example"
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message.get_content_type() == "multipart/alternative"
+    assert text_of(message) == (
+        "Hello Bob,\n\n"
+        "Your Jira Software access on acme will be removed on 30 November 2026 because\n"
+        "you have not used it since 29 September 2026.\n\n"
+        "Open Jira Software at https://acme.atlassian.net before then to keep it, "
+        "or ask it-ops@acme.example.\n\n"
+        "Nothing else changes: your other products and sites stay as they are.\n\n"
+        "-- \n"
+        f"accessctl for {ORG.org_id} (policy jsw-60)\n"
+    )
+
+
+def test_the_warning_record_is_the_one_apply_would_write(tmp_path: Path) -> None:
+    due = due_for(account("bob", idle=55))
+    [item] = due_mail(due).outgoing
+    [warn] = [a for a in due.plan.actions if a.action == "warn"]
+    run = ApplyRun(
+        plan=due.plan,
+        policies=due.policies,
+        directory=FakeDirectory(inventory()),
+        state=StateDir(tmp_path),
+        now=NOW,
+    )
+    applied = updated_ledger(Ledger(), [ActionResult(warn.key, warn, "done")], run)
+    assert applied.warnings == (item.record,)
+
+
+def test_accounts_without_an_address_are_reported_not_skipped() -> None:
+    outbox = due_mail(due_for(account("hidden", idle=55, email=None)))
+    assert outbox.outgoing == []
+    [unreachable] = outbox.unreachable
+    assert "hidden" in str(unreachable)
+    assert "no e-mail address" in str(unreachable)
+
+
+def test_send_warnings_off_mails_no_warning() -> None:
+    assert due_mail(due_for(account("bob", idle=55), send_warnings=False)).outgoing == []
+
+
+def test_a_standing_warning_is_not_sent_again() -> None:
+    due = due_for(account("bob", idle=55))
+    [item] = due_mail(due).outgoing
+    ledger = record_delivered(Ledger(), item)
+    assert due_mail(due_for(account("bob", idle=56), ledger=ledger)).outgoing == []
+
+
+def test_html_is_escaped_and_text_is_not() -> None:
+    sneaky = account("bob", idle=55).model_copy(update={"name": "<script>alert(1)</script> & Co"})
+    [item] = due_mail(due_for(sneaky)).outgoing
+    message = email_message(item.mail, LETTERHEAD)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html_of(message)
+    assert "<script>" not in html_of(message)
+    assert "Hello <script>alert(1)</script> & Co," in text_of(message)
+
+
+# --- expiry reminders -----------------------------------------------------------------------
+
+EXPIRES = date(2026, 12, 7)  # 14 days after NOW
+
+
+def exclusion(owner: str = "lead@acme.example", expires: date | None = EXPIRES) -> Exclusion:
+    return Exclusion(account="bob@acme.example", reason="On leave", owner=owner, expires=expires)
+
+
+@pytest.mark.parametrize(
+    ("today", "ledger", "due"),
+    [
+        pytest.param(EXPIRES - timedelta(days=15), Ledger(), False, id="15-days-before"),
+        pytest.param(EXPIRES - timedelta(days=14), Ledger(), True, id="14-days-before"),
+        pytest.param(EXPIRES, Ledger(), True, id="on-the-day"),
+        pytest.param(EXPIRES + timedelta(days=1), Ledger(), False, id="lapsed"),
+        pytest.param(
+            EXPIRES - timedelta(days=3),
+            Ledger(
+                reminders=(
+                    ReminderRecord(
+                        subject="bob@acme.example", expires=EXPIRES, owner="x", sent_at=NOW
+                    ),
+                )
+            ),
+            False,
+            id="already-reminded",
+        ),
+        pytest.param(
+            EXPIRES - timedelta(days=3),
+            Ledger(
+                reminders=(
+                    ReminderRecord(
+                        subject="bob@acme.example",
+                        expires=EXPIRES - timedelta(days=30),
+                        owner="x",
+                        sent_at=NOW,
+                    ),
+                )
+            ),
+            True,
+            id="reminded-of-an-earlier-date",
+        ),
+    ],
+)
+def test_reminder_window(today: date, ledger: Ledger, due: bool) -> None:
+    assert reminder_due(exclusion(), ledger=ledger, today=today, days_before=14) is due
+
+
+def test_no_reminder_for_an_exclusion_without_end() -> None:
+    assert not reminder_due(
+        exclusion(expires=None), ledger=Ledger(), today=NOW.date(), days_before=14
+    )
+
+
+def test_reminders_go_to_owners_with_an_address_and_the_rest_are_reported() -> None:
+    entries = (
+        exclusion(),
+        exclusion(owner="Jane from HR").model_copy(update={"account": "x@acme.example"}),
+    )
+    outbox = due_mail(due_for(exclusions=entries))
+    [item] = outbox.outgoing
+    assert item.mail.to == ("lead@acme.example",)
+    assert item.mail.rendered.subject == (
+        "The exclusion of bob@acme.example from access policies ends on 7 December 2026"
+    )
+    assert "in 14 days" in item.mail.rendered.text
+    [unreachable] = outbox.unreachable
+    assert "'Jane from HR' is not an e-mail address" in str(unreachable)
+
+
+def test_the_ledger_keeps_reminders_through_an_apply(tmp_path: Path) -> None:
+    [item] = due_mail(due_for(exclusions=(exclusion(),))).outgoing
+    ledger = record_delivered(Ledger(), item)
+    plan = reconcile(policies(), inventory(), ledger, NOW)
+    run = ApplyRun(
+        plan=plan,
+        policies=policies(),
+        directory=FakeDirectory(inventory()),
+        state=StateDir(tmp_path),
+        now=NOW,
+    )
+    assert updated_ledger(ledger, [], run).reminders == ledger.reminders
+
+
+# --- delivery -------------------------------------------------------------------------------
+
+
+def test_a_refused_mail_does_not_stop_the_others_and_is_not_recorded() -> None:
+    outgoing = due_mail(due_for(account("bob", idle=55), account("carol", idle=58))).outgoing
+    mailer = Outbox(refuse={"bob@acme.example"})
+    recorded: list[Outgoing] = []
+    delivery = deliver(outgoing, mailer, letterhead=LETTERHEAD, on_delivered=recorded.append)
+    assert [m["To"] for m in mailer.messages] == ["carol@acme.example"]
+    assert [o.mail.to for o in recorded] == [("carol@acme.example",)]
+    [failed] = delivery.failed
+    assert str(failed).startswith("warning to bob@acme.example (jira-software on acme): ")
+
+
+# --- after an apply -------------------------------------------------------------------------
+
+
+def applied_plan(plan: Plan, outcome: str, *, chosen: PolicySet) -> Applied:
+    results = [ActionResult(a.key, a, outcome) for a in plan.actions]  # type: ignore[arg-type]
+    return Applied(
+        plan_id=plan.id,
+        results=results,
+        spared=plan.skipped,
+        policies=chosen,
+        now=NOW,
+        templates=Templates(None),
+    )
+
+
+def test_a_revoke_that_ran_earns_a_notice_and_one_that_was_already_done_does_not() -> None:
+    chosen = policy_set(inactivity(), org=ORG)
+    plan = reconcile(chosen, inventory(account("idle", idle=90)), Ledger(), NOW)
+    [item] = notices(applied_plan(plan, "done", chosen=chosen)).outgoing
+    assert item.mail.rendered.subject == "Your Jira Software access on acme was removed"
+    assert "You were removed from: jira-software-users-acme." in item.mail.rendered.text
+    assert notices(applied_plan(plan, "already", chosen=chosen)).outgoing == []
+
+
+# --- templates, settings, links -------------------------------------------------------------
+
+
+def override(policies_dir: Path, name: str, text: str) -> Templates:
+    (policies_dir / "templates").mkdir(exist_ok=True)
+    (policies_dir / "templates" / name).write_text(text)
+    return Templates(policies_dir)
+
+
+def test_an_override_wins_and_a_broken_one_names_its_line(tmp_path: Path) -> None:
+    templates = override(tmp_path, "warning.subject.j2", "Heads up, {{ name }}\n")
+    [item] = due_mail(due_for(account("bob", idle=55), templates=templates)).outgoing
+    assert item.mail.rendered.subject == "Heads up, Bob"
+    assert item.mail.rendered.text.startswith("Hello Bob,")  # the built-in body still serves
+    broken = override(tmp_path, "warning.subject.j2", "Hi\n{{ name \n")
+    with pytest.raises(BadInput, match=r"warning\.subject\.j2:2: .*delete the override"):
+        due_mail(due_for(account("bob", idle=55), templates=broken))
+
+
+def test_an_override_using_an_unknown_name_is_bad_input(tmp_path: Path) -> None:
+    templates = override(tmp_path, "warning.subject.j2", "{{ nickname }}\n")
+    with pytest.raises(BadInput, match=r"templates/warning\.subject\.j2: 'nickname' is undefined"):
+        due_mail(due_for(account("bob", idle=55), templates=templates))
+
+
+def test_a_username_without_password_is_bad_input_and_the_password_never_shows() -> None:
+    smtp = SMTP.model_copy(update={"username": "bot@acme.example"})
+    with pytest.raises(BadInput, match="SMTP_PASSWORD is not set"):
+        SmtpSettings.from_policy(smtp, environ={})
+    settings = SmtpSettings.from_policy(smtp, environ={"SMTP_PASSWORD": "hunter2-pw"})
+    assert "hunter2-pw" not in repr(settings)
+    assert settings.scrub("535 bad hunter2-pw") == "535 bad ***"
+
+
+@pytest.mark.parametrize(
+    ("environ", "commit", "link"),
+    [
+        pytest.param({}, "abc", None, id="outside-actions"),
+        pytest.param(
+            {"GITHUB_REPOSITORY": "acme/access", "GITHUB_REF": "refs/pull/12/merge"},
+            "abc",
+            "https://github.com/acme/access/pull/12",
+            id="pull-request",
+        ),
+        pytest.param(
+            {"GITHUB_REPOSITORY": "acme/access", "GITHUB_SERVER_URL": "https://ghe.acme"},
+            "abc",
+            "https://ghe.acme/acme/access/commit/abc",
+            id="merge-commit",
+        ),
+        pytest.param(
+            {"GITHUB_REPOSITORY": "acme/access", "GITHUB_RUN_ID": "99"},
+            None,
+            "https://github.com/acme/access/actions/runs/99",
+            id="workflow-run",
+        ),
+    ],
+)
+def test_run_link(environ: dict[str, str], commit: str | None, link: str | None) -> None:
+    assert run_link(environ, commit=commit) == link
