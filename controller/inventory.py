@@ -40,7 +40,6 @@ class Group(Frozen):
         description="`idp` for groups synced from an identity provider (SCIM): never edited.",
     )
 
-
     @field_validator("grants")
     @classmethod
     def _sorted_grants(cls, value: tuple[str, ...]) -> tuple[str, ...]:
