@@ -3,7 +3,7 @@
 `state/ledger.json` is read by `reconcile` (a revoke needs a warning old enough; a restore needs a
 recorded removal) and written by `apply` and `notify` (which also records the expiry reminders it
 sent, so each is sent once). This module holds the model and its
-canonical (de)serialisation; the audit log lives in `controller.audit`.
+canonical (de)serialisation; the audit log and the journal live in `controller.state`.
 """
 
 from __future__ import annotations

@@ -74,7 +74,8 @@ def run(
     show_report(report)
     if workspace and report.results:
         _commit_state(workspace, request, report)
-    # After the commit, so that a mail problem can never cost the audit; it only sets exit 1.
+    # After the commit, so that a mail problem can never cost the audit. It is reported but
+    # leaves the exit code to the apply: the apply job (and the next plan in its loop) goes on.
     applied = AppliedPlan(
         report=report,
         plan=plan,
@@ -83,12 +84,10 @@ def run(
         now=request.now,
         commit=commit,
     )
-    notified = send_apply_notices(applied, environ=environ)
+    send_apply_notices(applied, environ=environ)
     if report.failures:
         return ExitCode.FAILURE
-    if report.count("refused"):
-        return ExitCode.BAD_INPUT
-    return ExitCode.OK if notified else ExitCode.FAILURE
+    return ExitCode.BAD_INPUT if report.count("refused") else ExitCode.OK
 
 
 def _workspace(state_dir: Path) -> Workspace | None:

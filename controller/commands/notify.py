@@ -12,8 +12,8 @@ The safety guards are not consulted: a warning changes no access, and the revoca
 to still go through a reviewed, guarded plan.
 
 `send_apply_notices` is the after-apply step of `accessctl apply`: notices for what the apply
-changed and the admin digest, once the audit is committed; a mail problem is reported, never
-allowed to undo or hide the apply.
+changed and the admin digest, once the audit is committed; a mail problem is reported on
+stderr, and neither undoes the apply nor changes its exit code.
 """
 
 from __future__ import annotations
@@ -243,27 +243,27 @@ class AppliedPlan:
     commit: str | None = None
 
 
-def send_apply_notices(applied: AppliedPlan, *, environ: Mapping[str, str]) -> bool:
-    """Notices and digest for an apply; False when some mail failed (already reported).
+def send_apply_notices(applied: AppliedPlan, *, environ: Mapping[str, str]) -> None:
+    """Notices and digest for an apply; what fails is reported on stderr.
 
     Never raises for an expected failure: the apply already happened and its audit is written,
     so a mail server that is down, a missing SMTP_PASSWORD or a broken template override is
-    reported and turns the exit code to 1, nothing more."""
+    reported and changes nothing else. The daily `accessctl notify` fails loudly on the same
+    problems, so they do not go unnoticed."""
     report = applied.report
     if report.dry_run or report.already_applied or not report.results:
-        return True
+        return
     smtp = applied.policies.organization.notifications.smtp
     if smtp is None:
-        return True
+        return
     try:
-        return _send_apply_notices(applied, smtp=smtp, environ=environ)
+        _send_apply_notices(applied, smtp=smtp, environ=environ)
     except AccessctlError as error:
         for line in error.lines():
             console.error(f"notices not sent: {line}")
-        return False
 
 
-def _send_apply_notices(applied: AppliedPlan, *, smtp: Smtp, environ: Mapping[str, str]) -> bool:
+def _send_apply_notices(applied: AppliedPlan, *, smtp: Smtp, environ: Mapping[str, str]) -> None:
     settings = SmtpSettings.from_policy(smtp, environ=environ)
     facts = Applied(
         plan_id=applied.plan.id,
@@ -296,4 +296,3 @@ def _send_apply_notices(applied: AppliedPlan, *, smtp: Smtp, environ: Mapping[st
             digest=digest,
         )
     show_delivery(delivery)
-    return not delivery.failed

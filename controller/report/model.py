@@ -94,7 +94,8 @@ def build_report(
 ) -> Report:
     """The report for `now`: seats from the inventory, reclaim from the plan, history from
     the audit log (entries oldest first, as `parse_audit_records` returns them)."""
-    products = all_seats(policies, inventory, plan=plan, now=now)
+    held = holdings(inventory)
+    products = all_seats(policies, inventory, held=held, plan=plan, now=now)
     pricing = policies.organization.pricing
     return Report(
         generated_at=now,
@@ -103,7 +104,7 @@ def build_report(
         currency=pricing.currency if pricing else None,
         products=products,
         totals=totals(products),
-        exclusions=exclusion_rows(policies, holdings(inventory), today=now.date()),
+        exclusions=exclusion_rows(policies, held, today=now.date()),
         reclaim=reclaim(plan, products=products, policies=policies),
         months=monthly(audit, now=now),
         regrant=regrants(audit, now=now),

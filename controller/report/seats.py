@@ -121,22 +121,19 @@ class Holding:
 def holdings(inventory: Inventory) -> dict[SeatKey, list[Holding]]:
     """Seat holders per (site, product), counted exactly as `seat_counts` counts them."""
     by_id = {g.id: g for g in inventory.groups}
+    granted = {g.id: [(g.site, p) for p in g.grants] for g in inventory.groups if g.site}
     held: dict[SeatKey, list[Holding]] = {}
     for account in inventory.accounts:
         if account.status != "active" or account.account_type in SEATLESS_TYPES:
             continue
+        through: dict[SeatKey, list[Group]] = {}
+        for group_id in account.groups:
+            for seat in granted.get(group_id, ()):
+                through.setdefault(seat, []).append(by_id[group_id])
         names = frozenset(by_id[g].name for g in account.groups if g in by_id)
-        for seat, groups in _seats_of(account, by_id).items():
+        for seat, groups in through.items():
             held.setdefault(seat, []).append(Holding(account, tuple(groups), names))
     return held
-
-
-def _seats_of(account: Account, by_id: dict[str, Group]) -> dict[SeatKey, list[Group]]:
-    seats: dict[SeatKey, list[Group]] = {}
-    for group in (by_id[g] for g in account.groups if g in by_id):
-        for product in group.grants if group.site else ():
-            seats.setdefault((group.site or "", product), []).append(group)
-    return seats
 
 
 # --- activity buckets ---------------------------------------------------------------------
@@ -323,10 +320,14 @@ def product_seats(
 
 
 def all_seats(
-    policies: PolicySet, inventory: Inventory, *, plan: Plan, now: datetime
+    policies: PolicySet,
+    inventory: Inventory,
+    *,
+    held: dict[SeatKey, list[Holding]],
+    plan: Plan,
+    now: datetime,
 ) -> tuple[ProductSeats, ...]:
     """Every product of every site that has a seat, a seat limit, or a policy."""
-    held = holdings(inventory)
     keep = keepers(policies, inventory, today=now.date())
     seats = set(held) | {(s.site, s.product) for s in inventory.seats}
     seats |= {(p.site, p.product) for p in policies.inactivity}

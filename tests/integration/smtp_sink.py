@@ -7,13 +7,16 @@ recipients; `serve_smtp` starts it on a free port and stops it however the test 
 
 from __future__ import annotations
 
+import shutil
 import socket
 import ssl
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -46,7 +49,7 @@ class Received:
         """One alternative's text, with the wire's CRLF line ends read as newlines."""
         body = self.message.get_body(preferencelist=(subtype,))
         assert body is not None
-        return str(body.get_content()).replace("\r\n", "\n")  # type: ignore[attr-defined]
+        return str(body.get_content()).replace("\r\n", "\n")
 
 
 @dataclass
@@ -57,7 +60,7 @@ class Recorder:
     refuse: set[str] = field(default_factory=set)
     logins: list[str] = field(default_factory=list)
 
-    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook names)
+    async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: Any
     ) -> str:
         if address in self.refuse:
@@ -65,15 +68,11 @@ class Recorder:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(  # noqa: N802
-        self, server: SMTP, session: Session, envelope: Envelope
-    ) -> str:
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         content = envelope.original_content or b""
         parsed = message_from_bytes(content, policy=policy.default)
         assert isinstance(parsed, EmailMessage)
-        self.received.append(
-            Received(str(envelope.mail_from), tuple(envelope.rcpt_tos), parsed)
-        )
+        self.received.append(Received(str(envelope.mail_from), tuple(envelope.rcpt_tos), parsed))
         return "250 Message accepted for delivery"
 
     def take(self) -> list[Received]:
@@ -102,9 +101,15 @@ def free_port() -> int:
 
 @dataclass
 class SmtpServer:
+    """The server on a fixed port, so a test can stop it and start it again where it was.
+
+    `tls_context` offers STARTTLS; `implicit_tls` speaks TLS from the first byte (port 465
+    style)."""
+
     recorder: Recorder
     port: int
     tls_context: ssl.SSLContext | None = None
+    implicit_tls: ssl.SSLContext | None = None
     _controller: Controller | None = None
 
     def start(self) -> None:
@@ -113,6 +118,7 @@ class SmtpServer:
             hostname="127.0.0.1",
             port=self.port,
             ready_timeout=READY_SECONDS,
+            ssl_context=self.implicit_tls,
             authenticator=self.recorder.authenticate,
             auth_require_tls=False,
             tls_context=self.tls_context,
@@ -126,10 +132,34 @@ class SmtpServer:
 
 
 @contextmanager
-def serve_smtp(*, tls_context: ssl.SSLContext | None = None) -> Iterator[SmtpServer]:
-    server = SmtpServer(Recorder(), free_port(), tls_context)
+def serve_smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer(Recorder(), free_port())
     server.start()
     try:
         yield server
     finally:
         server.stop()
+
+
+def self_signed_certificate(directory: Path) -> Path | None:
+    """A certificate for 127.0.0.1 and its key (cert.pem, key.pem); None without openssl."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        return None
+    subprocess.run(
+        [
+            openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+            "-keyout", str(directory / "key.pem"), "-out", str(directory / "cert.pem"),
+            "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )  # fmt: skip
+    return directory / "cert.pem"
+
+
+def server_context(certificate: Path) -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(certificate, certificate.with_name("key.pem"))
+    return context

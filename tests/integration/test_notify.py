@@ -28,7 +28,14 @@ from controller.plan import parse_plan
 from controller.sim.atlassian import SimConfig, create_app
 from controller.sim.server import running
 from tests.integration.git_sandbox import Origin, git, guard_git_environment, make_origin
-from tests.integration.smtp_sink import SMTP_PASSWORD, Received, SmtpServer, serve_smtp
+from tests.integration.smtp_sink import (
+    SMTP_PASSWORD,
+    Received,
+    SmtpServer,
+    self_signed_certificate,
+    serve_smtp,
+    server_context,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -55,7 +62,7 @@ def person(
     number: int, name: str, *, idle_days: float, now: datetime, email: str | None = ""
 ) -> dict[str, Any]:
     """An account holding Jira Software on acme, last used `idle_days` before `now`."""
-    short = name.split()[0].lower()
+    short = name.split(maxsplit=1)[0].lower()
     return {
         "account_id": f"557058:{number:08d}-0000-4000-8000-{number:012d}",
         "email": f"{short}@acme.example" if email == "" else email,
@@ -210,6 +217,7 @@ def with_activity(
 
 # --- warn -> revoke -> restore ----------------------------------------------------------------
 
+# `--\x20` is the signature separator, "-- " (a trailing blank a linter would strip).
 WARNING_TEXT = """\
 Hello Bob Idle,
 
@@ -220,7 +228,7 @@ Open Jira Software at https://acme.atlassian.net before then to keep it, or ask 
 
 Nothing else changes: your other products and sites stay as they are.
 
--- 
+--\x20
 accessctl for Acme Corp's Atlassian Cloud organization. (policy jira-software-60d)
 """
 
@@ -234,7 +242,7 @@ You were removed from: jira-software-users-acme.
 
 If you need it again, ask it-ops@acme.example.
 
--- 
+--\x20
 accessctl for Acme Corp's Atlassian Cloud organization. (policy jira-software-60d)
 """
 
@@ -247,7 +255,7 @@ It had been removed on 30 November 2026 for lack of use.
 
 Nothing to do: open Jira Software at https://acme.atlassian.net. Questions: it-ops@acme.example.
 
--- 
+--\x20
 accessctl for Acme Corp's Atlassian Cloud organization.
 """
 
@@ -352,7 +360,8 @@ def test_a_refused_recipient_is_not_recorded_and_is_retried(world: World) -> Non
     assert "550" in failed.stderr
     frank_mail, digest = world.mails()
     assert frank_mail.rcpt_tos == ("frank@acme.example",)
-    assert "bob@acme.example" in digest.text and "    1  not delivered" in digest.text
+    assert "bob@acme.example" in digest.text
+    assert "    1  not delivered" in digest.text
     assert [w.email for w in world.ledger().warnings] == ["frank@acme.example"]
 
     world.smtp.recorder.refuse.clear()
@@ -360,7 +369,8 @@ def test_a_refused_recipient_is_not_recorded_and_is_retried(world: World) -> Non
     assert retried.exit_code == ExitCode.OK, retried.output
     assert [m.rcpt_tos for m in world.mails()] == [("bob@acme.example",), ("it-ops@acme.example",)]
     bob = world.ledger().warning_for(BOB, "acme", "jira-software")
-    assert bob is not None and bob.warned_at == on(1)  # a full week's notice from the real send
+    assert bob is not None
+    assert bob.warned_at == on(1)  # a full week's notice, counted from the mail that arrived
 
 
 def test_a_mail_server_that_is_down_fails_the_run_and_nothing_is_recorded(world: World) -> None:
@@ -485,3 +495,72 @@ def test_expiry_reminders_go_once_n_days_before_and_only_to_addresses(world: Wor
     again = world.notify(organization(due + timedelta(days=1)), due + timedelta(days=1))
     assert again.exit_code == ExitCode.OK
     assert [m.rcpt_tos for m in world.mails()] == [("it-ops@acme.example",)]  # the name, again
+
+
+# --- TLS ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+def test_mail_goes_over_tls_when_the_organization_asks_for_it(
+    world: World, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, security: str
+) -> None:
+    certificate = self_signed_certificate(tmp_path)
+    if certificate is None:
+        pytest.skip("openssl is not installed")
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate))  # trust our own certificate
+    world.smtp.stop()
+    if security == "starttls":
+        world.smtp.tls_context = server_context(certificate)
+    else:
+        world.smtp.implicit_tls = server_context(certificate)
+    world.smtp.start()
+    org = world.clone / "policies" / "organization.yaml"
+    world.commit(
+        {
+            str(org.relative_to(world.clone)): org.read_text().replace(
+                "security: none", f"security: {security}"
+            )
+        },
+        f"SMTP over {security}",
+    )
+    result = world.notify(organization(DAY0), DAY0)
+    assert result.exit_code == ExitCode.OK, result.output
+    assert [m.rcpt_tos for m in world.mails()] == [("bob@acme.example",), ("it-ops@acme.example",)]
+
+
+def test_starttls_asked_of_a_server_without_it_is_explained(world: World) -> None:
+    org = world.clone / "policies" / "organization.yaml"
+    world.commit(
+        {
+            "policies/organization.yaml": org.read_text().replace(
+                "security: none", "security: starttls"
+            )
+        },
+        "SMTP over STARTTLS",
+    )
+    result = world.notify(organization(DAY0), DAY0)
+    assert result.exit_code == ExitCode.FAILURE
+    assert "does not offer STARTTLS; set notifications.smtp.security to tls" in result.stderr
+
+
+# --- apply: the audit first, the mail after ---------------------------------------------------
+
+
+def test_apply_keeps_its_changes_and_audit_when_the_mail_server_is_down(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert world.notify(organization(DAY0), DAY0).exit_code == ExitCode.OK
+    world.mails()
+    day7 = organization(on(7))
+    plan_file = world.merge_plan(day7, on(7))
+    world.smtp.stop()
+    with atlassian(day7, monkeypatch) as base_url:
+        applied = world.cli("apply", plan_file, "--now", iso(on(7, hours=1)))
+        bob = next(a for a in sim_inventory(base_url).accounts if a.account_id == BOB)
+    assert applied.exit_code == ExitCode.OK  # the apply succeeded; the mail is reported
+    assert "error: notices not sent: cannot talk to the mail server" in applied.stderr
+    assert JSW not in bob.groups
+    assert world.last_commit().startswith("accessctl: apply plan-20261130-060000-")
+    audit = (world.clone / "state" / "audit" / "2026-11.jsonl").read_text().splitlines()
+    assert [(r["action"], r["outcome"]) for r in map(json.loads, audit)] == [("revoke", "done")]
+    assert git(world.clone, "status", "--porcelain") == ""

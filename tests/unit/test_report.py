@@ -15,6 +15,7 @@ from pydantic import ValidationError
 from controller.errors import BadInput
 from controller.ledger import Ledger
 from controller.policy import load_policies
+from controller.policy.models import PolicyExclude
 from controller.reconcile import reconcile
 from controller.report import (
     Report,
@@ -463,3 +464,19 @@ def test_the_example_organization_prices_jira_seats() -> None:
 def test_pricing_mistakes_are_refused(pricing: dict[str, object], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         organization(pricing=pricing)
+
+
+def test_a_policys_own_exclude_list_is_reported_and_counted_as_excluded() -> None:
+    policies = fixture.policies()
+    listed_here = PolicyExclude(groups=("release-managers",), accounts=("idle35@acme.example",))
+    jsw = policies.inactivity[0].model_copy(update={"exclude": listed_here})
+    report = fixture.make_report(
+        policies.model_copy(update={"inactivity": (jsw, *policies.inactivity[1:])})
+    )
+    listed = [(e.subject, e.kind, e.owner, e.seats) for e in report.exclusions[3:]]
+    assert listed == [
+        ("idle35@acme.example", "account", "policy jsw-60", 1),
+        ("release-managers", "group", "policy jsw-60", 1),
+    ]
+    assert figures(report, JSW)["excluded"] == 3  # excl, release, and now idle35
+    assert figures(report, JSW)["reclaimable"] == 4  # idle35 was never due
