@@ -164,17 +164,22 @@ def parse_inventory(data: bytes, *, source: str) -> Inventory:
 SEATLESS_TYPES = frozenset({"app", "customer"})
 
 
-def seat_counts(inventory: Inventory) -> dict[tuple[str, str], int]:
-    """Seats in use per (site, product): active people holding it through at least one group."""
+def seat_holders(inventory: Inventory) -> dict[tuple[str, str], set[str]]:
+    """Who holds each (site, product): active people in at least one group granting it."""
     grants_by_group: dict[str, list[tuple[str, str]]] = {}
     for group in inventory.groups:
         if group.site is not None:
             grants_by_group[group.id] = [(group.site, product) for product in group.grants]
-    counts: dict[tuple[str, str], int] = {}
+    holders: dict[tuple[str, str], set[str]] = {}
     for account in inventory.accounts:
         if account.status != "active" or account.account_type in SEATLESS_TYPES:
             continue
-        held = {seat for g in account.groups for seat in grants_by_group.get(g, ())}
-        for seat in held:
-            counts[seat] = counts.get(seat, 0) + 1
-    return counts
+        for group_id in account.groups:
+            for seat in grants_by_group.get(group_id, ()):
+                holders.setdefault(seat, set()).add(account.account_id)
+    return holders
+
+
+def seat_counts(inventory: Inventory) -> dict[tuple[str, str], int]:
+    """Seats in use per (site, product)."""
+    return {seat: len(people) for seat, people in seat_holders(inventory).items()}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, PlainSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
 
 class Frozen(BaseModel):
@@ -15,9 +15,10 @@ class Frozen(BaseModel):
 
 
 def _as_utc(value: datetime) -> datetime:
+    """UTC, to the second: the precision of Atlassian's activity data and of our files."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).replace(microsecond=0)
 
 
 def format_instant(value: datetime) -> str:
@@ -25,9 +26,6 @@ def format_instant(value: datetime) -> str:
     return _as_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-# An instant in UTC, written as `2026-11-23T06:00:00Z` (naive input is taken as UTC).
-Instant = Annotated[
-    datetime,
-    AfterValidator(_as_utc),
-    PlainSerializer(format_instant, return_type=str, when_used="json"),
-]
+# An instant in UTC, written as `2026-11-23T06:00:00Z` (naive input is taken as UTC). pydantic
+# writes UTC instants in exactly that form itself, so no Python serializer slows large files.
+Instant = Annotated[datetime, AfterValidator(_as_utc)]

@@ -18,7 +18,7 @@ from typing import Any
 from controller.inventory import Account, Inventory
 from controller.ledger import GroupRef, Ledger, RemovalRecord, WarningRecord
 from controller.plan import Action, Plan, Summary
-from controller.plan.model import action_key
+from controller.plan.model import action_key, seal
 from controller.policy.policy_set import PolicySet
 from controller.reconcile import reconcile
 from controller.report import (
@@ -213,6 +213,7 @@ def history_plan(plan_id: str) -> Plan:
             product="jira-software",
             policy="jsw-60",
             reason=reason_for(kind, who),
+            seal=seal(plan_id, key=_key(kind, who), method=None, groups=()),
         )
         for p, _, kind, who, _ in HISTORY
         if p == plan_id
@@ -228,7 +229,7 @@ def history_plan(plan_id: str) -> Plan:
         ledger_digest="sha256:l",
         summary=Summary(total_actions=len(actions)),
         actions=actions,
-    ).sealed()
+    )
 
 
 # --- the report of it all -----------------------------------------------------------------

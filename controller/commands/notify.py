@@ -82,26 +82,31 @@ def run(
         return ExitCode.OK
     # Configuration problems surface before the slow read of the organization.
     settings = None if request.dry_run else SmtpSettings.from_policy(smtp, environ=environ)
-    state = StateDir(request.state_dir)
-    ledger = state.read_ledger()
-    plan = reconcile(policies, inventory_source(), ledger, request.now)
-    templates = Templates(request.policies_dir)
-    outbox = due_mail(Due(policies, plan, ledger, request.now, templates))
+    due = _due(request, policies=policies, inventory=inventory_source())
+    outbox = due_mail(due)
     report_unreachable(outbox)
     if settings is None:
         return _show_dry_run(outbox, policies)
     if not outbox.outgoing and not outbox.unreachable:
         console.info("nothing due: no warnings or expiry reminders to send")
         return ExitCode.OK
-    run = NotifyRun(policies=policies, plan=plan, templates=templates, link=run_link(environ))
-    keeper = LedgerKeeper(state, ledger)
-    delivery = _send(outbox, settings, run=run, on_delivered=keeper.record)
-    show_delivery(delivery)
-    if delivery.failed:
-        console.error("what was not delivered is not recorded: the next run sends it again")
+    state = StateDir(request.state_dir)
+    delivery = _send_and_record(outbox, settings, due=due, state=state, link=run_link(environ))
     if any(sent.record for sent in delivery.sent) and request.commit:
         _commit_ledger(request, delivery)
     return ExitCode.FAILURE if delivery.failed else ExitCode.OK
+
+
+def _due(request: NotifyRequest, *, policies: PolicySet, inventory: Inventory) -> Due:
+    """The plan `reconcile` makes today, and what it needs to write the mails."""
+    ledger = StateDir(request.state_dir).read_ledger()
+    return Due(
+        policies=policies,
+        plan=reconcile(policies, inventory, ledger, request.now),
+        ledger=ledger,
+        now=request.now,
+        templates=Templates(request.policies_dir),
+    )
 
 
 def _load(request: NotifyRequest) -> PolicySet:
@@ -125,43 +130,34 @@ class LedgerKeeper:
         self.state.write_ledger(self.ledger)
 
 
-@dataclass(frozen=True)
-class NotifyRun:
-    """What the mails of one notify run are written from."""
-
-    policies: PolicySet
-    plan: Plan
-    templates: Templates
-    link: str | None
-
-    def digest(self, outbox: Outbox, delivery: Delivery) -> Mail | None:
-        facts = notify_digest_facts(outbox, delivery, spared=self.plan.skipped, link=self.link)
-        if not facts.worth_sending:
-            return None
-        return digest_mail(
-            facts,
-            organization=self.policies.organization,
-            templates=self.templates,
-            now=self.plan.created_at,
-        )
-
-
-def _send(
-    outbox: Outbox,
-    settings: SmtpSettings,
-    *,
-    run: NotifyRun,
-    on_delivered: Callable[[Outgoing], None],
+def _send_and_record(
+    outbox: Outbox, settings: SmtpSettings, *, due: Due, state: StateDir, link: str | None
 ) -> Delivery:
+    """Deliver over one connection, writing the ledger after each mail; the digest last."""
+    keeper = LedgerKeeper(state, due.ledger)
     console.info(f"sending {len(outbox.outgoing)} mail(s) through {settings.where}")
     with smtp_session(settings) as mailer:
-        return deliver_with_digest(
+        delivery = deliver_with_digest(
             outbox.outgoing,
             mailer,
-            letterhead=letterhead(run.policies.organization, now=run.plan.created_at),
-            digest=lambda delivery: run.digest(outbox, delivery),
-            on_delivered=on_delivered,
+            letterhead=letterhead(due.policies.organization, now=due.now),
+            digest=lambda delivered: _notify_digest(outbox, delivered, due=due, link=link),
+            on_delivered=keeper.record,
         )
+    show_delivery(delivery)
+    if delivery.failed:
+        console.error("what was not delivered is not recorded: the next run sends it again")
+    return delivery
+
+
+def _notify_digest(
+    outbox: Outbox, delivery: Delivery, *, due: Due, link: str | None
+) -> Mail | None:
+    facts = notify_digest_facts(outbox, delivery, spared=due.plan.skipped, link=link)
+    if not facts.worth_sending:
+        return None
+    organization = due.policies.organization
+    return digest_mail(facts, organization=organization, templates=due.templates, now=due.now)
 
 
 # --- output ---------------------------------------------------------------------------------

@@ -4,7 +4,8 @@ Part of `controller.notify`, between the message contexts (`controller.notify.co
 mailer. The built-in templates ship in `controller/notify/templates/`; a policy repository
 overrides any of them by placing a file of the same name under `policies/templates/` (looked up
 first through a `ChoiceLoader`). HTML templates are autoescaped, so an account name or a reason
-can never inject markup. A broken override is the user's input: it fails with `file:line`.
+can never inject markup, and every template runs in jinja2's sandbox. A broken override is the
+user's input: it fails with `file:line`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from controller.errors import BadInput
 
@@ -57,7 +59,9 @@ class Templates:
         if policies_dir is not None:
             loaders.append(jinja2.FileSystemLoader(policies_dir / OVERRIDE_DIRECTORY))
         loaders.append(jinja2.FileSystemLoader(BUILT_IN))
-        self._env = jinja2.Environment(
+        # Sandboxed: an override is reviewed, but it runs where SMTP_PASSWORD and the Atlassian
+        # keys live, so a template must not reach beyond the values it is given.
+        self._env = ImmutableSandboxedEnvironment(
             loader=jinja2.ChoiceLoader(loaders),
             autoescape=jinja2.select_autoescape(
                 enabled_extensions=("html.j2",), default_for_string=False, default=False
@@ -79,7 +83,7 @@ class Templates:
         except jinja2.TemplateSyntaxError as error:
             where = f"{error.filename or name}:{error.lineno}"
             raise BadInput(f"{where}: {error.message}; {_FIX}") from None
-        except jinja2.TemplateError as error:
+        except jinja2.TemplateError as error:  # SecurityError (the sandbox) included
             raise BadInput(f"{self._path_of(name)}: {error.message or error}; {_FIX}") from None
 
     def _path_of(self, name: str) -> str:

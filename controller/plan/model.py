@@ -12,7 +12,7 @@ described by `schemas/plan.schema.json` from this one definition (extra keys are
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
@@ -62,15 +62,18 @@ class Action:
         return self.email or self.account_id
 
 
-def seal_action(plan_id: str, action: Action) -> str:
+def seal(plan_id: str, *, key: str, method: str | None, groups: tuple[GroupRef, ...]) -> str:
     """A checksum over what apply would execute, so a hand-edited or hand-added action is refused.
 
     Not a signature: anyone can recompute it. It catches edits made by mistake or without
     reading this; edits to a plan in review are visible in the pull request's diff anyway.
     """
-    groups = ",".join(f"{g.id}" for g in action.groups)
-    material = f"{plan_id}|{action.key}|{action.method or ''}|{groups}"
+    material = f"{plan_id}|{key}|{method or ''}|{','.join(g.id for g in groups)}"
     return hashlib.sha256(material.encode()).hexdigest()[:16]
+
+
+def seal_action(plan_id: str, action: Action) -> str:
+    return seal(plan_id, key=action.key, method=action.method, groups=action.groups)
 
 
 def action_key(action: ActionKind, site: str, product: str, account_id: str) -> str:
@@ -135,11 +138,6 @@ class Plan(Frozen):
     summary: Summary
     actions: tuple[Action, ...] = ()
     skipped: tuple[Skipped, ...] = ()
-
-    def sealed(self) -> Plan:
-        """The same plan with every action's seal computed."""
-        actions = tuple(replace(a, seal=seal_action(self.id, a)) for a in self.actions)
-        return self.model_copy(update={"actions": actions})
 
     def expired(self, now: datetime) -> bool:
         return now >= self.expires_at

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from controller.inventory import Inventory, seat_counts
 from controller.plan.model import Action, PolicySummary, ProductSummary, Skipped, Summary
 from controller.policy.policy_set import PolicySet
 
@@ -19,9 +18,12 @@ FIELDS = {
 
 
 def summarize(
-    actions: Sequence[Action], skipped: Sequence[Skipped], policies: PolicySet, inventory: Inventory
+    actions: Sequence[Action],
+    skipped: Sequence[Skipped],
+    policies: PolicySet,
+    seats: Mapping[tuple[str, str], int],
 ) -> Summary:
-    """One pass over the actions; the seats of each product come from the inventory."""
+    """One pass over the actions; `seats` are the seats in use per (site, product)."""
     by_product: Counter[tuple[str, ...]] = Counter()
     by_policy: Counter[tuple[str, ...]] = Counter()
     for action in actions:
@@ -34,7 +36,6 @@ def summarize(
     products = {(p.site, p.product) for p in policies.inactivity}
     products |= {(site, product) for site, product, _ in by_product}
     names = {p.name for p in policies.inactivity} | {name for name, _ in by_policy}
-    seats = seat_counts(inventory)
     totals = Counter(FIELDS[a.action] for a in actions)
     return Summary(
         total_actions=len(actions),

@@ -203,6 +203,11 @@ class InactivityPolicy(Header):
     def grace_days(self) -> int:
         return self.never_active_grace_days or self.inactive_after_days
 
+    @property
+    def quiet_days(self) -> int:
+        """Idle this many days or fewer, an active account is not even warned yet."""
+        return self.inactive_after_days - self.warn_before_days
+
 
 # --- Exclusions ---------------------------------------------------------------------------
 

@@ -18,10 +18,12 @@ Rules, in the order they are applied to one account under one InactivityPolicy:
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
-from controller.inventory import Inventory, inventory_digest
+from controller.inventory import Inventory, inventory_digest, seat_holders
 from controller.ledger import Ledger, dump_ledger
 from controller.plan.model import ACTION_KINDS, Action, Plan, Skipped
 from controller.plan.summary import summarize
@@ -48,8 +50,10 @@ def reconcile(
     base_commit: str | None = None,
 ) -> Plan:
     """Everything that should change, and why; nothing is executed here."""
+    inputs = Inputs(policies, inventory, ledger, now, base_commit)
     grants = resolve_grants(policies, inventory, now.date())
     ctx = Context(
+        plan_id=inputs.plan_id,
         now=now,
         inventory=inventory,
         groups_by_id={g.id: g for g in inventory.groups},
@@ -61,19 +65,22 @@ def reconcile(
     outcome = Outcome()
     for policy in policies.inactivity:
         evaluate_policy(policy, ctx, outcome)
-    granting, grant_skips = plan_grants(grants)
+    granting, grant_skips = plan_grants(grants, plan_id=ctx.plan_id)
+    holders = seat_holders(inventory)
     additions, held = within_seat_limits(
-        granting + list(plan_restores(policies, ledger, ctx)), inventory
+        granting + list(plan_restores(policies, ledger, ctx)), inventory, holders
     )
     actions = outcome.actions + list(clear_stale_warnings(ctx, outcome.keep_warnings)) + additions
+    seats = {seat: len(people) for seat, people in holders.items()}
     return assemble_plan(
-        Inputs(policies, inventory, ledger, now, base_commit),
+        inputs,
         actions,
         outcome.skipped + grant_skips + held,
+        seats,
     )
 
 
-@dataclass(frozen=True)
+@dataclass
 class Inputs:
     """Everything a plan is made from; its digests bind the plan to them."""
 
@@ -83,21 +90,33 @@ class Inputs:
     now: datetime
     base_commit: str | None = None
 
+    @cached_property
+    def digests(self) -> tuple[str, str, str]:
+        return (
+            policies_digest(self.policies),
+            inventory_digest(self.inventory),
+            _ledger_digest(self.ledger),
+        )
 
-def assemble_plan(inputs: Inputs, actions: list[Action], skipped: list[Skipped]) -> Plan:
+    @property
+    def plan_id(self) -> str:
+        return plan_id(self.now, self.digests)
+
+
+def assemble_plan(
+    inputs: Inputs,
+    actions: list[Action],
+    skipped: list[Skipped],
+    seats: Mapping[tuple[str, str], int],
+) -> Plan:
     """Order actions and skips canonically, add digests and totals: the plan as a value."""
-    policies, inventory, now = inputs.policies, inputs.inventory, inputs.now
-    digests = (
-        policies_digest(policies),
-        inventory_digest(inventory),
-        _ledger_digest(inputs.ledger),
-    )
+    policies, now, digests = inputs.policies, inputs.now, inputs.digests
     ordered = sorted(actions, key=_action_order)
     skips = sorted(
         skipped, key=lambda s: (s.policy, s.site, s.product, s.email or "", s.account_id)
     )
     return Plan(
-        id=plan_id(now, digests),
+        id=inputs.plan_id,
         created_at=now,
         expires_at=now + timedelta(days=policies.organization.plan_ttl_days),
         org_id=policies.organization.org_id,
@@ -105,10 +124,10 @@ def assemble_plan(inputs: Inputs, actions: list[Action], skipped: list[Skipped])
         inventory_digest=digests[1],
         ledger_digest=digests[2],
         base_commit=inputs.base_commit,
-        summary=summarize(ordered, skips, policies, inventory),
+        summary=summarize(ordered, skips, policies, seats),
         actions=tuple(ordered),
         skipped=tuple(skips),
-    ).sealed()
+    )
 
 
 def _action_order(action: Action) -> tuple[str, int, str, str, str, str]:

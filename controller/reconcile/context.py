@@ -7,7 +7,7 @@ from datetime import datetime
 
 from controller.inventory import Account, Group, Inventory
 from controller.ledger import GroupRef, WarningRecord
-from controller.plan.model import Action, ActionKind, Evidence, Method, Skipped, action_key
+from controller.plan.model import Action, ActionKind, Evidence, Method, Skipped, action_key, seal
 from controller.policy.models import InactivityPolicy
 from controller.reconcile.protection import Protection
 
@@ -24,6 +24,7 @@ class Context:
     members: dict[str, list[Account]]  # group id -> active accounts in it, in inventory order
     warnings: dict[SeatKey, WarningRecord]
     protection: Protection
+    plan_id: str
     granted: dict[SeatKey, str] = field(default_factory=dict)  # seat -> why an AccessGrant keeps it
 
 
@@ -61,11 +62,13 @@ def make_action(
     reason: str,
     evidence: Evidence,
     *,
+    plan_id: str,
     groups: tuple[GroupRef, ...] = (),
     method: Method | None = None,
 ) -> Action:
+    key = action_key(kind, where.site, where.product, account.account_id)
     return Action(
-        key=action_key(kind, where.site, where.product, account.account_id),
+        key=key,
         action=kind,
         account_id=account.account_id,
         email=account.email,
@@ -77,6 +80,7 @@ def make_action(
         groups=groups,
         reason=reason,
         evidence=evidence,
+        seal=seal(plan_id, key=key, method=method, groups=groups),
     )
 
 

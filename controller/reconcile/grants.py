@@ -39,6 +39,8 @@ class ResolvedGrant:
 
 
 def resolve_grants(policies: PolicySet, inventory: Inventory, today: date) -> list[ResolvedGrant]:
+    if not policies.grants:
+        return []
     accounts = {ref: account for account in inventory.accounts for ref in refs(account)}
     default_site = policies.organization.sites[0].name
     return [
@@ -90,11 +92,11 @@ def granted_seats(grants: list[ResolvedGrant]) -> dict[SeatKey, str]:
     return seats
 
 
-def plan_grants(grants: list[ResolvedGrant]) -> tuple[list[Action], list[Skipped]]:
+def plan_grants(grants: list[ResolvedGrant], *, plan_id: str) -> tuple[list[Action], list[Skipped]]:
     actions: list[Action] = []
     skipped: list[Skipped] = []
     for grant in grants:
-        for item in _grant(grant):
+        for item in _grant(grant, plan_id=plan_id):
             if isinstance(item, Action):
                 actions.append(item)
             else:
@@ -102,7 +104,7 @@ def plan_grants(grants: list[ResolvedGrant]) -> tuple[list[Action], list[Skipped
     return actions, skipped
 
 
-def _grant(grant: ResolvedGrant) -> Iterator[Action | Skipped]:
+def _grant(grant: ResolvedGrant, *, plan_id: str) -> Iterator[Action | Skipped]:
     problem = _cannot_grant(grant)
     if problem:
         yield Skipped(
@@ -123,13 +125,7 @@ def _grant(grant: ResolvedGrant) -> Iterator[Action | Skipped]:
     last = max((a.last_active for a in grant.account.activity), default=None)
     evidence = Evidence(last_active=last, added_to_org=grant.account.added_to_org)
     yield make_action(
-        "grant",
-        grant.account,
-        where,
-        grant.describe,
-        evidence,
-        groups=groups,
-        method="remove-from-groups",
+        "grant", grant.account, where, grant.describe, evidence, plan_id=plan_id, groups=groups
     )
 
 

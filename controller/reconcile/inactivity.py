@@ -109,12 +109,12 @@ def policy_scope(policy: InactivityPolicy, ctx: Context) -> Scope:
 
 
 def seat_holders(scope: Scope, ctx: Context) -> list[Account]:
-    """Active accounts in at least one granting group, each once, in inventory order."""
+    """Active accounts in at least one granting group, each once (the plan sorts its output)."""
     seen: dict[str, Account] = {}
     for group_id in sorted(scope.granting):
         for account in ctx.members.get(group_id, ()):
             seen.setdefault(account.account_id, account)
-    return sorted(seen.values(), key=lambda a: a.account_id)
+    return list(seen.values())
 
 
 def evaluate_policy(policy: InactivityPolicy, ctx: Context, outcome: Outcome) -> None:
@@ -128,6 +128,9 @@ def evaluate_policy(policy: InactivityPolicy, ctx: Context, outcome: Outcome) ->
 
 def evaluate_account(account: Account, scope: Scope, ctx: Context, outcome: Outcome) -> None:
     policy = scope.policy
+    last = account.last_active(policy.site, policy.product)
+    if last is not None and (ctx.now - last).days <= policy.quiet_days:
+        return  # used recently: most accounts leave here, before any object is built
     seat: SeatKey = (account.account_id, policy.site, policy.product)
     idle = idleness(account, policy, ctx.now)
     if idle is None:
@@ -241,9 +244,8 @@ def _warn(account: Account, policy: InactivityPolicy, idle: Idleness, ctx: Conte
         f"{not_before.date().isoformat()} unless used before then"
     )
     evidence = _evidence(account, idle, revoke_not_before=not_before)
-    return make_action(
-        "warn", account, Where(policy.name, policy.site, policy.product), reason, evidence
-    )
+    where = Where(policy.name, policy.site, policy.product)
+    return make_action("warn", account, where, reason, evidence, plan_id=ctx.plan_id)
 
 
 def _revoke(
@@ -267,7 +269,14 @@ def _revoke(
     )
     where = Where(policy.name, policy.site, policy.product)
     return make_action(
-        "revoke", account, where, reason, evidence, groups=groups, method=policy.action
+        "revoke",
+        account,
+        where,
+        reason,
+        evidence,
+        plan_id=ctx.plan_id,
+        groups=groups,
+        method=policy.action,
     )
 
 
@@ -305,7 +314,7 @@ def clear_stale_warnings(ctx: Context, keep: set[SeatKey]) -> Iterator[Action]:
         )
         subject = account or Account(account_id=warning.account_id, email=warning.email)
         where = Where(warning.policy, warning.site, warning.product)
-        yield make_action("clear-warning", subject, where, reason, evidence)
+        yield make_action("clear-warning", subject, where, reason, evidence, plan_id=ctx.plan_id)
 
 
 def _why_cleared(account: Account | None, warning: WarningRecord, ctx: Context) -> str:
@@ -338,7 +347,7 @@ def enforce_max_seats(scope: Scope, holders: list[Account], ctx: Context, outcom
         return
     ranked = sorted(
         (a for a in people if a.account_id not in decided and not _blocker(a, scope, ctx)),
-        key=lambda a: _idle_since(a, policy),
+        key=lambda a: (_idle_since(a, policy), a.account_id),
     )
     for account in ranked[:excess]:
         _cap_action(account, scope, ctx, outcome)

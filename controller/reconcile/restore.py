@@ -65,5 +65,12 @@ def _restore(
     )
     where = Where(policy.name, removal.site, removal.product)
     return make_action(
-        "restore", account, where, reason, evidence, groups=removal.groups, method=removal.method
+        "restore",
+        account,
+        where,
+        reason,
+        evidence,
+        plan_id=ctx.plan_id,
+        groups=removal.groups,
+        method=removal.method,
     )

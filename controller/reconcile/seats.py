@@ -9,51 +9,36 @@ will free are not counted: apply order and failures could make them late.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from controller.inventory import Inventory, seat_counts
+from controller.inventory import Inventory
 from controller.plan.model import Action, Skipped
 
 ADDS_A_SEAT = ("grant", "restore")
 
 
 def within_seat_limits(
-    actions: list[Action], inventory: Inventory
+    actions: list[Action], inventory: Inventory, holders: Mapping[tuple[str, str], set[str]]
 ) -> tuple[list[Action], list[Skipped]]:
     """The actions that fit the seats left, and a skip for each one held back."""
     limits = {(s.site, s.product): s.limit for s in inventory.seats if s.limit is not None}
-    used = seat_counts(inventory)
-    holders = _holders(inventory)
     held: list[Skipped] = []
     kept_out: set[str] = set()
-    for (site, product), limit in sorted(limits.items()):
-        wanted = [a for a in actions if _adds_seat(a, site, product, holders)]
-        left = max(limit - used.get((site, product), 0), 0)
-        for action in sorted(wanted, key=_priority)[left:]:
+    for seat, limit in sorted(limits.items()):
+        people = holders.get(seat, set())
+        wanted = [a for a in actions if _adds_seat(a, seat, people)]
+        for action in sorted(wanted, key=_priority)[max(limit - len(people), 0) :]:
             kept_out.add(action.key)
-            held.append(_held_back(action, limit=limit, used=used.get((site, product), 0)))
+            held.append(_held_back(action, limit=limit, used=len(people)))
     return [a for a in actions if a.key not in kept_out], held
 
 
-def _holders(inventory: Inventory) -> set[tuple[str, str, str]]:
-    by_group = {g.id: [(g.site, p) for p in g.grants] for g in inventory.groups if g.site}
-    return {
-        (account.account_id, site or "", product)
-        for account in inventory.accounts
-        if account.status == "active"
-        for group in account.groups
-        for site, product in by_group.get(group, ())
-    }
-
-
-def _adds_seat(
-    action: Action, site: str, product: str, holders: Iterable[tuple[str, str, str]]
-) -> bool:
+def _adds_seat(action: Action, seat: tuple[str, str], people: set[str]) -> bool:
     return (
         action.action in ADDS_A_SEAT
-        and (action.site, action.product) == (site, product)
-        and (action.account_id, site, product) not in holders
+        and (action.site, action.product) == seat
+        and action.account_id not in people
     )
 
 

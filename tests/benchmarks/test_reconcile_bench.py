@@ -52,13 +52,9 @@ def build_inventory(seed: int = 1) -> Inventory:
     for n in range(ACCOUNTS):
         held = rnd.sample(groups, k=rnd.choice([1, 2, 2, 3]))
         activity = tuple(
-            Activity(
-                site=g.site or "",
-                product=g.grants[0],
-                last_active=NOW - timedelta(days=rnd.randint(0, 400)),
-            )
+            Activity(site=g.site or "", product=g.grants[0], last_active=NOW - timedelta(days=idle))
             for g in held
-            if rnd.random() < 0.9
+            if (idle := idle_days(rnd)) is not None
         )
         accounts.append(
             Account(

@@ -9,9 +9,11 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from controller.apply import ActionResult, ApplyRun, updated_ledger
-from controller.errors import BadInput
+from controller.cli import main
+from controller.errors import BadInput, ExitCode
 from controller.inventory import Account
 from controller.ledger import Ledger, ReminderRecord
 from controller.notify import (
@@ -345,3 +347,16 @@ def test_a_username_without_password_is_bad_input_and_the_password_never_shows()
 )
 def test_run_link(environ: dict[str, str], commit: str | None, link: str | None) -> None:
     assert run_link(environ, commit=commit) == link
+
+
+def test_an_override_cannot_reach_beyond_its_values(tmp_path: Path) -> None:
+    escape = "{{ name.__class__.__mro__[1].__subclasses__() }}\n"
+    templates = override(tmp_path, "warning.subject.j2", escape)
+    with pytest.raises(BadInput, match=r"warning\.subject\.j2: .*unsafe"):
+        due_mail(due_for(account("bob", idle=55), templates=templates))
+
+
+def test_push_without_commit_is_refused_before_anything_runs() -> None:
+    result = CliRunner().invoke(main, ["notify", "--no-commit", "--push"])
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert "--push needs the ledger committed" in result.stderr
