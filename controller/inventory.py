@@ -163,6 +163,19 @@ def parse_inventory(data: bytes, *, source: str) -> Inventory:
 
 SEATLESS_TYPES = frozenset({"app", "customer"})
 
+# Atlassian's display names of the product keys; keys the mapping lacks are shown as they are.
+PRODUCT_NAMES = {
+    "jira-software": "Jira Software",
+    "jira-servicedesk": "Jira Service Management",
+    "jira-core": "Jira Work Management",
+    "jira-product-discovery": "Jira Product Discovery",
+    "confluence": "Confluence",
+}
+
+
+def product_name(key: str) -> str:
+    return PRODUCT_NAMES.get(key, key)
+
 
 def seat_holders(inventory: Inventory) -> dict[tuple[str, str], set[str]]:
     """Who holds each (site, product): active people in at least one group granting it."""

@@ -16,6 +16,7 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid
 from typing import Any
 
+from controller.inventory import product_name
 from controller.ledger import WarningRecord
 from controller.notify.rendering import MessageKind, Rendered, Templates
 from controller.plan.model import Action
@@ -24,15 +25,6 @@ from controller.policy.models import Exclusion, Organization
 # RFC 5322's hard limit, not its 78-character advice: Python folds a subject that does not fit
 # the first line onto a continuation line, which some clients show with a leading blank.
 MAIL_POLICY = SMTP_POLICY.clone(max_line_length=998)
-
-# Atlassian's product names; keys the mapping lacks are shown as they are.
-PRODUCT_NAMES = {
-    "jira-software": "Jira Software",
-    "jira-servicedesk": "Jira Service Management",
-    "jira-core": "Jira Work Management",
-    "jira-product-discovery": "Jira Product Discovery",
-    "confluence": "Confluence",
-}
 
 
 @dataclass(frozen=True)
@@ -52,10 +44,6 @@ class Letterhead:
     sender: str
     reply_to: str
     now: datetime
-
-
-def product_name(key: str) -> str:
-    return PRODUCT_NAMES.get(key, key)
 
 
 def contact_of(organization: Organization) -> str:

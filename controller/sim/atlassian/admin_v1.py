@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from controller.inventory import Account, Activity
+from controller.inventory import Account, Activity, product_name
 from controller.sim.atlassian.gateway import ApiError, Simulation, api_route
 from controller.sim.atlassian.paging import (
     cursor_offset,
@@ -26,7 +26,6 @@ from controller.sim.atlassian.products import (
     day,
     instant,
     is_managed,
-    product_name,
     site_ari,
 )
 

@@ -10,15 +10,8 @@ from __future__ import annotations
 import zlib
 from datetime import datetime
 
-from controller.inventory import Account
+from controller.inventory import PRODUCT_NAMES, Account
 
-PRODUCT_NAMES = {
-    "jira-software": "Jira Software",
-    "jira-servicedesk": "Jira Service Management",
-    "jira-core": "Jira Work Management",
-    "jira-product-discovery": "Jira Product Discovery",
-    "confluence": "Confluence",
-}
 JIRA_PRODUCTS = frozenset(k for k in PRODUCT_NAMES if k.startswith("jira-"))
 
 # inventory status -> (v2 status, accountStatus, membershipStatus)
@@ -31,10 +24,6 @@ V2_STATUSES = {
 V1_ACCOUNT_STATUS = {"active": "active", "suspended": "active", "deactivated": "inactive"}
 
 TIME_ZONES = ("Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Tokyo", "UTC")
-
-
-def product_name(key: str) -> str:
-    return PRODUCT_NAMES.get(key, key)
 
 
 def site_ari(product: str, cloud_id: str) -> str:
