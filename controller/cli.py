@@ -222,12 +222,15 @@ def plan(
 
 
 @main.command()
-@click.argument("plan_path", metavar="PLAN", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument(
+    "plan_path", metavar="[PLAN]", required=False, type=click.Path(path_type=Path, dir_okay=False)
+)
 @POLICIES_OPTION
 @STATE_OPTION
 @NOW_OPTION
 @click.option("--dry-run", is_flag=True, help="Show what would run; change nothing.")
 @click.option("--push", is_flag=True, help="Push the committed state, rebasing if needed.")
+@click.option("--pending", is_flag=True, help="Apply every merged plan not applied or refused yet.")
 def apply(
     plan_path: Path,
     policies_dir: Path,
@@ -235,9 +238,13 @@ def apply(
     now: datetime | None,
     dry_run: bool,
     push: bool,
+    pending: bool,
 ) -> None:
     """Carry out a reviewed plan, re-checking each action, and commit the audit."""
     from controller.commands import apply as command
+
+    if (plan_path is None) == (not pending):
+        raise click.UsageError("give a PLAN file or --pending (not both)")
 
     request = command.ApplyRequest(
         plan_path=plan_path,

@@ -1,11 +1,14 @@
 """`make demo`: the whole GitOps loop on this machine, against the built-in simulators.
 
-Starts the Atlassian Cloud and GitHub simulators on free loopback ports, makes a workspace (a
-bare `origin` and a clone holding the example `policies/`), and then plays two days of a policy
-repository's life with the real `accessctl` commands, the way the GitHub workflows run them:
+Starts the Atlassian Cloud and GitHub simulators and a mail catcher on free loopback ports, makes
+a workspace (a bare `origin` and a clone holding the example `policies/`), and then plays two
+days of a policy repository's life with the real `accessctl` commands, the way the GitHub
+workflows run them:
 
-  day 0   propose -> a plan PR that warns idle users -> merge -> apply (warnings recorded)
-  day 8   propose -> a plan PR that revokes the still-idle -> merge -> apply (seats reclaimed)
+  day 0   notify -> warning mails to idle users (ledger committed)
+          propose -> a plan PR (an access grant) -> merge -> apply
+  day 8   notify -> nothing new; propose -> a plan PR revoking the still idle -> merge
+          -> apply (seats reclaimed, revocation notices mailed)
 
 and shows the pull requests GitHub received, the audit records and the seats per product before
 and after. Servers stop at the end; the workspace is left for you to look at.
@@ -23,6 +26,7 @@ from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +46,7 @@ from controller.sim.atlassian import SimConfig, create_app
 from controller.sim.generate import generate_org
 from controller.sim.github import create_app as create_github_app
 from controller.sim.github import init_bare_repository
+from controller.sim.mail import MailCatcher, catching_mail
 from controller.sim.server import running
 from controller.state import StateDir
 
@@ -60,6 +65,7 @@ class Demo:
     clone: Path
     atlassian_url: str
     github_url: str
+    mail: MailCatcher
 
     @property
     def environ(self) -> dict[str, str]:
@@ -150,13 +156,15 @@ def start(workspace: Path, servers: ExitStack) -> Demo:
     github = servers.enter_context(
         running(create_github_app(repository=REPOSITORY, git_dir=origin))
     )
-    demo = Demo(workspace, workspace / "policy-repo", atlassian, github)
+    mail = servers.enter_context(catching_mail())
+    demo = Demo(workspace, workspace / "policy-repo", atlassian, github, mail)
     seed_repository(demo, origin)
     table = Table.grid(padding=(0, 2))
     table.add_row(
         "Atlassian Cloud simulator", atlassian, f"{len(organization.accounts)} accounts, 2 sites"
     )
     table.add_row("GitHub simulator", github, REPOSITORY)
+    table.add_row("Mail catcher (SMTP)", f"127.0.0.1:{mail.port}", "warnings and notices land here")
     table.add_row("Policy repository", str(demo.clone), "clone of a bare origin")
     console.print(table)
     return demo
@@ -167,6 +175,7 @@ def seed_repository(demo: Demo, origin: Path) -> None:
     demo.git("clone", "--quiet", str(origin), str(demo.clone), cwd=demo.workspace)
     demo.git("symbolic-ref", "HEAD", "refs/heads/main")
     shutil.copytree(SOURCE / "policies", demo.clone / "policies")
+    point_mail_at(demo.clone / "policies" / "organization.yaml", demo.mail.port)
     shutil.copytree(SOURCE / "schemas", demo.clone / "schemas")
     (demo.clone / "state").mkdir()
     shutil.copy(SOURCE / "state" / "README.md", demo.clone / "state" / "README.md")
@@ -175,8 +184,23 @@ def seed_repository(demo: Demo, origin: Path) -> None:
     demo.git("push", "--quiet", "origin", "main")
 
 
+def point_mail_at(organization: Path, port: int) -> None:
+    """The demo's copy of the Organization sends mail to the catcher, without a login."""
+    text = organization.read_text(encoding="utf-8")
+    text = text.replace("host: smtp.acme.example", "host: 127.0.0.1")
+    text = text.replace("port: 587", f"port: {port}").replace(
+        "security: starttls", "security: none"
+    )
+    text = text.replace("    username: accessctl@acme.example\n", "")
+    organization.write_text(text, encoding="utf-8")
+
+
 def day(demo: Demo, now: datetime, title: str) -> None:
+    """One scheduled run (notify, propose), a reviewer merging, and the apply on merge."""
     console.print(Rule(f"[bold]{title}[/]  ({now:%Y-%m-%d})", align="left"))
+    sent = len(demo.mail.received)
+    demo.accessctl("notify", "--push", "--now", format_instant(now))
+    show_mail(demo.mail.received[sent:])
     demo.accessctl("propose", "--now", format_instant(now))
     pull = demo.forge().find_open_pull("accessctl/plan", "main")
     if pull is None:
@@ -185,17 +209,30 @@ def day(demo: Demo, now: datetime, title: str) -> None:
     show_pull(pull.number, pull.title, pull.body or "", [label.name for label in pull.labels])
     merged = demo.forge().merge_pull(pull.number, title=f"Merge plan pull request #{pull.number}")
     demo.git("pull", "--quiet", "--ff-only", "origin", "main")
-    for plan_file in unapplied_plans(demo.clone / "state"):
+    for plan_file in StateDir(demo.clone / "state").pending_plans():
         show_sample_actions(parse_plan(plan_file.read_bytes(), source=str(plan_file)))
     console.print(f"[green]Merged #{pull.number}[/] as {merged.sha[:12]} (a reviewer approved it)")
-    for plan_file in unapplied_plans(demo.clone / "state"):
-        demo.accessctl(
-            "apply",
-            str(plan_file.relative_to(demo.clone)),
-            "--push",
-            "--now",
-            (now + timedelta(hours=1)).isoformat(),
+    sent = len(demo.mail.received)
+    demo.accessctl(
+        "apply", "--pending", "--push", "--now", format_instant(now + timedelta(hours=1))
+    )
+    show_mail(demo.mail.received[sent:])
+
+
+def show_mail(messages: list[EmailMessage]) -> None:
+    """How many mails went out, and the first one as its recipient reads it."""
+    if not messages:
+        return
+    first = messages[0]
+    body = first.get_body(preferencelist=("plain",))
+    text = str(body.get_content()).strip() if body is not None else ""
+    console.print(
+        Panel(
+            escape("\n".join(text.splitlines()[:8])),
+            title=f"{len(messages)} mails sent; the first, to {first['To']}: {first['Subject']}",
+            expand=False,
         )
+    )
 
 
 def show_pull(number: int, title: str, body: str, labels: list[str]) -> None:
@@ -221,12 +258,6 @@ def show_sample_actions(plan: Plan, *, rows: int = 4) -> None:
         reason = f"{action.reason} [{groups}]" if groups else action.reason
         table.add_row(action.action, escape(action.label), escape(reason))
     console.print(table)
-
-
-def unapplied_plans(state_dir: Path) -> list[Path]:
-    state = StateDir(state_dir)
-    plans = sorted((state_dir / "plans").glob("plan-*.yaml"))
-    return [p for p in plans if state.applied_marker(p.stem) is None]
 
 
 def show_audit(demo: Demo) -> list[dict[str, Any]]:

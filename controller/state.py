@@ -32,6 +32,21 @@ class StateDir:
     def applied_path(self, plan_id: str) -> Path:
         return self.root / "plans" / f"{plan_id}.applied.json"
 
+    def refused_path(self, plan_id: str) -> Path:
+        return self.root / "plans" / f"{plan_id}.refused.json"
+
+    def pending_plans(self) -> list[Path]:
+        """Merged plans neither applied nor refused yet, oldest first (plan ids sort by time)."""
+        plans = sorted((self.root / "plans").glob("plan-*.yaml"))
+        return [
+            p
+            for p in plans
+            if not self.applied_path(p.stem).exists() and not self.refused_path(p.stem).exists()
+        ]
+
+    def mark_refused(self, plan_id: str, marker: dict[str, Any]) -> None:
+        write_atomic(self.refused_path(plan_id), _json_line(marker).encode())
+
     def journal_path(self, plan_id: str) -> Path:
         return self.root / "journal" / f"{plan_id}.jsonl"
 

@@ -22,7 +22,7 @@ from controller import console
 from controller.apply import ActionResult, ApplyReport, ApplyRun, apply_plan
 from controller.atlassian import AtlassianClient, AtlassianDirectory, Credentials
 from controller.commands.notify import AppliedPlan, send_apply_notices
-from controller.errors import BadInput, ExitCode
+from controller.errors import AccessctlError, BadInput, ExitCode, SafetyRefusal
 from controller.gitops import GitFailure, Workspace
 from controller.plan import Plan, parse_plan
 from controller.policy import load_policies
@@ -31,7 +31,7 @@ from controller.state import StateDir
 
 @dataclass(frozen=True)
 class ApplyRequest:
-    plan_path: Path
+    plan_path: Path | None  # None: every merged plan not applied or refused yet (`--pending`)
     policies_dir: Path
     state_dir: Path
     now: datetime
@@ -53,7 +53,53 @@ def run(
     environ: Mapping[str, str],
     transport: httpx.BaseTransport | None = None,
 ) -> int:
-    plan = read_plan(request.plan_path)
+    """Apply one plan, or with `--pending` every merged plan still waiting, oldest first."""
+    if request.plan_path is not None:
+        return apply_one(request, request.plan_path, environ=environ, transport=transport)
+    pending = StateDir(request.state_dir).pending_plans()
+    if not pending:
+        console.info("no merged plan is waiting to be applied")
+    codes = [apply_pending(request, path, environ=environ, transport=transport) for path in pending]
+    return max(codes, default=ExitCode.OK)
+
+
+def apply_pending(
+    request: ApplyRequest,
+    path: Path,
+    *,
+    environ: Mapping[str, str],
+    transport: httpx.BaseTransport | None,
+) -> int:
+    """One waiting plan; a plan refused whole (expired, other policies, safety) is marked
+    refused and committed, so the next run does not try it again, and the others go on."""
+    try:
+        return apply_one(request, path, environ=environ, transport=transport)
+    except (BadInput, SafetyRefusal) as refusal:
+        for line in refusal.lines():
+            console.error(f"{path}: not applied: {line}")
+        if not request.dry_run:
+            _record_refusal(request, path, refusal)
+        return int(refusal.exit_code)
+
+
+def _record_refusal(request: ApplyRequest, path: Path, refusal: AccessctlError) -> None:
+    state = StateDir(request.state_dir)
+    marker = {"plan_id": path.stem, "refused_at": request.now, "reasons": refusal.lines()}
+    state.mark_refused(path.stem, marker)
+    workspace = _workspace(request.state_dir)
+    if workspace:
+        message = f"accessctl: plan {path.stem} refused on apply\n\n{refusal.lines()[0]}\n"
+        _commit_and_push(workspace, request, message=message)
+
+
+def apply_one(
+    request: ApplyRequest,
+    plan_path: Path,
+    *,
+    environ: Mapping[str, str],
+    transport: httpx.BaseTransport | None = None,
+) -> int:
+    plan = read_plan(plan_path)
     policies = load_policies([request.policies_dir], today=request.now.date()).policies
     workspace = _workspace(request.state_dir)
     commit = workspace.head_commit() if workspace else None
@@ -100,8 +146,12 @@ def _workspace(state_dir: Path) -> Workspace | None:
 
 
 def _commit_state(workspace: Workspace, request: ApplyRequest, report: ApplyReport) -> None:
-    state = request.state_dir.resolve().relative_to(workspace.root)
     message = f"accessctl: apply {report.plan_id}\n\n{report.headline()}\n"
+    _commit_and_push(workspace, request, message=message)
+
+
+def _commit_and_push(workspace: Workspace, request: ApplyRequest, *, message: str) -> None:
+    state = request.state_dir.resolve().relative_to(workspace.root)
     sha = workspace.commit_paths([str(state)], message=message)
     console.info(
         f"committed {state}/ as {sha[:12]}" if sha else "state/ unchanged; nothing to commit"

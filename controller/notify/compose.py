@@ -27,6 +27,11 @@ from controller.policy.models import Exclusion, Organization
 MAIL_POLICY = SMTP_POLICY.clone(max_line_length=998)
 
 
+def organization_label(organization: Organization) -> str:
+    """How mails name the organization: its description (as a phrase), else its id."""
+    return (organization.description or organization.org_id).rstrip(".")
+
+
 @dataclass(frozen=True)
 class Mail:
     """One message to send: who gets it, what it is about (for reports), and its text."""
@@ -78,7 +83,7 @@ def _seat_context(action: Action, organization: Organization) -> dict[str, Any]:
         "product_key": action.product,
         "site": action.site,
         "site_url": site_url(organization, action.site),
-        "organization": organization.description or organization.org_id,
+        "organization": organization_label(organization),
         "contact": contact_of(organization),
         "policy": action.policy,
         "reason": action.reason,
@@ -137,7 +142,7 @@ def expiry_reminder_mail(
         "reason": entry.reason,
         "expires": expires,
         "days_left": (expires - today).days,
-        "organization": organization.description or organization.org_id,
+        "organization": organization_label(organization),
         "contact": contact_of(organization),
     }
     rendered = templates.render("expiry-reminder", context)

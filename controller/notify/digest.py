@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from controller.notify.compose import Mail
+from controller.notify.compose import Mail, organization_label
 from controller.notify.delivery import Delivery
 from controller.notify.due import Outbox
 from controller.notify.rendering import Templates
@@ -92,7 +92,7 @@ def digest_mail(
     context = {
         "title": facts.title,
         "when": now,
-        "organization": organization.description or organization.org_id,
+        "organization": organization_label(organization),
         "counts": facts.counts,
         "failures": _capped(facts.failures),
         "unreachable": _capped(facts.unreachable),

@@ -247,3 +247,30 @@ def _finished_actions(journal: Path) -> int:
     if not journal.exists():
         return 0
     return sum(1 for line in journal.read_text().splitlines() if '"after"' in line)
+
+
+def test_pending_applies_every_waiting_plan_and_marks_a_stale_one_refused(world: World) -> None:
+    stale = merge_plan(world)  # made at PLANNED_AT, expires a week later
+    code, output = world.cli("apply", "--pending", "--now", "2026-12-01T00:00:00Z")
+    assert code == ExitCode.BAD_INPUT
+    assert f"{stale}: not applied: " in output
+    assert "expired at 2026-11-30T06:00:00Z" in output
+    marker = json.loads((world.clone / "state/plans" / f"{stale.stem}.refused.json").read_text())
+    assert marker["plan_id"] == stale.stem
+    assert (
+        git(world.clone, "log", "-1", "--format=%s")
+        == f"accessctl: plan {stale.stem} refused on apply"
+    )
+    # The refused plan is not tried again; a fresh plan merged later is applied.
+    fresh = merge_plan(world, "--now", "2026-12-01T00:00:00Z")
+    code, output = world.cli("apply", "--pending", "--now", "2026-12-01T01:00:00Z")
+    assert code == ExitCode.OK, output
+    assert (world.clone / "state/plans" / f"{fresh.stem}.applied.json").exists()
+    assert "expired" not in output
+    code, output = world.cli("apply", "--pending", "--now", "2026-12-01T02:00:00Z")
+    assert (code, "no merged plan is waiting to be applied" in output) == (ExitCode.OK, True)
+
+
+def test_plan_or_pending_but_not_both(world: World) -> None:
+    assert world.cli("apply")[0] == ExitCode.BAD_INPUT
+    assert world.cli("apply", "x.yaml", "--pending")[0] == ExitCode.BAD_INPUT

@@ -229,7 +229,7 @@ Open Jira Software at https://acme.atlassian.net before then to keep it, or ask 
 Nothing else changes: your other products and sites stay as they are.
 
 --\x20
-accessctl for Acme Corp's Atlassian Cloud organization. (policy jira-software-60d)
+accessctl for Acme Corp's Atlassian Cloud organization (policy jira-software-60d)
 """
 
 REVOCATION_TEXT = """\
@@ -243,7 +243,7 @@ You were removed from: jira-software-users-acme.
 If you need it again, ask it-ops@acme.example.
 
 --\x20
-accessctl for Acme Corp's Atlassian Cloud organization. (policy jira-software-60d)
+accessctl for Acme Corp's Atlassian Cloud organization (policy jira-software-60d)
 """
 
 RESTORE_TEXT = """\
@@ -256,7 +256,7 @@ It had been removed on 30 November 2026 for lack of use.
 Nothing to do: open Jira Software at https://acme.atlassian.net. Questions: it-ops@acme.example.
 
 --\x20
-accessctl for Acme Corp's Atlassian Cloud organization.
+accessctl for Acme Corp's Atlassian Cloud organization
 """
 
 

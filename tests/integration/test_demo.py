@@ -1,0 +1,45 @@
+"""`make demo` runs the whole loop on a fresh machine: a smoke test of the real thing."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+
+
+def test_the_demo_plays_both_days_and_reclaims_seats(tmp_path: Path) -> None:
+    env = {**os.environ, "TMPDIR": str(tmp_path), "COLUMNS": "120"}
+    done = subprocess.run(
+        [sys.executable, "-m", "controller.demo"],
+        capture_output=True,
+        text=True,
+        timeout=150,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    out = done.stdout
+    for expected in (
+        "$ accessctl notify --push --now 2026-11-23T06:00:00Z",
+        "Pull request #1",
+        "Merged #1",
+        "$ accessctl apply --pending --push --now 2026-12-01T07:00:00Z",
+        "Pull request #2: accessctl: revoke 121",
+        "Seats in use per product",
+        "Simulators stopped.",
+    ):
+        assert expected in out
+    assert "Traceback" not in out + done.stderr
+    workspace = next(tmp_path.glob("accessctl-demo-*"))
+    log = subprocess.run(
+        ["git", "-C", str(workspace / "policy-repo"), "log", "--format=%s"],
+        capture_output=True, text=True, timeout=30, check=True,
+    ).stdout  # fmt: skip
+    assert "accessctl: apply plan-20261201-060000-" in log
+    shutil.rmtree(workspace)
