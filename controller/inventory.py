@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from typing import Literal
 
+import pydantic_core
 from pydantic import Field, ValidationError, field_validator
 
 from controller.errors import BadInput
@@ -142,8 +143,8 @@ def inventory_digest(inventory: Inventory) -> str:
     Lists are sorted when a snapshot is validated (read from a file or built by the connector);
     `model_copy(update=...)` skips validation, so build changed snapshots with `model_validate`.
     """
-    compact = inventory.model_dump_json()
-    return "sha256:" + hashlib.sha256(compact.encode()).hexdigest()
+    compact = pydantic_core.to_json(inventory)  # the same bytes as model_dump_json, no str copy
+    return "sha256:" + hashlib.sha256(compact).hexdigest()
 
 
 def parse_inventory(data: bytes, *, source: str) -> Inventory:

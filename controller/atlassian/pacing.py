@@ -10,6 +10,9 @@ Atlassian does not publish its limits, so the pacer learns them from the respons
 - A 429 pauses *every* worker until the server's `Retry-After`: no thread sends during the pause,
   the schedule restarts behind it, and the rate drops below what was being sent, so a 429 never
   turns into a storm of retries. Without rate-limit headers the rate creeps back up slowly.
+- Never more requests in flight than the last response said remain, and only one before the
+  first answer (one is always allowed): a burst of independent calls (one per group, one per
+  account) cannot overrun a small bucket before the pacer has learned anything.
 
 Time and sleeping are injected, so tests drive the pacer without waiting.
 """
@@ -28,6 +31,7 @@ FULL = 0.9
 FAST_RAMP = 0.1
 MIN_RATE = 0.5  # requests per second; never stall completely
 SLOWDOWN_ON_429 = 0.7
+ROOM_WAIT_SECONDS = 1.0  # re-check at least this often: the server's bucket refills meanwhile
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,9 @@ class Pacer:
         self._clock = clock
         self._sleep = sleep
         self._lock = threading.Lock()
+        self._room = threading.Condition(self._lock)
+        self._remaining: int | None = None
+        self._answered = False
         self._max_rate = max_rate
         self._rate: float | None = None
         self._base: float | None = None
@@ -70,6 +77,7 @@ class Pacer:
         """Block until this worker may start a request; a pause set meanwhile is honoured."""
         while True:
             with self._lock:
+                self._wait_for_room()
                 now = self._clock()
                 start = max(now, self._next_start, self._paused_until)
                 # Reserving the slot makes concurrent workers queue behind it, not on it.
@@ -87,6 +95,18 @@ class Pacer:
         """A request that `wait_turn` let through has its answer (or failed)."""
         with self._lock:
             self._in_flight = max(0, self._in_flight - 1)
+            self._room.notify_all()
+
+    def _wait_for_room(self) -> None:
+        """Hold (lock held) while the requests in flight already spend the last known budget."""
+        while self._in_flight > 0 and not self._has_room():
+            if not self._room.wait(timeout=ROOM_WAIT_SECONDS):
+                return
+
+    def _has_room(self) -> bool:
+        if not self._answered:
+            return False
+        return self._remaining is None or self._remaining > self._in_flight
 
     def _started(self, now: float) -> None:
         self._recent_starts.append(now)
@@ -107,6 +127,9 @@ class Pacer:
     def observe(self, budget: Budget) -> None:
         """Learn from the rate-limit headers of a successful response."""
         with self._lock:
+            self._answered = True
+            self._remaining = budget.remaining
+            self._room.notify_all()
             if budget.remaining is None:
                 self._recover_without_headers()
                 return

@@ -8,18 +8,18 @@ The calls, and why each is needed:
    is not), and it pages by cursor, so this one listing is sequential.
 2. Jira `GET applicationrole`, once per site: which groups grant which Jira product there, and the
    seats bought. Its `X-AAccountId` header names the caller (`fetched_by`), sparing `GET myself`.
-3. Jira `GET group/bulk` (50 a page; one call for most orgs): every group's id and name, including
-   groups nobody is in and that grant nothing, which policies may still name.
-4. `GET /admin/v1/.../last-active-dates`, one per account, ONLY for accounts holding a seat
+3. `POST /admin/v2/.../groups/search` (100 a page; one call for most orgs): every group's id,
+   name and whether it is synced from an IdP (`externalSynced`), including groups nobody is in
+   and that grant nothing, which policies may still name.
+4. `GET /admin/v2/.../groups/{groupId}/role-assignments`, one per group, all at once: the
+   products beyond Jira (Confluence) each group grants, which `applicationrole` cannot tell.
+   The Admin API has no seat limits, so those products' limits are None.
+5. `GET /admin/v1/.../last-active-dates`, one per account, ONLY for accounts holding a seat
    (active, in a group granting a product on a site) whose search result lacks activity for it:
    the search's activity is not promised complete, the per-account endpoint is.
 
-2 and 3 run while 1 pages; 4 starts for each page as it arrives, on the other workers.
-
-IdP-synced groups: the APIs we read carry no group-level flag, only `managementSource` per user
-(`synced` = provisioned from the IdP). SCIM groups hold only synced users, so a group with any
-managed member that was *invited* is Atlassian-managed; a group whose managed members are all
-synced is taken as IdP-managed, which errs on the safe side (never edited, reported).
+2, 3 and 4 run while 1 pages; 5 starts for each page as it arrives (once 2-4 have said which
+groups grant seats), on the other workers.
 """
 
 from __future__ import annotations
@@ -29,22 +29,21 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from typing import TypeVar
 
 from controller.atlassian.client import AtlassianClient, decode_json
 from controller.atlassian.errors import UnexpectedResponse
-from controller.atlassian.pagination import (
-    JsonObject,
-    cursor_of,
-    jira_offset_pages,
-    v2_pages,
-)
+from controller.atlassian.pagination import JsonObject, cursor_of, v2_pages
 from controller.atlassian.shapes import (
+    DirectoryGroup,
     ProductRole,
     account_from_v2_user,
     activity_of,
+    covered_by_application_roles,
+    directory_group_of,
+    granted_seats_of,
     product_role_of,
+    product_roles_from_assignments,
 )
 from controller.inventory import (
     SEATLESS_TYPES,
@@ -58,7 +57,7 @@ from controller.inventory import (
 from controller.policy.models import Organization
 
 SEARCH_PAGE_SIZE = 100  # the largest page the v2 search serves
-GROUP_PAGE_SIZE = 50  # Jira's cap for group/bulk
+GROUP_PAGE_SIZE = 100  # v2 group search and role assignments (maximum UNCONFIRMED, as for users)
 ACCOUNT_IDS_PER_SEARCH = 100  # one page of a search by accountIds
 SEARCH_EXPAND = ("productAccess", "groups", "platformRoles")
 V2_ACTIVITY_FIELDS = ("lastActiveTimestamp",)
@@ -66,6 +65,7 @@ V1_ACTIVITY_FIELDS = ("last_active_timestamp", "last_active")
 
 Progress = Callable[[int], None]
 T = TypeVar("T")
+Granting = dict[str, set[tuple[str, str]]]  # group id -> (site, product) it grants a seat on
 
 
 @dataclass(frozen=True)
@@ -114,41 +114,49 @@ class OrganizationReader:
     def inventory(self, *, taken_at: datetime) -> Inventory:
         """The whole organization."""
         found, known = self._search_all([{}])
-        managed_by = idp_groups(found.users.values())
-        return self._assemble(found, known, managed_by=managed_by, taken_at=taken_at)
+        return self._assemble(found, known, taken_at=taken_at)
 
     def inventory_of(self, account_ids: Iterable[str], *, taken_at: datetime) -> Inventory:
-        """Only these accounts; groups, seats and sites complete (for apply's re-check).
-
-        A handful of accounts cannot tell which groups are IdP-synced, so each group's managed
-        members are sampled with one search per group (see `idp_groups`).
-        """
+        """Only these accounts; groups, seats and sites complete (for apply's re-check)."""
         wanted = sorted(set(account_ids))
         batches: list[JsonObject] = [
             {"accountIds": wanted[i : i + ACCOUNT_IDS_PER_SEARCH]}
             for i in range(0, len(wanted), ACCOUNT_IDS_PER_SEARCH)
         ]
         found, known = self._search_all(batches)
-        managed_by = self._sampled_idp_groups(known.group_names)
-        return self._assemble(found, known, managed_by=managed_by, taken_at=taken_at)
+        return self._assemble(found, known, taken_at=taken_at)
 
     # --- the calls -------------------------------------------------------------------------
 
     def _search_all(self, searches: Sequence[JsonObject]) -> tuple[_Found, _Known]:
-        """Searches, roles and group names side by side; fallbacks as pages arrive."""
+        """Searches, roles, groups and their assignments side by side; fallbacks as pages arrive.
+
+        The searches wait on `granting` (which groups grant seats) before asking for fallbacks;
+        it is settled here, off the pool, so no worker blocks on work queued behind it.
+        """
         found = _Found()
+        granting: Future[Granting] = Future()
         with ThreadPoolExecutor(max_workers=self.client.max_in_flight + 1) as pool:
             roles = [pool.submit(self.site_roles, site) for site in self.sites]
-            names = pool.submit(self.group_names)
+            listing = pool.submit(self.directory_groups)
             searching = [
-                pool.submit(self._search, filters, found=found, roles=roles, pool=pool)
+                pool.submit(self._search, filters, found=found, granting=granting, pool=pool)
                 for filters in searches
             ]
             try:
+                groups = listing.result()
+                assigned = [pool.submit(self.group_grants, group_id) for group_id in groups]
+                known = _Known(
+                    site_roles=_results(roles),
+                    groups=groups,
+                    assigned=dict(zip(groups, _results(assigned), strict=True)),
+                )
+                granting.set_result(_granting_by_group(known.roles))
                 _results(searching)
                 _results(found.fallbacks)  # complete: every search has finished adding to it
-                known = _Known(site_roles=_results(roles), group_names=names.result())
-            except BaseException:
+            except BaseException as error:
+                if not granting.done():
+                    granting.set_exception(error)  # release searches waiting on it
                 pool.shutdown(wait=False, cancel_futures=True)  # fail fast: drop queued calls
                 raise
         return found, known
@@ -168,31 +176,37 @@ class OrganizationReader:
         me = self.client.json(self.client.jira_call(site.cloud_id, "myself"))
         return str(me["accountId"]) if isinstance(me, dict) and me.get("accountId") else None
 
-    def group_names(self) -> dict[str, str]:
-        """Every group of the directory (groups are directory-wide: any site lists them all)."""
-        call = self.client.jira_call(self.sites[0].cloud_id, "group/bulk")
-        names: dict[str, str] = {}
-        for page in jira_offset_pages(self.client, call, page_size=GROUP_PAGE_SIZE):
-            names.update(
-                {str(g["groupId"]): str(g.get("name") or "") for g in page if g.get("groupId")}
-            )
-        return names
+    def directory_groups(self) -> dict[str, DirectoryGroup]:
+        """Every group of the directory with its IdP flag (groups are directory-wide)."""
+        body: JsonObject = {"limit": GROUP_PAGE_SIZE}
+        call = self.client.admin_call("POST", f"{self.directory_path}/groups/search", body=body)
+        groups = (directory_group_of(item) for page in v2_pages(self.client, call) for item in page)
+        return {group.id: group for group in groups}
+
+    def group_grants(self, group_id: str) -> set[tuple[str, str]]:
+        """(site, product) the group grants a seat on, for products `applicationrole` misses."""
+        path = f"{self.directory_path}/groups/{group_id}/role-assignments"
+        call = self.client.admin_call("GET", path, params={"limit": GROUP_PAGE_SIZE})
+        assignments = [item for page in v2_pages(self.client, call) for item in page]
+        seats = granted_seats_of(assignments, sites_by_cloud_id=self.sites_by_cloud_id)
+        return {
+            (site, product) for site, product in seats if not covered_by_application_roles(product)
+        }
 
     def _search(
         self,
         filters: JsonObject,
         *,
         found: _Found,
-        roles: Sequence[Future[SiteRoles]],
+        granting: Future[Granting],
         pool: ThreadPoolExecutor,
     ) -> None:
         body = {**filters, "limit": SEARCH_PAGE_SIZE, "expand": list(SEARCH_EXPAND)}
         call = self.client.admin_call("POST", f"{self.directory_path}/users/search", body=body)
-        granting: dict[str, set[tuple[str, str]]] | None = None
         for page in v2_pages(self.client, call):
-            # The first page and the roles travel together; later pages need the roles.
-            granting = granting if granting is not None else _granting_by_group(_results(roles))
-            needing = [u for u in page if self._needs_activity_fallback(u, granting=granting)]
+            # The first page travels beside the grant reads; every page needs what they said.
+            seats_by_group = granting.result()
+            needing = [u for u in page if self._needs_activity_fallback(u, granting=seats_by_group)]
             with found.lock:
                 found.users.update({str(u.get("accountId")): u for u in page})
                 found.fallbacks += [pool.submit(self._fallback, u, found=found) for u in needing]
@@ -235,30 +249,6 @@ class OrganizationReader:
                 return entries
             call = self.client.admin_call("GET", path, params={"cursor": cursor})
 
-    def _sampled_idp_groups(self, group_names: Mapping[str, str]) -> dict[str, GroupManager]:
-        """One page of each group's managed members decides whether it is IdP-synced."""
-        samples = self.client.run_all(
-            [partial(self._managed_members, group_id) for group_id in group_names]
-        )
-        managed_by: dict[str, GroupManager] = {}
-        for sample in samples:
-            managed_by.update(idp_groups(sample))
-        return managed_by
-
-    def _managed_members(self, group_id: str) -> list[JsonObject]:
-        body = {
-            "groupIds": [group_id],
-            "claimStatus": "managed",
-            "limit": SEARCH_PAGE_SIZE,
-            "expand": ["groups"],
-        }
-        call = self.client.admin_call("POST", f"{self.directory_path}/users/search", body=body)
-        page = self.client.json(call)
-        data = page.get("data") if isinstance(page, dict) else None
-        members = [u for u in data or () if isinstance(u, dict)]
-        # Only this group's verdict counts: the members' other groups are sampled on their own.
-        return [{**u, "groups": [{"id": group_id}]} for u in members]
-
     # --- assembling ------------------------------------------------------------------------
 
     def _search_activity(self, user: JsonObject) -> tuple[Activity, ...]:
@@ -276,11 +266,12 @@ class OrganizationReader:
         found: _Found,
         known: _Known,
         *,
-        managed_by: Mapping[str, GroupManager],
         taken_at: datetime,
     ) -> Inventory:
-        roles = [role for site in known.site_roles for role in site.roles]
-        names = _all_names(known.group_names, roles, found.users.values())
+        roles = known.roles
+        listed = {group.id: group.name for group in known.groups.values()}
+        managed_by = {group.id: group.managed_by for group in known.groups.values()}
+        names = _all_names(listed, roles, found.users.values())
         accounts = [
             self._account(user, extra=found.extra_activity.get(account_id, ()))
             for account_id, user in found.users.items()
@@ -298,10 +289,18 @@ class OrganizationReader:
 
 @dataclass(frozen=True)
 class _Known:
-    """What every read learns besides the accounts: roles per site and group names."""
+    """What every read learns besides the accounts: roles per site, groups, their other grants."""
 
     site_roles: list[SiteRoles]
-    group_names: dict[str, str]
+    groups: dict[str, DirectoryGroup]
+    assigned: dict[str, set[tuple[str, str]]]
+
+    @property
+    def roles(self) -> list[ProductRole]:
+        """Jira's application roles, then the other products from the role assignments."""
+        names = {group.id: group.name for group in self.groups.values()}
+        jira = [role for site in self.site_roles for role in site.roles]
+        return [*jira, *product_roles_from_assignments(self.assigned, names=names)]
 
 
 def merge_activity(*sources: Iterable[Activity]) -> tuple[Activity, ...]:
@@ -312,22 +311,6 @@ def merge_activity(*sources: Iterable[Activity]) -> tuple[Activity, ...]:
         if key not in latest or activity.last_active > latest[key].last_active:
             latest[key] = activity
     return tuple(latest.values())
-
-
-def idp_groups(users: Iterable[JsonObject]) -> dict[str, GroupManager]:
-    """Groups whose managed members are all `synced` (and at least one is): `idp`.
-
-    SCIM groups hold only synced people, so one invited managed member proves a group is
-    Atlassian-managed. The converse is a presumption that errs towards never editing a group.
-    """
-    all_synced: dict[str, bool] = {}
-    for user in users:
-        if user.get("claimStatus") != "managed":
-            continue
-        synced = user.get("managementSource") == "synced"
-        for group_id in _group_ids(user):
-            all_synced[group_id] = all_synced.get(group_id, True) and synced
-    return {group_id: "idp" for group_id, synced in all_synced.items() if synced}
 
 
 def groups_of(
@@ -374,12 +357,11 @@ def _group_ids(user: JsonObject) -> list[str]:
     return [str(g["id"]) for g in user.get("groups") or () if isinstance(g, dict) and g.get("id")]
 
 
-def _granting_by_group(site_roles: list[SiteRoles]) -> dict[str, set[tuple[str, str]]]:
-    granting: dict[str, set[tuple[str, str]]] = {}
-    for site in site_roles:
-        for role in site.roles:
-            for group_id in role.group_ids:
-                granting.setdefault(group_id, set()).add((role.site, role.product))
+def _granting_by_group(roles: Iterable[ProductRole]) -> Granting:
+    granting: Granting = {}
+    for role in roles:
+        for group_id in role.group_ids:
+            granting.setdefault(group_id, set()).add((role.site, role.product))
     return granting
 
 

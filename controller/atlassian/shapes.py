@@ -6,6 +6,14 @@ keyed by site *and* product: a product-access `id` is `ari:cloud:<product>::site
 cloudId names the site through the Organization's sites, and the product comes from the ARI
 (falling back to `key`, which v2 abbreviates to `jira`). Activity on a site outside the
 Organization has no site name in the snapshot and is left out.
+
+Groups come from the v2 group search (`MultiDirectoryGroup`, jira.js
+`src/admin/models/multiDirectoryGroup.ts`), products they grant beyond Jira from each group's v2
+role assignments (`MultiDirectoryGroupRoleAssignment`: `{resourceId, resourceOwner, defaultRole,
+roles}`, `resourceId` a product-instance ARI). Assumed where jira.js says nothing: a role grants a
+seat when it is `atlassian/user` or `atlassian/admin` (the others are non-billable or grant no
+product access, atlassian-api.md §2.1, §2.3), and the Admin API reports no seat limits, so a
+non-Jira product's limit is None (unknown, written as unlimited).
 """
 
 from __future__ import annotations
@@ -16,12 +24,21 @@ from datetime import UTC, datetime
 from typing import Any, get_args
 
 from controller.atlassian.errors import UnexpectedResponse
-from controller.inventory import Account, AccountStatus, AccountType, Activity, Seats, Site
+from controller.inventory import (
+    Account,
+    AccountStatus,
+    AccountType,
+    Activity,
+    GroupManager,
+    Seats,
+    Site,
+)
 
 JsonObject = dict[str, Any]
 ACCOUNT_TYPES: tuple[str, ...] = get_args(AccountType)
 DEACTIVATED_STATUSES = frozenset({"deactivated", "for_deletion"})
 CLOSED_ACCOUNT_STATUSES = frozenset({"inactive", "closed"})
+SEAT_ROLES = frozenset({"atlassian/user", "atlassian/admin"})
 
 
 @dataclass(frozen=True)
@@ -33,6 +50,15 @@ class ProductRole:
     group_ids: tuple[str, ...]
     group_names: Mapping[str, str]
     seats: Seats
+
+
+@dataclass(frozen=True)
+class DirectoryGroup:
+    """One group of the v2 group search: who it is, and whether an IdP owns its members."""
+
+    id: str
+    name: str
+    managed_by: GroupManager
 
 
 def site_product_of(
@@ -145,4 +171,58 @@ def product_role_of(role: JsonObject, *, site: str) -> ProductRole:
         group_ids=tuple(names),
         group_names=names,
         seats=Seats(site=site, product=product, limit=limit),
+    )
+
+
+def directory_group_of(item: JsonObject) -> DirectoryGroup:
+    """A v2 group-search item; `externalSynced` ("created via IdP Sync") or `managedBy: external`
+    marks a SCIM group (jira.js models/multiDirectoryGroup.ts), never to be edited through us."""
+    group_id = item.get("id")
+    if not isinstance(group_id, str) or not group_id:
+        raise UnexpectedResponse("a directory group without id")
+    synced = item.get("externalSynced") is True or item.get("managedBy") == "external"
+    return DirectoryGroup(
+        id=group_id, name=str(item.get("name") or ""), managed_by="idp" if synced else "atlassian"
+    )
+
+
+def covered_by_application_roles(product: str) -> bool:
+    """Jira's `applicationrole` speaks for Jira products only (atlassian-api.md §2.2)."""
+    return product.startswith("jira")
+
+
+def granted_seats_of(
+    assignments: Iterable[JsonObject], *, sites_by_cloud_id: Mapping[str, Site]
+) -> set[tuple[str, str]]:
+    """(site, product) a group's role assignments grant a seat on, for our sites only."""
+    granted: set[tuple[str, str]] = set()
+    for assignment in assignments:
+        roles = assignment.get("roles") or ()
+        if SEAT_ROLES.isdisjoint(r for r in roles if isinstance(r, str)):
+            continue
+        where = site_product_of(
+            {"id": assignment.get("resourceId")}, sites_by_cloud_id=sites_by_cloud_id
+        )
+        if where is not None:
+            granted.add(where)
+    return granted
+
+
+def product_roles_from_assignments(
+    granted: Mapping[str, set[tuple[str, str]]], *, names: Mapping[str, str]
+) -> tuple[ProductRole, ...]:
+    """Per (site, product), the groups granting it; seat limit unknown (None)."""
+    by_seat: dict[tuple[str, str], list[str]] = {}
+    for group_id, seats in granted.items():
+        for seat in seats:
+            by_seat.setdefault(seat, []).append(group_id)
+    return tuple(
+        ProductRole(
+            site=site,
+            product=product,
+            group_ids=tuple(sorted(group_ids)),
+            group_names={g: names.get(g, "") for g in group_ids},
+            seats=Seats(site=site, product=product, limit=None),
+        )
+        for (site, product), group_ids in sorted(by_seat.items())
     )

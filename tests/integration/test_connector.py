@@ -1,8 +1,12 @@
 """The connector against the Atlassian simulator over real HTTP on 127.0.0.1.
 
-What the APIs cannot show is projected out of the seed before comparing: Jira's
-`applicationrole` speaks only of Jira products, so Confluence grants and seats are not in it
-(the Admin API's group role assignments would carry them; the simulator does not serve them).
+The fetched inventory must equal the seed, with one thing projected out: the seat LIMIT of
+products other than Jira. Jira's `applicationrole` reports Jira's (`numberOfSeats`); Confluence's
+grants come from the Admin API's group role assignments, which carry no seat figures, so the
+connector writes None for them. The generated seeds buy unlimited Confluence (limit None), so
+for them the projection changes nothing; a seed with a Confluence limit would differ only there.
+Everything else is compared as is: groups with every product they grant (Jira and Confluence),
+their IdP flag (from the v2 group search), seats per (site, product), accounts and activity.
 """
 
 from __future__ import annotations
@@ -43,23 +47,17 @@ def organization() -> Organization:
 
 
 def as_the_apis_show_it(seed: Inventory) -> Inventory:
-    """The seed without what no API we read can tell: non-Jira grants and seats."""
-    groups = tuple(
-        group.model_copy(
-            update={
-                "grants": tuple(sorted(p for p in group.grants if p in JIRA_PRODUCTS)),
-                "site": group.site if any(p in JIRA_PRODUCTS for p in group.grants) else None,
-            }
-        )
-        for group in seed.groups
+    """The seed without what no API we read can tell: seat limits of non-Jira products."""
+    seats = tuple(
+        s if s.product in JIRA_PRODUCTS else s.model_copy(update={"limit": None})
+        for s in seed.seats
     )
-    seats = tuple(s for s in seed.seats if s.product in JIRA_PRODUCTS)
-    return seed.model_copy(update={"groups": groups, "seats": seats})
+    return seed.model_copy(update={"seats": seats})
 
 
 def seat_holders_missing_activity(seed: Inventory) -> set[str]:
     """Accounts the last-active-dates fallback must read: the minimum the connector may call."""
-    granting = {g.id: {(g.site, p) for p in g.grants if p in JIRA_PRODUCTS} for g in seed.groups}
+    granting = {g.id: {(g.site, p) for p in g.grants} for g in seed.groups if g.site}
     missing = set()
     for account in seed.accounts:
         if account.status != "active" or account.account_type in SEATLESS_TYPES:
@@ -69,6 +67,16 @@ def seat_holders_missing_activity(seed: Inventory) -> set[str]:
         if not held <= shown:
             missing.add(account.account_id)
     return missing
+
+
+def minimal_requests(seed: Inventory, *, searches: int) -> int:
+    """Every call the connector cannot do without, for a read that needs `searches` pages."""
+    return (
+        searches  # users/search pages
+        + len(seed.sites)  # applicationrole: Jira grants and seat limits per site
+        + math.ceil(len(seed.groups) / 100)  # groups/search: ids, names, IdP flag
+        + len(seed.groups)  # role-assignments, one per group: Confluence grants
+    )
 
 
 @dataclass
@@ -122,11 +130,8 @@ def test_the_inventory_read_through_the_api_is_the_seed(users: int, seed: int) -
         fetched = read(served)
         stats = served.stats()
     assert fetched == as_the_apis_show_it(org)
-    minimal = (
-        math.ceil(len(org.accounts) / 100)  # users/search pages
-        + len(org.sites)  # applicationrole
-        + 1  # group/bulk
-        + len(seat_holders_missing_activity(org))  # last-active-dates
+    minimal = minimal_requests(org, searches=math.ceil(len(org.accounts) / 100)) + len(
+        seat_holders_missing_activity(org)  # last-active-dates
     )
     assert stats["requests_total"] == minimal
 
@@ -301,10 +306,14 @@ def test_fetch_accounts_is_a_complete_snapshot_of_just_those_accounts() -> None:
         fetched = AtlassianDirectory(client, organization(), clock=lambda: NOW).fetch_accounts(
             wanted
         )
+        requests = served.stats()["requests_total"]
     expected = as_the_apis_show_it(org)
-    assert fetched.groups == expected.groups  # IdP-synced groups recognised from samples
+    assert fetched.groups == expected.groups  # IdP-synced groups as the group search says
     assert fetched.seats == expected.seats
     assert fetched.accounts == tuple(a for a in expected.accounts if a.account_id in wanted)
+    just_them = org.model_copy(update={"accounts": fetched.accounts})
+    fallbacks = len(seat_holders_missing_activity(just_them))
+    assert requests == minimal_requests(org, searches=1) + fallbacks
 
 
 def test_an_idp_synced_group_is_refused_not_edited() -> None:

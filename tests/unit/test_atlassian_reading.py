@@ -11,7 +11,6 @@ import httpx
 import pytest
 
 from controller.atlassian import fetch_inventory
-from controller.atlassian.reading import idp_groups
 from controller.inventory import Activity, Inventory
 from controller.policy.models import Organization
 from tests.unit.atlassian_fakes import make_client
@@ -33,6 +32,19 @@ ROLES: dict[str, list[tuple[str, list[str], int | None]]] = {
     "cloud-acme": [("jira-software", ["g-jsw"], 10)],
     "cloud-labs": [("jira-software", ["g-labs"], None)],
 }
+# Admin API v2 role assignments: (product, cloud, roles) per group; Jira ones repeat ROLES.
+ASSIGNMENTS: dict[str, list[tuple[str, str, list[str]]]] = {
+    "g-jsw": [("jira-software", "cloud-acme", ["atlassian/user"])],
+    "g-labs": [
+        ("jira-software", "cloud-labs", ["atlassian/user"]),
+        ("confluence", "cloud-labs", ["atlassian/guest"]),  # no seat
+    ],
+    "g-conf": [
+        ("confluence", "cloud-acme", ["atlassian/user"]),
+        ("confluence", "cloud-elsewhere", ["atlassian/user"]),  # not our site
+    ],
+}
+GROUPS["g-conf"] = "confluence-users"
 
 
 def access(product: str, cloud: str, when: str, key: str = "jira") -> dict[str, str]:
@@ -64,12 +76,18 @@ class FakeAtlassian:
         self.last_active = last_active or {}
         self.requests: list[httpx.Request] = []
         self.caller_header = True
+        self.synced_groups: set[str] = set()
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         path = request.url.path
         if path.endswith("/users/search"):
             return self.search(json.loads(request.content))
+        if path.endswith("/groups/search"):
+            return httpx.Response(200, json={"data": self.groups(), "links": {"next": None}})
+        if path.endswith("/role-assignments"):
+            group_id = path.split("/")[-2]
+            return httpx.Response(200, json={"data": self.assignments(group_id), "links": {}})
         if path.endswith("/last-active-dates"):
             account_id = path.split("/")[-2]
             data = {"product_access": self.last_active.get(account_id, [])}
@@ -78,9 +96,6 @@ class FakeAtlassian:
         headers = {"X-AAccountId": "bot-1"} if self.caller_header else {}
         if path.endswith("/applicationrole"):
             return httpx.Response(200, json=self.roles(cloud), headers=headers)
-        if path.endswith("/group/bulk"):
-            values = [{"groupId": i, "name": n} for i, n in GROUPS.items()]
-            return httpx.Response(200, json={"startAt": 0, "isLast": True, "values": values})
         if path.endswith("/myself"):
             return httpx.Response(200, json={"accountId": "bot-from-myself"})
         return httpx.Response(404, json={"errorMessages": ["no such endpoint"]})
@@ -89,6 +104,19 @@ class FakeAtlassian:
         wanted = body.get("accountIds")
         found = [u for u in self.users if wanted is None or u["accountId"] in wanted]
         return httpx.Response(200, json={"data": found, "links": {"next": None}})
+
+    def groups(self) -> list[dict[str, Any]]:
+        return [
+            {"id": i, "name": n, "externalSynced": i in self.synced_groups}
+            for i, n in GROUPS.items()
+        ]
+
+    @staticmethod
+    def assignments(group_id: str) -> list[dict[str, Any]]:
+        return [
+            {"resourceId": f"ari:cloud:{product}::site/{cloud}", "roles": roles}
+            for product, cloud, roles in ASSIGNMENTS.get(group_id, [])
+        ]
 
     @staticmethod
     def roles(cloud: str) -> list[dict[str, Any]]:
@@ -209,11 +237,13 @@ def test_groups_seats_status_and_caller() -> None:
     assert {(g.id, g.site, g.grants) for g in inventory.groups} == {
         ("g-jsw", "acme", ("jira-software",)),
         ("g-labs", "labs", ("jira-software",)),
+        ("g-conf", "acme", ("confluence",)),
         ("g-staff", None, ()),
     }
     assert {(s.site, s.product, s.limit) for s in inventory.seats} == {
         ("acme", "jira-software", 10),
         ("labs", "jira-software", None),
+        ("acme", "confluence", None),  # the Admin API reports no seat limits
     }
     by_id = {a.account_id: a for a in inventory.accounts}
     assert by_id["dave"].status == "deactivated"
@@ -227,12 +257,22 @@ def test_caller_comes_from_myself_when_the_header_is_missing() -> None:
     assert read(fake).fetched_by == "bot-from-myself"
 
 
-def test_a_group_of_only_synced_managed_members_is_idp_managed() -> None:
-    synced = {"managementSource": "synced"}
-    users = [
-        user("a", "g-jsw", "g-staff", **synced),
-        user("b", "g-staff", **synced),
-        user("c", "g-jsw"),  # invited: g-jsw cannot be a SCIM group
-        user("d", "g-labs", claimStatus="unmanaged", managementSource=None),
-    ]
-    assert idp_groups(users) == {"g-staff": "idp"}
+def test_idp_synced_groups_come_from_the_group_search_not_from_members() -> None:
+    fake = FakeAtlassian([user("a", "g-jsw", managementSource="synced"), user("b", "g-staff")])
+    fake.synced_groups = {"g-staff"}
+    managed_by = {g.id: g.managed_by for g in read(fake).groups}
+    assert managed_by == {
+        "g-jsw": "atlassian",
+        "g-labs": "atlassian",
+        "g-conf": "atlassian",
+        "g-staff": "idp",
+    }
+
+
+def test_a_confluence_seat_holder_without_confluence_activity_gets_the_fallback() -> None:
+    used_labs_jira = [access("jira-software", "cloud-labs", "2026-11-01T00:00:00Z")]
+    hank = user("hank", "g-labs", productAccess=used_labs_jira)
+    fake = FakeAtlassian([user("gina", "g-conf"), hank])
+    read(fake)
+    # gina holds a Confluence seat on acme; hank's Confluence role on labs is a guest's (no seat).
+    assert fake.last_active_calls() == {"gina"}

@@ -101,7 +101,7 @@ async def search_users(request: Request, sim: Simulation) -> Response:
     require_directory(request, sim)
     body = await json_object(request)
     query, offset, cursor_limit = _query_and_offset(body)
-    limit = _limit(body.get("limit", cursor_limit or sim.config.v2_default_limit), sim)
+    limit = v2_limit(body.get("limit", cursor_limit or sim.config.v2_default_limit), sim)
     found = sim.state.memo(("v2-search", json.dumps(query, sort_keys=True)), _finder(query, sim))
     page = page_of(found, start=offset, size=limit)
     expand = set(query.get("expand", ()))
@@ -143,7 +143,7 @@ def _page_links(page: Page[Account], *, query: dict[str, Any], limit: int) -> di
     }
 
 
-def _limit(limit: Any, sim: Simulation) -> int:
+def v2_limit(limit: Any, sim: Simulation) -> int:
     if isinstance(limit, bool) or not isinstance(limit, int):
         raise ApiError(400, "limit must be an integer")
     if not 1 <= limit <= sim.config.v2_max_limit:
@@ -161,7 +161,7 @@ def _parse_query(body: dict[str, Any]) -> dict[str, Any]:
     query: dict[str, Any] = {}
     for name in (*LIST_FILTERS, "expand"):
         if name in body:
-            query[name] = sorted(_strings(body[name], name))
+            query[name] = sorted(string_list(body[name], name))
     for name in TEXT_FILTERS:
         if name in body:
             query[name] = _text(body[name], name)
@@ -170,7 +170,7 @@ def _parse_query(body: dict[str, Any]) -> dict[str, Any]:
     return query
 
 
-def _strings(value: Any, name: str) -> list[str]:
+def string_list(value: Any, name: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise ApiError(400, f"{name} must be an array of strings")
     return value

@@ -16,6 +16,7 @@ from starlette.responses import Response
 from controller.inventory import Inventory
 from controller.sim.atlassian.admin_v1 import admin_v1_routes
 from controller.sim.atlassian.admin_v2 import admin_v2_routes
+from controller.sim.atlassian.admin_v2_groups import admin_v2_group_routes
 from controller.sim.atlassian.config import Family, SimConfig
 from controller.sim.atlassian.control import control_routes
 from controller.sim.atlassian.gateway import ApiError, Simulation, error_response, make_buckets
@@ -37,6 +38,7 @@ def create_app(inventory: Inventory, config: SimConfig) -> Starlette:
     routes = [
         *admin_v1_routes(sim),
         *admin_v2_routes(sim),
+        *admin_v2_group_routes(sim),
         *jira_routes(sim),
         *control_routes(sim),
     ]
