@@ -6,6 +6,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from controller.errors import BadInput
+
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write to a temporary file beside `path`, then rename it into place."""
@@ -30,3 +32,11 @@ def _mode_for(path: Path) -> int:
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask
+
+
+def read_input(path: Path, *, what: str) -> bytes:
+    """A file the user named; a missing or unreadable one is bad input that says which."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise BadInput(f"{path}: cannot read the {what} ({error.strerror})") from None

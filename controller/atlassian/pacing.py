@@ -10,9 +10,9 @@ Atlassian does not publish its limits, so the pacer learns them from the respons
 - A 429 pauses *every* worker until the server's `Retry-After`: no thread sends during the pause,
   the schedule restarts behind it, and the rate drops below what was being sent, so a 429 never
   turns into a storm of retries. Without rate-limit headers the rate creeps back up slowly.
-- Never more requests in flight than the last response said remain, and only one before the
-  first answer (one is always allowed): a burst of independent calls (one per group, one per
-  account) cannot overrun a small bucket before the pacer has learned anything.
+- While unpaced, never more requests in flight than the last response said remain, and only one
+  before the first answer (one is always allowed): a burst of independent calls (one per group,
+  one per account) cannot overrun a small bucket before the pacer has learned anything.
 
 Time and sleeping are injected, so tests drive the pacer without waiting.
 """
@@ -106,7 +106,10 @@ class Pacer:
     def _has_room(self) -> bool:
         if not self._answered:
             return False
-        return self._remaining is None or self._remaining > self._in_flight
+        # Once paced, the rate spaces the starts: the headers lag the tokens in-flight requests
+        # took, and holding to them as well would send below the server's rate.
+        paced = self._rate is not None
+        return paced or self._remaining is None or self._remaining > self._in_flight
 
     def _started(self, now: float) -> None:
         self._recent_starts.append(now)

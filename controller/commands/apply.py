@@ -23,6 +23,7 @@ from controller.apply import ActionResult, ApplyReport, ApplyRun, apply_plan
 from controller.atlassian import AtlassianClient, AtlassianDirectory, Credentials
 from controller.commands.notify import AppliedPlan, send_apply_notices
 from controller.errors import AccessctlError, BadInput, ExitCode, SafetyRefusal
+from controller.files import read_input
 from controller.gitops import GitFailure, Workspace
 from controller.plan import Plan, parse_plan
 from controller.policy import load_policies
@@ -40,11 +41,7 @@ class ApplyRequest:
 
 
 def read_plan(path: Path) -> Plan:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise BadInput(f"{path}: cannot read the plan ({error.strerror})") from None
-    return parse_plan(data, source=str(path))
+    return parse_plan(read_input(path, what="plan"), source=str(path))
 
 
 def run(

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Literal
 
 from controller import console
-from controller.errors import BadInput, ExitCode
-from controller.files import write_atomic
+from controller.errors import ExitCode
+from controller.files import read_input, write_atomic
 from controller.inventory import Inventory, parse_inventory
 from controller.ledger import read_ledger
 from controller.plan import Plan, dump_plan_json, dump_plan_yaml, render_markdown
@@ -30,11 +30,7 @@ class PlanRequest:
 
 
 def read_inventory_file(path: Path) -> Inventory:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise BadInput(f"{path}: cannot read the inventory ({error.strerror})") from None
-    return parse_inventory(data, source=str(path))
+    return parse_inventory(read_input(path, what="inventory"), source=str(path))
 
 
 def make_plan(request: PlanRequest, inventory: Inventory) -> Plan:
