@@ -20,7 +20,6 @@ from controller.atlassian import AtlassianClient, Credentials, fetch_inventory
 from controller.inventory import SEATLESS_TYPES, Inventory
 from controller.policy.models import Organization
 from controller.sim.atlassian import SimConfig, create_app
-from controller.sim.atlassian.products import JIRA_PRODUCTS
 from controller.sim.generate import generate_org
 from controller.sim.server import running
 
@@ -50,7 +49,7 @@ def credentials(base: str) -> Credentials:
 def minimal_requests(seed: Inventory) -> tuple[int, str]:
     """The fewest requests any reader needs, and how that number is made up."""
     pages = math.ceil(len(seed.accounts) / 100)
-    granting = {g.id: {(g.site, p) for p in g.grants if p in JIRA_PRODUCTS} for g in seed.groups}
+    granting = {g.id: {(g.site, p) for p in g.grants} for g in seed.groups if g.site}
     fallbacks = 0
     for account in seed.accounts:
         if account.status != "active" or account.account_type in SEATLESS_TYPES:
@@ -59,12 +58,15 @@ def minimal_requests(seed: Inventory) -> tuple[int, str]:
         if not held <= {(a.site, a.product) for a in account.activity}:
             fallbacks += 1
     sites = len(seed.sites)
+    group_pages = math.ceil(len(seed.groups) / 100)
+    groups = len(seed.groups)
     how = (
         f"{pages} users/search pages (ceil({len(seed.accounts)}/100)) + {sites} applicationrole"
-        f" + 1 group/bulk + {fallbacks} last-active-dates (active seat holders the search"
-        " shows no activity for: never used the product)"
+        f" + {group_pages} groups/search + {groups} role-assignments (one per group: Confluence"
+        f" grants) + {fallbacks} last-active-dates (active seat holders, Jira or Confluence,"
+        " the search shows no activity for: never used the product)"
     )
-    return pages + sites + 1 + fallbacks, how
+    return pages + sites + group_pages + groups + fallbacks, how
 
 
 def stats(base: str) -> dict[str, Any]:

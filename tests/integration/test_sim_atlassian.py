@@ -320,6 +320,105 @@ def test_v2_search_filters(sim: httpx.Client, body: dict[str, Any], expected: li
     assert [u["accountId"] for u in found["data"]] == expected
 
 
+def test_v2_group_search_names_every_group_and_its_idp_flag(sim: httpx.Client) -> None:
+    found = sim.post(f"{V2}/-/groups/search", headers=ADMIN, json={"limit": 100}).json()
+    by_id = {g["id"]: g for g in found["data"]}
+
+    assert set(by_id) == {g.id for g in example().groups}
+    assert by_id[SSO]["name"] == "engineering-sso"
+    assert by_id[SSO]["externalSynced"] is True
+    assert by_id[SSO]["managedBy"] == "external"
+    assert by_id[SSO]["managementAccess"]["modifiable"] is False
+    assert by_id[JSW_ACME]["externalSynced"] is False
+    assert by_id[JSW_ACME]["managedBy"] == "admins"
+    assert set(by_id[JSW_ACME]) >= {"id", "name", "description", "directoryId", "links"}
+    assert found["links"]["next"] is None
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ({"groupIds": [SSO, "no-such-group"]}, ["engineering-sso"]),
+        ({"groupNames": ["STAFF"]}, ["staff"]),
+        ({"searchTerm": "confluence"}, ["confluence-users-acme"]),
+    ],
+    ids=["groupIds", "groupNames", "searchTerm"],
+)
+def test_v2_group_search_filters(
+    sim: httpx.Client, body: dict[str, Any], expected: list[str]
+) -> None:
+    found = sim.post(f"{V2}/-/groups/search", headers=ADMIN, json=body).json()
+
+    assert [g["name"] for g in found["data"]] == expected
+
+
+def test_v2_group_search_defaults_to_20_a_page() -> None:
+    groups = tuple(Group(id=f"g{i:02d}", name=f"group-{i}") for i in range(25))
+    with serving(org_with(groups=groups, seats=())) as client:
+        first = client.post(f"{V2}/-/groups/search", headers=ADMIN, json={}).json()
+        cursor = {"cursor": first["links"]["next"]}
+        rest = client.post(f"{V2}/-/groups/search", headers=ADMIN, json=cursor).json()
+
+    assert len(first["data"]) == 20
+    assert len(rest["data"]) == 5
+    assert rest["links"]["next"] is None
+
+
+def test_v2_group_role_assignments_name_each_product_instance(sim: httpx.Client) -> None:
+    path = f"{V2}/-/groups/{SSO}/role-assignments"
+    found = sim.get(path, headers=ADMIN).json()
+    org_wide = sim.get(f"{V2}/-/groups/7d1e0a59-staff/role-assignments", headers=ADMIN).json()
+
+    assert found["data"] == [
+        {
+            "resourceId": f"ari:cloud:confluence::site/{ACME}",
+            "resourceOwner": "confluence",
+            "defaultRole": "atlassian/user",
+            "roles": ["atlassian/user"],
+        },
+        {
+            "resourceId": f"ari:cloud:jira-software::site/{ACME}",
+            "resourceOwner": "jira",
+            "defaultRole": "atlassian/user",
+            "roles": ["atlassian/user"],
+        },
+    ]
+    assert found["links"]["next"] is None
+    assert org_wide["data"] == []
+
+
+def test_v2_group_role_assignments_page_by_cursor(sim: httpx.Client) -> None:
+    path = f"{V2}/-/groups/{SSO}/role-assignments"
+    first = sim.get(path, headers=ADMIN, params={"limit": 1}).json()
+    second = sim.get(path, headers=ADMIN, params={"cursor": first["links"]["next"]}).json()
+
+    assert [a["resourceId"] for a in first["data"] + second["data"]] == [
+        f"ari:cloud:confluence::site/{ACME}",
+        f"ari:cloud:jira-software::site/{ACME}",
+    ]
+    assert second["links"]["next"] is None
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        (f"{V2}/-/groups/no-such-group/role-assignments", 404, "ADMIN-404-10"),
+        (f"{V2}/-/groups/{SSO}/role-assignments?limit=101", 400, None),
+        (f"{V2}/-/groups/{SSO}/role-assignments?cursor=garbage", 400, "ADMIN-400-1"),
+        (f"{V2}/other-directory/groups/{SSO}/role-assignments", 404, "ADMIN-404-1"),
+    ],
+    ids=["group", "limit", "cursor", "directory"],
+)
+def test_v2_group_role_assignment_errors(
+    sim: httpx.Client, path: str, status: int, code: str | None
+) -> None:
+    response = sim.get(path, headers=ADMIN)
+
+    assert response.status_code == status
+    if code is not None:
+        assert response.json()["errors"][0]["code"] == code
+
+
 @pytest.mark.parametrize(
     ("path", "body", "status", "code"),
     [
@@ -331,6 +430,11 @@ def test_v2_search_filters(sim: httpx.Client, body: dict[str, Any], expected: li
         (f"{V2}/-/users/search", {"unknownFilter": []}, 400, None),
         (f"{V2}/other-directory/users/search", {}, 404, "ADMIN-404-1"),
         ("/admin/v2/orgs/other-org/directories/-/users/search", {}, 404, "ADMIN-404-2"),
+        (f"{V2}/-/groups/search", {"limit": 101}, 400, None),
+        (f"{V2}/-/groups/search", {"groupNames": ["a"], "groupIds": ["b"]}, 400, None),
+        (f"{V2}/-/groups/search", {"resourceIds": []}, 400, None),
+        (f"{V2}/-/groups/search", {"cursor": "not-a-cursor"}, 400, "ADMIN-400-1"),
+        ("/admin/v2/orgs/other-org/directories/-/groups/search", {}, 404, "ADMIN-404-2"),
     ],
     ids=[
         "limit",
@@ -341,6 +445,11 @@ def test_v2_search_filters(sim: httpx.Client, body: dict[str, Any], expected: li
         "unknown-key",
         "directory",
         "org",
+        "groups-limit",
+        "groups-names-and-ids",
+        "groups-unserved-filter",
+        "groups-cursor",
+        "groups-org",
     ],
 )
 def test_admin_errors_use_the_admin_error_shape(
@@ -507,6 +616,7 @@ def test_v2_default_and_maximum_limit() -> None:
         (f"{V1}/users", {"Authorization": "Bearer wrong"}, None),
         (f"{V1}/users", {}, JIRA),
         (f"{V2}", {"Authorization": "sim-admin-key"}, None),
+        (f"{V2}/-/groups/{SSO}/role-assignments", {"Authorization": "Bearer wrong"}, None),
         (f"{API}/myself", {}, None),
         (f"{API}/myself", {}, ("bot@example.com", "wrong-token")),
         (f"{API}/myself", ADMIN, None),
@@ -517,6 +627,7 @@ def test_v2_default_and_maximum_limit() -> None:
         "admin-wrong",
         "admin-basic",
         "admin-no-bearer",
+        "admin-role-assignments",
         "jira-none",
         "jira-wrong",
         "jira-bearer",

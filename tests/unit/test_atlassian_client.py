@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import threading
 from collections.abc import Iterator
 
 import httpx
@@ -275,11 +276,44 @@ def test_a_pause_holds_every_worker_until_it_ends() -> None:
     pacer = Pacer(clock=time.monotonic, sleep=time.sleep)
     pacer.wait_turn()
     pacer.pause(2.0)
+    pacer.finished()
     pacer.wait_turn()
+    pacer.finished()
     pacer.wait_turn()
     assert time.now >= 2.0
     assert time.sleeps[0] == 2.0
     assert pacer.rate is not None  # it slows down after a 429
+
+
+def started_in_background(pacer: Pacer) -> threading.Thread:
+    worker = threading.Thread(target=pacer.wait_turn, daemon=True)
+    worker.start()
+    worker.join(timeout=0.1)
+    return worker
+
+
+def test_one_request_goes_out_before_the_first_answer() -> None:
+    pacer = Pacer(clock=FakeTime().monotonic, sleep=FakeTime().sleep)
+    pacer.wait_turn()
+    second = started_in_background(pacer)
+    assert second.is_alive()  # held: nothing is known about the server's budget yet
+    pacer.observe(Budget(remaining=9, limit=10))
+    second.join(timeout=1)
+    assert not second.is_alive()
+
+
+def test_unpaced_requests_in_flight_stay_within_the_last_remaining_budget() -> None:
+    pacer = Pacer(clock=FakeTime().monotonic, sleep=FakeTime().sleep)
+    pacer.wait_turn()
+    pacer.observe(Budget(remaining=6, limit=10))  # 60% left: unpaced
+    pacer.finished()
+    for _ in range(6):
+        pacer.wait_turn()
+    seventh = started_in_background(pacer)
+    assert seventh.is_alive()  # six in flight spend the six tokens the server reported
+    pacer.finished()
+    seventh.join(timeout=1)
+    assert not seventh.is_alive()
 
 
 def token_bucket_server(time: FakeTime, *, rps: float, burst: int) -> object:
