@@ -159,8 +159,8 @@ def _no_longer_justified(
     if account is None:
         return "skipped", "the account is no longer in the organization"
     last = account.last_active(action.site, action.product)
-    if action.action in {"warn", "revoke"} and _newer(last, action.evidence.last_active):
-        return "skipped", f"active on {last.date().isoformat()}, after the plan"  # type: ignore[union-attr]
+    if action.action in {"warn", "revoke"} and last and _newer(last, action.evidence.last_active):
+        return "skipped", f"active on {last.date().isoformat()}, after the plan"
     if seat in spared:
         return "skipped", f"now spared: {spared[seat]}"
     if account.status != "active":

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from controller.apply import ApplyRun, apply_plan
+from controller.apply import ApplyReport, ApplyRun, apply_plan
 from controller.errors import BadInput, SafetyRefusal
+from controller.inventory import Account
 from controller.ledger import Ledger
 from controller.plan import Plan, dump_plan_yaml, parse_plan
 from controller.policy.policy_set import PolicySet
@@ -23,18 +24,36 @@ LATER = NOW + timedelta(hours=2)
 POLICIES = policy_set(inactivity())
 
 
-def setup(*people: object, policies: PolicySet = POLICIES) -> tuple[Plan, FakeDirectory]:
-    snapshot = inventory(*people)  # type: ignore[arg-type]
+def setup(*people: Account, policies: PolicySet = POLICIES) -> tuple[Plan, FakeDirectory]:
+    snapshot = inventory(*people)
     return reconcile(policies, snapshot, Ledger(), NOW), FakeDirectory(snapshot)
 
 
-def run(plan: Plan, directory: FakeDirectory, tmp_path: Path, **kw: object) -> object:
-    fields = {"policies": POLICIES, "now": LATER, "commit": "abc123", **kw}
-    return apply_plan(ApplyRun(plan=plan, directory=directory, state=StateDir(tmp_path), **fields))  # type: ignore[arg-type]
+def run(
+    plan: Plan,
+    directory: FakeDirectory,
+    tmp_path: Path,
+    *,
+    policies: PolicySet = POLICIES,
+    now: datetime = LATER,
+    dry_run: bool = False,
+) -> ApplyReport:
+    state = StateDir(tmp_path)
+    return apply_plan(
+        ApplyRun(
+            plan=plan,
+            policies=policies,
+            directory=directory,
+            state=state,
+            now=now,
+            commit="abc123",
+            dry_run=dry_run,
+        )
+    )
 
 
-def outcomes(report: object) -> dict[str, str]:
-    return {r.action.account_id: r.outcome for r in report.results}  # type: ignore[attr-defined]
+def outcomes(report: ApplyReport) -> dict[str, str]:
+    return {r.action.account_id: r.outcome for r in report.results}
 
 
 def test_applies_revokes_and_writes_audit_ledger_and_marker(tmp_path: Path) -> None:
@@ -57,14 +76,16 @@ def test_applies_revokes_and_writes_audit_ledger_and_marker(tmp_path: Path) -> N
         plan.id,
         ["g-jsw", "g-testers"],
     )
-    assert StateDir(tmp_path).applied_marker(plan.id)["outcomes"]["done"] == 1  # type: ignore[index]
+    marker = StateDir(tmp_path).applied_marker(plan.id)
+    assert marker is not None
+    assert marker["outcomes"]["done"] == 1
 
 
 def test_second_apply_does_nothing(tmp_path: Path) -> None:
     plan, directory = setup(account("idle", idle=90))
     run(plan, directory, tmp_path)
     again = run(plan, directory, tmp_path)
-    assert again.already_applied  # type: ignore[attr-defined]
+    assert again.already_applied
     assert sum(directory.changes.values()) == 1
     assert len((tmp_path / "audit" / "2026-11.jsonl").read_text().splitlines()) == 1
 
@@ -89,7 +110,7 @@ def test_user_active_since_the_plan_keeps_the_seat(tmp_path: Path) -> None:
     plan, directory = setup(account("back", idle=90), account("idle", idle=90))
     directory.set_activity(account("back", idle=0.01))
     report = run(plan, directory, tmp_path)
-    result = next(r for r in report.results if r.action.account_id == "back")  # type: ignore[attr-defined]
+    result = next(r for r in report.results if r.action.account_id == "back")
     assert result.outcome == "skipped"
     assert result.detail == "active on 2026-11-23, after the plan"
     assert ("remove", "back", "g-jsw") not in directory.changes
@@ -107,7 +128,7 @@ def test_hand_added_action_is_refused(tmp_path: Path) -> None:
     )
     report = run(edited, directory, tmp_path)
     assert outcomes(report)["other"] == "refused"
-    assert "added or edited by hand" in report.results[1].detail  # type: ignore[attr-defined]
+    assert "added or edited by hand" in report.results[1].detail
     assert ("remove", "other", "g-jsw") not in directory.changes
 
 
@@ -127,7 +148,7 @@ def test_one_failure_does_not_stop_the_others(tmp_path: Path) -> None:
     directory.fail_for = {"bad"}
     report = run(plan, directory, tmp_path)
     assert outcomes(report) == {"bad": "failed", "good": "done"}
-    assert "HTTP 500" in report.failures[0].detail  # type: ignore[attr-defined]
+    assert "HTTP 500" in report.failures[0].detail
     audit = [
         json.loads(line) for line in (tmp_path / "audit" / "2026-11.jsonl").read_text().splitlines()
     ]
@@ -167,7 +188,7 @@ def test_safety_guards_run_again(tmp_path: Path) -> None:
 def test_dry_run_changes_nothing(tmp_path: Path) -> None:
     plan, directory = setup(account("idle", idle=90))
     report = run(plan, directory, tmp_path, dry_run=True)
-    assert [d.execute for d in report.decisions] == [True]  # type: ignore[attr-defined]
+    assert [d.execute for d in report.decisions] == [True]
     assert not directory.changes
     assert not list(tmp_path.iterdir())
 
@@ -180,11 +201,11 @@ def test_warn_then_revoke_then_restore_through_the_ledger(tmp_path: Path) -> Non
     state = StateDir(tmp_path)
     directory = FakeDirectory(inventory(subject))
 
-    def step(when: object) -> Plan:
-        plan = reconcile(policies, directory.inventory, state.read_ledger(), when)  # type: ignore[arg-type]
+    def step(when: datetime) -> Plan:
+        plan = reconcile(policies, directory.inventory, state.read_ledger(), when)
         apply_plan(
             ApplyRun(plan=plan, policies=policies, directory=directory, state=state, now=when)
-        )  # type: ignore[arg-type]
+        )
         return plan
 
     assert [a.action for a in step(NOW).actions] == ["warn"]
