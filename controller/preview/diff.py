@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from controller.plan.model import ACTION_KINDS, Action, ActionKind, Plan, Skipped
 
@@ -30,18 +30,7 @@ Change = Literal[
     "newly-cleared",
     "no-longer-cleared",
 ]
-CHANGES: tuple[Change, ...] = (
-    "newly-revoked",
-    "newly-spared",
-    "newly-warned",
-    "no-longer-warned",
-    "newly-granted",
-    "no-longer-granted",
-    "newly-restored",
-    "no-longer-restored",
-    "newly-cleared",
-    "no-longer-cleared",
-)
+CHANGES: tuple[Change, ...] = get_args(Change)
 # Which change a seat shows when an action of this kind appears in, or disappears from, the plan.
 APPEARS: dict[ActionKind, Change] = {
     "revoke": "newly-revoked",
