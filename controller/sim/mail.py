@@ -29,7 +29,8 @@ class MailCatcher:
         return "250 Message accepted for delivery"
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A loopback port nothing listens on now (for servers that need the number up front)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -39,7 +40,7 @@ def _free_port() -> int:
 @contextmanager
 def catching_mail() -> Iterator[MailCatcher]:
     """An SMTP server on a free loopback port for the duration of the block."""
-    catcher = MailCatcher(port=_free_port())
+    catcher = MailCatcher(port=free_port())
     controller = Controller(catcher, hostname="127.0.0.1", port=catcher.port, ready_timeout=5.0)
     controller.start()
     try:

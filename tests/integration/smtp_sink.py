@@ -8,7 +8,6 @@ recipients; `serve_smtp` starts it on a free port and stops it however the test 
 from __future__ import annotations
 
 import shutil
-import socket
 import ssl
 import subprocess
 from collections.abc import Iterator
@@ -21,6 +20,8 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from controller.sim.mail import free_port
 
 SMTP_USER = "accessctl@acme.example"
 SMTP_PASSWORD = "s3cret-smtp-Pa55word"
@@ -90,13 +91,6 @@ class Recorder:
         if ok:
             self.logins.append(SMTP_USER)
         return AuthResult(success=ok, handled=False)  # aiosmtpd answers 535 itself
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass

@@ -23,20 +23,14 @@ from tests.integration.git_sandbox import (
     Origin,
     commit_file,
     git,
-    guard_git_environment,
     make_origin,
     push_branch,
     serve_github,
 )
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("guarded_git")]
 PLAN_BRANCH = "accessctl/plan"
 MARKER = "<!-- accessctl:preview -->"
-
-
-@pytest.fixture(autouse=True)
-def _guarded_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    guard_git_environment(monkeypatch, tmp_path / "home")
 
 
 @pytest.fixture

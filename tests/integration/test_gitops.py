@@ -11,17 +11,11 @@ from controller.gitops import PLAN_BRANCH, GitFailure, GitIdentity, PushRejected
 from tests.integration.git_sandbox import (
     Origin,
     git,
-    guard_git_environment,
     make_origin,
     write,
 )
 
-pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(autouse=True)
-def _guarded_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    guard_git_environment(monkeypatch, tmp_path / "home")
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("guarded_git")]
 
 
 @pytest.fixture

@@ -12,16 +12,10 @@ from tests.integration.git_sandbox import (
     Origin,
     commit_file,
     git,
-    guard_git_environment,
     make_origin,
 )
 
-pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(autouse=True)
-def _guarded_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    guard_git_environment(monkeypatch, tmp_path / "home")
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("guarded_git")]
 
 
 @pytest.fixture

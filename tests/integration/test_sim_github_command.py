@@ -11,14 +11,8 @@ import pytest
 
 from controller.commands.sim_github import serve_github
 from controller.errors import BadInput
-from tests.integration.git_sandbox import guard_git_environment
 
-pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(autouse=True)
-def _guarded_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    guard_git_environment(monkeypatch, tmp_path / "home")
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("guarded_git")]
 
 
 def read_exports(capsys: pytest.CaptureFixture[str], *, timeout: float = 10.0) -> dict[str, str]:
