@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m controller.demo
+	$(BIN)/python -m controller.app.demo
 
 test: $(STAMP) lint types unit
 

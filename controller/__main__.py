@@ -1,5 +1,5 @@
 """`python -m controller` runs the accessctl command line."""
 
-from controller.cli import main
+from controller.app.cli import main
 
 main()

@@ -6,16 +6,16 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from controller.inventory import Account, Activity, Group, Inventory, Site
-from controller.ledger import Ledger, WarningRecord
-from controller.policy.models import (
+from controller.core.ledger import Ledger, WarningRecord
+from controller.core.policy.models import (
     Exclusion,
     Exclusions,
     InactivityPolicy,
     Organization,
     RestorePolicy,
 )
-from controller.policy.policy_set import PolicySet
+from controller.core.policy.policy_set import PolicySet
+from controller.core.snapshot import Account, Activity, Group, Inventory, Site
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 ORG_ID = "8f3c2a71-5d4e-4b6a-9c1f-2e7d8a9b0c13"

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from controller.directory import ChangeResult
-from controller.errors import RunFailure
-from controller.inventory import Account, Inventory
+from controller.core.directory_port import ChangeResult
+from controller.core.errors import RunFailure
+from controller.core.snapshot import Account, Inventory
 
 
 class FakeDirectory:

@@ -15,19 +15,19 @@ from datetime import UTC, date, datetime
 from html.parser import HTMLParser
 from typing import Any
 
-from controller.inventory import Account, Inventory
-from controller.ledger import GroupRef, Ledger, RemovalRecord, WarningRecord
-from controller.plan import Action, Plan, Summary
-from controller.plan.model import action_key, seal
-from controller.policy.policy_set import PolicySet
-from controller.reconcile import reconcile
-from controller.report import (
+from controller.app.report import (
     Approval,
     Report,
     build_report,
     parse_applied_marker,
     parse_audit_records,
 )
+from controller.core.ledger import GroupRef, Ledger, RemovalRecord, WarningRecord
+from controller.core.plan import Action, Plan, Summary
+from controller.core.plan.model import action_key, seal
+from controller.core.policy.policy_set import PolicySet
+from controller.core.reconcile import reconcile
+from controller.core.snapshot import Account, Inventory
 from tests.factories import NOW, account, exclusions, inactivity, inventory, organization
 
 PRICING = {"currency": "EUR", "monthly_per_seat": {"jira-software": 8.60, "jira-servicedesk": 21.0}}

@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from controller.inventory import (
+from controller.core.snapshot import (
     SEATLESS_TYPES,
     Account,
     AccountStatus,

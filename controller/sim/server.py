@@ -16,7 +16,7 @@ from contextlib import contextmanager
 import uvicorn
 from starlette.types import ASGIApp
 
-from controller.errors import RunFailure
+from controller.core.errors import RunFailure
 
 HOST = "127.0.0.1"
 POLL_SECONDS = 0.01

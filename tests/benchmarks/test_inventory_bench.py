@@ -16,9 +16,9 @@ from typing import Any
 
 import httpx
 
-from controller.atlassian import AtlassianClient, Credentials, fetch_inventory
-from controller.inventory import SEATLESS_TYPES, Inventory
-from controller.policy.models import Organization
+from controller.adapters.atlassian import AtlassianClient, Credentials, fetch_inventory
+from controller.core.policy.models import Organization
+from controller.core.snapshot import SEATLESS_TYPES, Inventory
 from controller.sim.atlassian import SimConfig, create_app
 from controller.sim.generate import generate_org
 from controller.sim.server import running

@@ -15,11 +15,11 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from controller.inventory import Account, Activity, Group, Inventory, Site
-from controller.ledger import Ledger
-from controller.policy.models import InactivityPolicy, Organization
-from controller.policy.policy_set import PolicySet
-from controller.reconcile import reconcile
+from controller.core.ledger import Ledger
+from controller.core.policy.models import InactivityPolicy, Organization
+from controller.core.policy.policy_set import PolicySet
+from controller.core.reconcile import reconcile
+from controller.core.snapshot import Account, Activity, Group, Inventory, Site
 
 ACCOUNTS = 100_000
 SITES = [f"site{n}" for n in range(5)]

@@ -18,9 +18,9 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from controller.cli import main
-from controller.forge import GitHubForge, IssueComment, PullRequest
-from controller.ledger import Ledger, WarningRecord, dump_ledger
+from controller.adapters.github import GitHubForge, IssueComment, PullRequest
+from controller.app.cli import main
+from controller.core.ledger import Ledger, WarningRecord, dump_ledger
 from tests.integration.git_sandbox import (
     REPOSITORY,
     TOKEN,

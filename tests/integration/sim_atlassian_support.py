@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import jsonschema
 
-from controller.inventory import Account, Activity, Group, Inventory, Seats, parse_inventory
+from controller.core.snapshot import Account, Activity, Group, Inventory, Seats, parse_inventory
 from controller.sim.atlassian import SimConfig, create_app
 from controller.sim.server import running
 

@@ -17,10 +17,10 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from controller.cli import main
-from controller.errors import ExitCode
-from controller.inventory import Inventory, parse_inventory
-from controller.plan import parse_plan
+from controller.app.cli import main
+from controller.core.errors import ExitCode
+from controller.core.plan import parse_plan
+from controller.core.snapshot import Inventory, parse_inventory
 from controller.sim.atlassian import SimConfig, create_app
 from controller.sim.server import running
 from tests.integration.git_sandbox import Origin, git, guard_git_environment, make_origin

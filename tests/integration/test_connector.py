@@ -23,13 +23,18 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from controller.atlassian import AtlassianClient, AtlassianDirectory, Credentials, fetch_inventory
-from controller.atlassian.errors import Forbidden
-from controller.cli import main
-from controller.errors import ExitCode
-from controller.inventory import SEATLESS_TYPES, Account, Inventory, parse_inventory
-from controller.policy import load_policies
-from controller.policy.models import Organization
+from controller.adapters.atlassian import (
+    AtlassianClient,
+    AtlassianDirectory,
+    Credentials,
+    fetch_inventory,
+)
+from controller.adapters.atlassian.errors import Forbidden
+from controller.app.cli import main
+from controller.core.errors import ExitCode
+from controller.core.policy import load_policies
+from controller.core.policy.models import Organization
+from controller.core.snapshot import SEATLESS_TYPES, Account, Inventory, parse_inventory
 from controller.sim.atlassian import SimConfig, create_app
 from controller.sim.atlassian.products import JIRA_PRODUCTS
 from controller.sim.generate import generate_org

@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 def test_the_demo_plays_both_days_and_reclaims_seats(tmp_path: Path) -> None:
     env = {**os.environ, "TMPDIR": str(tmp_path), "COLUMNS": "120"}
     done = subprocess.run(
-        [sys.executable, "-m", "controller.demo"],
+        [sys.executable, "-m", "controller.app.demo"],
         capture_output=True,
         text=True,
         timeout=150,

@@ -8,8 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from controller.errors import ExitCode
-from controller.forge import (
+from controller.adapters.github import (
     BadCredentials,
     ForgeSettings,
     GitHubForge,
@@ -17,6 +16,7 @@ from controller.forge import (
     RateLimited,
     RetryPolicy,
 )
+from controller.core.errors import ExitCode
 from tests.integration.git_sandbox import (
     REPOSITORY,
     TOKEN,

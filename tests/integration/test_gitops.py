@@ -6,8 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from controller.errors import ExitCode
-from controller.gitops import PLAN_BRANCH, GitFailure, GitIdentity, PushRejected, Workspace
+from controller.adapters.git_workspace import (
+    PLAN_BRANCH,
+    GitFailure,
+    GitIdentity,
+    PushRejected,
+    Workspace,
+)
+from controller.core.errors import ExitCode
 from tests.integration.git_sandbox import (
     Origin,
     git,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from controller.gitops import GitFailure, GitIdentity, Workspace
+from controller.adapters.git_workspace import GitFailure, GitIdentity, Workspace
 from tests.integration.git_sandbox import (
     Origin,
     commit_file,

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from controller.errors import ExitCode
-from controller.forge import PullRequest
-from controller.preview import MARKER
+from controller.adapters.github import PullRequest
+from controller.core.errors import ExitCode
+from controller.core.preview import MARKER
 from tests.integration.git_sandbox import guard_git_environment
 from tests.integration.policy_repo import (
     BOB,

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from controller.errors import ExitCode
-from controller.gitops import PLAN_BRANCH
-from controller.inventory import parse_inventory
-from controller.plan import parse_plan
+from controller.adapters.git_workspace import PLAN_BRANCH
+from controller.core.errors import ExitCode
+from controller.core.plan import parse_plan
+from controller.core.snapshot import parse_inventory
 from controller.sim.atlassian import SimConfig, create_app
 from controller.sim.server import running
 from tests.integration.git_sandbox import git, guard_git_environment

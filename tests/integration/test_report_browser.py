@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from controller.report import render_html
-from controller.report.charts import BUCKET_COLOURS, HISTORY_SERIES
+from controller.app.report import render_html
+from controller.app.report.charts import BUCKET_COLOURS, HISTORY_SERIES
 from tests.report_fixture import make_report
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]

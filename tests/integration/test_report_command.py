@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 
-from controller.inventory import dump_inventory
-from controller.ledger import dump_ledger
-from controller.plan import dump_plan_yaml
+from controller.core.ledger import dump_ledger
+from controller.core.plan import dump_plan_yaml
+from controller.core.snapshot import dump_inventory
 from tests import report_fixture as fixture
 from tests.integration.git_sandbox import git, guard_git_environment, write
 from tests.integration.policy_repo import accessctl

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from controller.errors import ExitCode
-from controller.plan import parse_plan
+from controller.core.errors import ExitCode
+from controller.core.plan import parse_plan
 from tests.integration.git_sandbox import git, guard_git_environment
 from tests.integration.policy_repo import EXAMPLE_INVENTORY, NOW, PolicyRepo, accessctl, policy_repo
 

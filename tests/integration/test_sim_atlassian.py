@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from controller.inventory import Account, Group, Inventory, Seats
+from controller.core.snapshot import Account, Group, Inventory, Seats
 from controller.sim.generate import generate_org
 from tests.integration.sim_atlassian_support import (
     ACME,
@@ -120,7 +120,7 @@ def test_application_roles_come_from_seats_and_granting_groups(sim: httpx.Client
     software = roles["jira-software"]
     assert set(roles) == {"jira-software", "jira-servicedesk"}  # Confluence is not a Jira role
     assert software["numberOfSeats"] == 25
-    assert software["userCount"] == 16  # controller.inventory.seat_counts of the example
+    assert software["userCount"] == 16  # controller.core.snapshot.seat_counts of the example
     assert software["remainingSeats"] == 9
     assert software["hasUnlimitedSeats"] is False
     assert software["defaultGroups"] == ["jira-software-users-acme"]

@@ -11,9 +11,9 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from controller.cli import main
-from controller.commands.sim import serve_atlassian
-from controller.errors import BadInput
+from controller.app.cli import main
+from controller.app.commands.sim_atlassian import serve_atlassian
+from controller.core.errors import BadInput
 from tests.integration.sim_atlassian_support import EXAMPLE, NOW, example
 
 pytestmark = pytest.mark.integration

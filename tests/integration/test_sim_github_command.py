@@ -9,8 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from controller.commands.sim_github import serve_github
-from controller.errors import BadInput
+from controller.app.commands.sim_github import serve_github
+from controller.core.errors import BadInput
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("guarded_git")]
 

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from controller.errors import RunFailure
+from controller.core.errors import RunFailure
 from controller.sim.server import running
 
 pytestmark = pytest.mark.integration

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from controller.atlassian import AtlassianClient, Credentials, RetryPolicy, Timing
+from controller.adapters.atlassian import AtlassianClient, Credentials, RetryPolicy, Timing
 
 ADMIN_KEY = "admin-key-SECRET-1234567890"
 JIRA_TOKEN = "jira-token-SECRET-0987654321"

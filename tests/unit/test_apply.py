@@ -9,14 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from controller.apply import ApplyReport, ApplyRun, apply_plan
-from controller.errors import BadInput, SafetyRefusal
-from controller.inventory import Account
-from controller.ledger import Ledger
-from controller.plan import Plan, dump_plan_yaml, parse_plan
-from controller.policy.policy_set import PolicySet
-from controller.reconcile import reconcile
-from controller.state import StateDir
+from controller.adapters.state_dir import StateDir
+from controller.app.executor import ApplyReport, ApplyRun, apply_plan
+from controller.core.errors import BadInput, SafetyRefusal
+from controller.core.ledger import Ledger
+from controller.core.plan import Plan, dump_plan_yaml, parse_plan
+from controller.core.policy.policy_set import PolicySet
+from controller.core.reconcile import reconcile
+from controller.core.snapshot import Account
 from tests.factories import NOW, account, inactivity, inventory, organization, policy_set, warned
 from tests.fakes import FakeDirectory
 
@@ -239,7 +239,7 @@ def test_warning_already_sent_by_notify_is_not_repeated(tmp_path: Path) -> None:
 
 
 def test_a_grant_adds_the_groups(tmp_path: Path) -> None:
-    from controller.policy.models import AccessGrants
+    from controller.core.policy.models import AccessGrants
 
     entry = {"account": "new@acme.example", "product": "jira-software", "reason": "PR #9"}
     doc = AccessGrants.model_validate(

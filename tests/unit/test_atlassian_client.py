@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from controller.atlassian.client import AtlassianClient
-from controller.atlassian.credentials import Credentials
-from controller.atlassian.errors import (
+from controller.adapters.atlassian.client import AtlassianClient
+from controller.adapters.atlassian.credentials import Credentials
+from controller.adapters.atlassian.errors import (
     AtlassianError,
     Forbidden,
     MissingCredentials,
@@ -21,9 +21,9 @@ from controller.atlassian.errors import (
     Unauthorized,
     Unreachable,
 )
-from controller.atlassian.pacing import Budget, Pacer
-from controller.atlassian.retrying import Idempotency, RetryPolicy
-from controller.errors import ExitCode
+from controller.adapters.atlassian.pacing import Budget, Pacer
+from controller.adapters.atlassian.retrying import Idempotency, RetryPolicy
+from controller.core.errors import ExitCode
 from tests.unit.atlassian_fakes import (
     ADMIN_KEY,
     BASE,

@@ -7,9 +7,9 @@ import json
 import httpx
 import pytest
 
-from controller.atlassian import AtlassianDirectory
-from controller.atlassian.errors import Rejected
-from controller.policy.models import Organization
+from controller.adapters.atlassian import AtlassianDirectory
+from controller.adapters.atlassian.errors import Rejected
+from controller.core.policy.models import Organization
 from tests.unit.atlassian_fakes import make_client
 
 ORG = Organization.model_validate(

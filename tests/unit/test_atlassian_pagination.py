@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from controller.atlassian.pagination import (
+from controller.adapters.atlassian.pagination import (
     cursor_of,
     jira_array_pages,
     jira_offset_pages,

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from controller.atlassian import fetch_inventory
-from controller.inventory import Activity, Inventory
-from controller.policy.models import Organization
+from controller.adapters.atlassian import fetch_inventory
+from controller.core.policy.models import Organization
+from controller.core.snapshot import Activity, Inventory
 from tests.unit.atlassian_fakes import make_client
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)

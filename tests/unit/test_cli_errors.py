@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from controller.cli import guarded
-from controller.errors import BadInput, ExitCode, InvalidFiles, Problem, RunFailure, SafetyRefusal
+from controller.app.cli import guarded
+from controller.core.errors import (
+    BadInput,
+    ExitCode,
+    InvalidFiles,
+    Problem,
+    RunFailure,
+    SafetyRefusal,
+)
 
 
 def raising(error: BaseException) -> int:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from controller.cli import main
-from controller.errors import ExitCode
-from controller.plan import parse_plan
+from controller.app.cli import main
+from controller.core.errors import ExitCode
+from controller.core.plan import parse_plan
 
 ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "policies" / "examples" / "inventory.json"

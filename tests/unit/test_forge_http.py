@@ -5,8 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from controller.errors import ExitCode
-from controller.forge import (
+from controller.adapters.github import (
     Forbidden,
     ForgeError,
     ForgeNotConfigured,
@@ -18,7 +17,8 @@ from controller.forge import (
     RetryPolicy,
     ValidationFailed,
 )
-from controller.forge.http import GitHubHttp
+from controller.adapters.github.http import GitHubHttp
+from controller.core.errors import ExitCode
 
 SECRET = "ghs_secret-token-value"
 SETTINGS = ForgeSettings(repository="acme/access", token=SECRET, api_url="https://api.test")

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from controller.errors import BadInput
-from controller.inventory import (
+from controller.core.errors import BadInput
+from controller.core.snapshot import (
     Account,
     dump_inventory,
     inventory_digest,

@@ -1,4 +1,4 @@
-"""The core of `controller.notify` without a mail server: what is due, what the mails say,
+"""The core of `controller.adapters.mail` without a mail server: what is due, what the mails say,
 what the ledger keeps, how failures are counted. (The real SMTP server is in
 tests/integration/test_notify.py.)"""
 
@@ -11,12 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from controller.apply import ActionResult, ApplyRun, updated_ledger
-from controller.cli import main
-from controller.errors import BadInput, ExitCode
-from controller.inventory import Account
-from controller.ledger import Ledger, ReminderRecord
-from controller.notify import (
+from controller.adapters.mail import (
     Applied,
     Due,
     Letterhead,
@@ -30,13 +25,18 @@ from controller.notify import (
     record_delivered,
     run_link,
 )
-from controller.notify.compose import email_message
-from controller.notify.due import reminder_due
-from controller.plan.model import Plan
-from controller.policy.models import Exclusion, Smtp
-from controller.policy.policy_set import PolicySet
-from controller.reconcile import reconcile
-from controller.state import StateDir
+from controller.adapters.mail.compose import email_message
+from controller.adapters.mail.due import reminder_due
+from controller.adapters.state_dir import StateDir
+from controller.app.cli import main
+from controller.app.executor import ActionResult, ApplyRun, updated_ledger
+from controller.core.errors import BadInput, ExitCode
+from controller.core.ledger import Ledger, ReminderRecord
+from controller.core.plan.model import Plan
+from controller.core.policy.models import Exclusion, Smtp
+from controller.core.policy.policy_set import PolicySet
+from controller.core.reconcile import reconcile
+from controller.core.snapshot import Account
 from tests.factories import NOW, account, inactivity, inventory, organization, policy_set
 from tests.fakes import FakeDirectory
 

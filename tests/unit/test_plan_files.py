@@ -8,12 +8,12 @@ import json
 import jsonschema
 import pytest
 
-from controller.errors import BadInput
-from controller.ledger import Ledger
-from controller.plan import Plan, dump_plan_json, dump_plan_yaml, parse_plan, render_markdown
-from controller.plan.markdown import GITHUB_BODY_LIMIT, escape_cell
-from controller.reconcile import reconcile
-from controller.schemas import generated_schemas
+from controller.core.errors import BadInput
+from controller.core.ledger import Ledger
+from controller.core.plan import Plan, dump_plan_json, dump_plan_yaml, parse_plan, render_markdown
+from controller.core.plan.review_body import GITHUB_BODY_LIMIT, escape_cell
+from controller.core.reconcile import reconcile
+from controller.core.schemas import generated_schemas
 from tests.factories import NOW, account, inactivity, inventory, policy_set
 
 

@@ -15,10 +15,10 @@ import pytest
 from pydantic import ValidationError
 from ruamel.yaml import YAML
 
-from controller.errors import Problem
-from controller.policy import load_policies, policies_digest
-from controller.policy.loader import MODELS, PATTERN_MEANINGS, describe, validate_document
-from controller.policy.yaml_source import line_of, read_yaml_documents, to_plain
+from controller.core.errors import Problem
+from controller.core.policy import load_policies, policies_digest
+from controller.core.policy.loader import MODELS, PATTERN_MEANINGS, describe, validate_document
+from controller.core.policy.yaml_source import line_of, read_yaml_documents, to_plain
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "policies"
 EXAMPLE_DAY = date(2026, 11, 23)

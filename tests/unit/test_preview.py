@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from controller.plan import Action, Plan, Skipped, Summary
-from controller.plan.model import ActionKind, action_key
-from controller.preview import PlanDiff, Provenance, diff_plans, render_invalid, render_preview
-from controller.preview.markdown import code_fence
+from controller.core.plan import Action, Plan, Skipped, Summary
+from controller.core.plan.model import ActionKind, action_key
+from controller.core.preview import PlanDiff, Provenance, diff_plans, render_invalid, render_preview
+from controller.core.preview.comment import code_fence
 
 NOW = datetime(2026, 11, 23, 6, tzinfo=UTC)
 POLICY = "jira-software-60d"

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from controller.inventory import Account
-from controller.ledger import GroupRef, Ledger, RemovalRecord
-from controller.plan.model import Plan
-from controller.policy.models import InactivityPolicy
-from controller.reconcile import reconcile
+from controller.core.ledger import GroupRef, Ledger, RemovalRecord
+from controller.core.plan.model import Plan
+from controller.core.policy.models import InactivityPolicy
+from controller.core.reconcile import reconcile
+from controller.core.snapshot import Account
 from tests.factories import (
     NOW,
     account,

@@ -6,12 +6,12 @@ from typing import Any
 
 import pytest
 
-from controller.inventory import Inventory, Seats
-from controller.ledger import GroupRef, Ledger, RemovalRecord
-from controller.plan.model import Plan
-from controller.policy.models import AccessGrants
-from controller.policy.policy_set import PolicySet
-from controller.reconcile import reconcile
+from controller.core.ledger import GroupRef, Ledger, RemovalRecord
+from controller.core.plan.model import Plan
+from controller.core.policy.models import AccessGrants
+from controller.core.policy.policy_set import PolicySet
+from controller.core.reconcile import reconcile
+from controller.core.snapshot import Inventory, Seats
 from tests.factories import (
     NOW,
     account,

@@ -13,11 +13,11 @@ from datetime import timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from controller.inventory import Account, Inventory
-from controller.ledger import Ledger, WarningRecord
-from controller.plan import Plan, dump_plan_yaml
-from controller.policy.policy_set import PolicySet
-from controller.reconcile import reconcile
+from controller.core.ledger import Ledger, WarningRecord
+from controller.core.plan import Plan, dump_plan_yaml
+from controller.core.policy.policy_set import PolicySet
+from controller.core.reconcile import reconcile
+from controller.core.snapshot import Account, Inventory
 from tests.factories import GROUPS, NOW, account, inactivity, inventory, policy_set
 
 GROUP_IDS = [g.id for g in GROUPS]

@@ -12,12 +12,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from controller.errors import BadInput
-from controller.ledger import Ledger
-from controller.policy import load_policies
-from controller.policy.models import PolicyExclude
-from controller.reconcile import reconcile
-from controller.report import (
+from controller.app.report import (
     Report,
     build_report,
     build_trail,
@@ -26,8 +21,13 @@ from controller.report import (
     render_html,
     render_markdown,
 )
-from controller.report.charts import BUCKET_COLOURS, HISTORY_SERIES, _nice_ceiling
-from controller.report.seats import bucket_of, money
+from controller.app.report.charts import BUCKET_COLOURS, HISTORY_SERIES, _nice_ceiling
+from controller.app.report.seats import bucket_of, money
+from controller.core.errors import BadInput
+from controller.core.ledger import Ledger
+from controller.core.policy import load_policies
+from controller.core.policy.models import PolicyExclude
+from controller.core.reconcile import reconcile
 from tests import report_fixture as fixture
 from tests.factories import NOW, exclusions, organization
 

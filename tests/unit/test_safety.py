@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from controller.errors import ExitCode
-from controller.ledger import Ledger
-from controller.reconcile import reconcile
-from controller.safety import PlanRefused, check_plan
+from controller.core.errors import ExitCode
+from controller.core.ledger import Ledger
+from controller.core.reconcile import reconcile
+from controller.core.safety import PlanRefused, check_plan
 from tests.factories import NOW, account, inactivity, inventory, organization, policy_set
 
 

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 from ruamel.yaml import YAML
 
-from controller.cli import main
-from controller.schemas import generated_schemas, schema_bytes
+from controller.app.cli import main
+from controller.core.schemas import generated_schemas, schema_bytes
 
 ROOT = Path(__file__).parents[2]
 

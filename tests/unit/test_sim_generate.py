@@ -11,7 +11,13 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from controller.inventory import Account, Inventory, dump_inventory, parse_inventory, seat_counts
+from controller.core.snapshot import (
+    Account,
+    Inventory,
+    dump_inventory,
+    parse_inventory,
+    seat_counts,
+)
 from controller.sim.generate import generate_org
 
 ROOT = Path(__file__).parents[2]

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 from ruamel.yaml import YAML
 
-from controller.cli import main
+from controller.app.cli import main
 
 CORPUS = Path(__file__).resolve().parents[1] / "policy_corpus"
 NOW = "2026-11-23T00:00:00Z"

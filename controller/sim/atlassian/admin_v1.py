@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from controller.inventory import Account, Activity, product_name
+from controller.core.snapshot import Account, Activity, product_name
 from controller.sim.atlassian.gateway import ApiError, Simulation, api_route
 from controller.sim.atlassian.paging import (
     cursor_offset,

@@ -18,9 +18,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from controller.inventory import Account
+from controller.core.snapshot import Account
 from controller.sim.atlassian.admin_v1 import require_org
 from controller.sim.atlassian.gateway import ApiError, Simulation, api_route
+from controller.sim.atlassian.org_state import SimRefusal
 from controller.sim.atlassian.paging import Page, decode_cursor, encode_cursor, page_of
 from controller.sim.atlassian.products import (
     V2_STATUSES,
@@ -30,7 +31,6 @@ from controller.sim.atlassian.products import (
     site_ari,
     stable_fraction,
 )
-from controller.sim.atlassian.state import SimRefusal
 
 R = TypeVar("R")
 PREFIX = "/admin/v2/orgs/{org_id}/directories"

@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from controller.inventory import Group
+from controller.core.snapshot import Group
 from controller.sim.atlassian.admin_v2 import (
     PREFIX,
     json_object,

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
-from controller.inventory import Inventory
+from controller.core.snapshot import Inventory
 from controller.sim.atlassian.admin_v1 import admin_v1_routes
 from controller.sim.atlassian.admin_v2 import admin_v2_routes
 from controller.sim.atlassian.admin_v2_groups import admin_v2_group_routes
@@ -21,7 +21,7 @@ from controller.sim.atlassian.config import Family, SimConfig
 from controller.sim.atlassian.control import control_routes
 from controller.sim.atlassian.gateway import ApiError, Simulation, error_response, make_buckets
 from controller.sim.atlassian.jira import jira_routes
-from controller.sim.atlassian.state import OrgState
+from controller.sim.atlassian.org_state import OrgState
 from controller.sim.atlassian.traffic import FaultPlan, Stats
 
 

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from controller.inventory import dump_inventory
+from controller.core.snapshot import dump_inventory
 from controller.sim.atlassian.gateway import Simulation
 
 

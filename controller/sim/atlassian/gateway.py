@@ -27,7 +27,7 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from controller.sim.atlassian.config import FAMILIES, Family, FaultKind, SimConfig
-from controller.sim.atlassian.state import OrgState
+from controller.sim.atlassian.org_state import OrgState
 from controller.sim.atlassian.traffic import Admission, FaultPlan, Stats, TokenBucket
 
 ADMIN_TITLES = {

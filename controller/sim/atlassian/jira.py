@@ -20,16 +20,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from controller.inventory import Account, Group, Site, product_name
+from controller.core.snapshot import Account, Group, Site, product_name
 from controller.sim.atlassian.admin_v2 import json_object
 from controller.sim.atlassian.gateway import ApiError, Simulation, api_route
+from controller.sim.atlassian.org_state import SimRefusal
 from controller.sim.atlassian.paging import page_of, query_bool, query_int
 from controller.sim.atlassian.products import (
     JIRA_PRODUCTS,
     avatar_urls,
     time_zone,
 )
-from controller.sim.atlassian.state import SimRefusal
 
 R = TypeVar("R")
 PREFIX = "/ex/jira/{cloud_id}/rest/api/3"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import zlib
 from datetime import datetime
 
-from controller.inventory import PRODUCT_NAMES, Account
+from controller.core.snapshot import PRODUCT_NAMES, Account
 
 JIRA_PRODUCTS = frozenset(k for k in PRODUCT_NAMES if k.startswith("jira-"))
 

@@ -26,7 +26,7 @@ from starlette.routing import Route
 
 from controller.sim.github import payloads
 from controller.sim.github.bare_repo import BareRepository
-from controller.sim.github.state import ApiError, PullFilter, SimulatedRepository, not_found
+from controller.sim.github.repo_state import ApiError, PullFilter, SimulatedRepository, not_found
 
 DOCS_URL = "https://docs.github.com/rest"
 DEFAULT_TOKEN = "sim-github-token"

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from controller.sim.github.bare_repo import FileBlob, TreeEntry
-from controller.sim.github.state import Comment, Label, PullView, SimulatedRepository, SimUser
+from controller.sim.github.repo_state import Comment, Label, PullView, SimulatedRepository, SimUser
 
 Json = dict[str, Any]
 

@@ -1,0 +1,43 @@
+"""The Atlassian Cloud connector: the adapter between accessctl and Atlassian's REST APIs.
+
+It sits in the imperative shell (DESIGN §1): `controller.app.commands` builds `Credentials` from the
+environment and an `AtlassianClient`, then calls `fetch_inventory` (for `inventory` and `plan`)
+or hands an `AtlassianDirectory` to apply. Nothing in the pure core imports it.
+
+- `client`: the one HTTP boundary (auth, pacing, retries, error mapping, worker pool).
+- `pagination`: the four paging styles. `shapes`: API JSON -> inventory models (pure).
+- `reading`: the inventory with the fewest calls. `directory`: the `Directory` port.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from controller.adapters.atlassian.admin_directory import AtlassianDirectory
+from controller.adapters.atlassian.client import AtlassianClient, Timing
+from controller.adapters.atlassian.credentials import Credentials
+from controller.adapters.atlassian.reading import OrganizationReader, Progress
+from controller.adapters.atlassian.retrying import RetryPolicy
+from controller.core.policy.models import Organization
+from controller.core.snapshot import Inventory
+
+__all__ = [
+    "AtlassianClient",
+    "AtlassianDirectory",
+    "Credentials",
+    "RetryPolicy",
+    "Timing",
+    "fetch_inventory",
+]
+
+
+def fetch_inventory(
+    organization: Organization,
+    *,
+    client: AtlassianClient,
+    taken_at: datetime,
+    progress: Progress | None = None,
+) -> Inventory:
+    """The whole organization as a DESIGN §4 snapshot, stamped `taken_at`."""
+    reader = OrganizationReader(client, organization, progress=progress)
+    return reader.inventory(taken_at=taken_at)

@@ -1,0 +1,144 @@
+"""`AtlassianDirectory`: the `Directory` port (controller/directory.py) over the Admin API v2.
+
+Group changes use the v2 membership endpoints, not Jira's `group/user`: they need only the
+organization key apply already holds (Jira's needs a site-admin *user* token), they are the
+documented successor of the v1 endpoints that stop working in 2026, and groups are
+directory-wide, so no site has to be picked for an org-level change.
+
+Every operation reads the account first, so its result says what actually happened: `already`
+when the state was already so (no write is sent), `done` when this call changed it. A write that
+the server refuses as "already a member" / "not a member" (a retried write whose first response
+was lost, or a concurrent change) is checked by reading again; if the state is now as wanted the
+result is `done` (the read before the write had shown otherwise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+from controller.adapters.atlassian.client import AtlassianClient
+from controller.adapters.atlassian.errors import NotFound, Rejected
+from controller.adapters.atlassian.pagination import JsonObject
+from controller.adapters.atlassian.reading import SEARCH_PAGE_SIZE, OrganizationReader
+from controller.adapters.atlassian.retrying import Idempotency
+from controller.core.directory_port import ChangeResult
+from controller.core.policy.models import Organization
+from controller.core.snapshot import Inventory
+
+Check = Callable[[JsonObject], bool]
+
+
+class AtlassianDirectory:
+    """Reads and changes accounts of one organization; every operation is idempotent."""
+
+    def __init__(
+        self,
+        client: AtlassianClient,
+        organization: Organization,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.client = client
+        self.reader = OrganizationReader(client, organization)
+        self._clock = clock
+
+    def fetch_accounts(self, account_ids: Iterable[str]) -> Inventory:
+        return self.reader.inventory_of(account_ids, taken_at=self._clock())
+
+    def remove_from_group(self, *, account_id: str, group_id: str) -> ChangeResult:
+        def not_member(user: JsonObject) -> bool:
+            return group_id not in _group_ids(user)
+
+        path = f"groups/{group_id}/memberships/{account_id}"
+        return self._change(
+            account_id,
+            wanted=not_member,
+            method="DELETE",
+            path=path,
+            already="not a member",
+            missing_account_is_wanted=True,
+        )
+
+    def add_to_group(self, *, account_id: str, group_id: str) -> ChangeResult:
+        def member(user: JsonObject) -> bool:
+            return group_id in _group_ids(user)
+
+        return self._change(
+            account_id,
+            wanted=member,
+            method="POST",
+            path=f"groups/{group_id}/memberships",
+            body={"accountId": account_id},
+            already="already a member",
+        )
+
+    def suspend(self, *, account_id: str) -> ChangeResult:
+        return self._change(
+            account_id,
+            wanted=lambda user: user.get("status") == "suspended",
+            method="POST",
+            path=f"users/{account_id}/suspend",
+            body={},
+            already="already suspended",
+        )
+
+    def restore(self, *, account_id: str) -> ChangeResult:
+        return self._change(
+            account_id,
+            wanted=lambda user: user.get("status") != "suspended",
+            method="POST",
+            path=f"users/{account_id}/restore",
+            body={},
+            already="not suspended",
+        )
+
+    def _change(
+        self,
+        account_id: str,
+        *,
+        wanted: Check,
+        method: str,
+        path: str,
+        already: str,
+        body: JsonObject | None = None,
+        missing_account_is_wanted: bool = False,
+    ) -> ChangeResult:
+        """Read, write only if needed, and confirm a refused write by reading again."""
+        user = self._user(account_id)
+        if user is None and missing_account_is_wanted:
+            return ChangeResult("already", "the account is no longer in the directory")
+        if user is None:
+            raise NotFound(f"account {account_id} is not in the organization's directory")
+        if wanted(user):
+            return ChangeResult("already", already)
+        call = self.client.admin_call(
+            method,
+            f"{self.reader.directory_path}/{path}",
+            body=body,
+            idempotency=Idempotency.IDEMPOTENT_WRITE,
+        )
+        try:
+            self.client.send(call)
+        except (Rejected, NotFound):
+            now = self._user(account_id)
+            if now is None or not wanted(now):
+                raise
+            return ChangeResult("done", "confirmed by reading the account again")
+        return ChangeResult("done")
+
+    def _user(self, account_id: str) -> JsonObject | None:
+        body = {"accountIds": [account_id], "limit": SEARCH_PAGE_SIZE, "expand": ["groups"]}
+        call = self.client.admin_call(
+            "POST", f"{self.reader.directory_path}/users/search", body=body
+        )
+        page = self.client.json(call)
+        data = page.get("data") if isinstance(page, dict) else None
+        return next(
+            (u for u in data or () if isinstance(u, dict) and u.get("accountId") == account_id),
+            None,
+        )
+
+
+def _group_ids(user: JsonObject) -> set[str]:
+    return {str(g.get("id")) for g in user.get("groups") or () if isinstance(g, dict)}

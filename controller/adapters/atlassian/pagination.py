@@ -1,0 +1,136 @@
+"""The four ways Atlassian pages a listing, each as a generator of pages (lists of items).
+
+- Admin v1: `links.next` is a full URL (re-rooted on our base before it is followed).
+- Admin v2: `links.next` is a cursor to send back; some servers give a URL, whose `cursor`
+  query parameter is the cursor.
+- Jira: `startAt`/`maxResults`/`isLast`/`nextPage`/`total`. The server may cap `maxResults` and
+  `total` may change while paging, so the next `startAt` is this one plus the items received,
+  and `isLast` (else `nextPage`, else `total`) decides the end.
+- Jira `users/search`: a bare JSON array. Paging ends at an empty page, or at a page shorter
+  than an earlier one; a short first page could be the server's cap, so one more request checks.
+
+Sequential by nature (a cursor is only known after the previous page); `reading` runs several
+listings side by side to keep the rate limit busy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from controller.adapters.atlassian.client import ApiCall, AtlassianClient, QueryValue
+from controller.adapters.atlassian.errors import UnexpectedResponse
+
+JsonObject = dict[str, Any]
+
+
+def v1_pages(client: AtlassianClient, first: ApiCall) -> Iterator[list[JsonObject]]:
+    """Follow `links.next` URLs of an Admin v1 listing."""
+    call: ApiCall | None = first
+    while call is not None:
+        page = _object(client.json(call), call)
+        yield _items(page.get("data"), call)
+        next_url = _links(page).get("next")
+        call = _follow(client, first, next_url) if next_url else None
+
+
+def v2_pages(client: AtlassianClient, first: ApiCall) -> Iterator[list[JsonObject]]:
+    """Send `links.next` cursors back, in the body of a POST search or the query of a GET."""
+    call = first
+    while True:
+        page = _object(client.json(call), call)
+        yield _items(page.get("data"), call)
+        cursor = cursor_of(_links(page).get("next"))
+        if not cursor:
+            return
+        call = _with_cursor(first, cursor)
+
+
+def jira_offset_pages(
+    client: AtlassianClient, first: ApiCall, *, page_size: int
+) -> Iterator[list[JsonObject]]:
+    """Page a Jira `{startAt, maxResults, isLast, values}` listing."""
+    start = 0
+    while True:
+        call = _with_params(first, startAt=start, maxResults=page_size)
+        page = _object(client.json(call), call)
+        values = _items(page.get("values"), call)
+        yield values
+        start += len(values)
+        if not values or _jira_page_is_last(page, next_start=start):
+            return
+
+
+def jira_array_pages(
+    client: AtlassianClient, first: ApiCall, *, page_size: int
+) -> Iterator[list[JsonObject]]:
+    """Page a Jira listing that answers a bare array (`users/search`)."""
+    start = 0
+    longest = 0
+    while True:
+        call = _with_params(first, startAt=start, maxResults=page_size)
+        values = _items(client.json(call), call)
+        yield values
+        start += len(values)
+        if not values or len(values) < longest:
+            return
+        longest = len(values)
+
+
+def cursor_of(next_link: Any) -> str | None:
+    """A v2 `links.next`: a cursor, or a URL carrying one in its `cursor` parameter."""
+    if not isinstance(next_link, str) or not next_link:
+        return None
+    if not next_link.startswith(("http://", "https://")):
+        return next_link
+    found = parse_qs(urlsplit(next_link).query).get("cursor")
+    return found[0] if found else None
+
+
+def _jira_page_is_last(page: JsonObject, *, next_start: int) -> bool:
+    """`isLast` when given; else a page without `nextPage` is last unless `total` says more."""
+    if isinstance(page.get("isLast"), bool):
+        return bool(page["isLast"])
+    if page.get("nextPage"):
+        return False
+    total = page.get("total")
+    return not isinstance(total, int) or next_start >= total
+
+
+def _follow(client: AtlassianClient, first: ApiCall, next_url: Any) -> ApiCall:
+    if not isinstance(next_url, str):
+        raise UnexpectedResponse(f"{first.label}: links.next is not a URL")
+    # The URL carries every parameter already; ours would be sent twice.
+    return replace(first, url=client.under_base(next_url), params={})
+
+
+def _with_cursor(first: ApiCall, cursor: str) -> ApiCall:
+    if first.method == "GET":
+        return _with_params(first, cursor=cursor)
+    return replace(first, body={**(first.body or {}), "cursor": cursor})
+
+
+def _with_params(call: ApiCall, **extra: QueryValue) -> ApiCall:
+    params: Mapping[str, QueryValue] = {**call.params, **extra}
+    return replace(call, params=params)
+
+
+def _object(data: Any, call: ApiCall) -> JsonObject:
+    if not isinstance(data, dict):
+        raise UnexpectedResponse(f"{call.label}: expected a JSON object, got {type(data).__name__}")
+    return data
+
+
+def _items(data: Any, call: ApiCall) -> list[JsonObject]:
+    if data is None:
+        return []
+    if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
+        raise UnexpectedResponse(f"{call.label}: expected a list of objects")
+    return data
+
+
+def _links(page: JsonObject) -> JsonObject:
+    links = page.get("links")
+    return links if isinstance(links, dict) else {}

@@ -1,0 +1,369 @@
+"""Reading the organization into an `Inventory` (DESIGN §4) with as few calls as it takes.
+
+The calls, and why each is needed:
+
+1. `POST /admin/v2/orgs/{org}/directories/{dir}/users/search` with `expand: productAccess,
+   groups, platformRoles`, 100 a page: every account with its status, roles, groups and
+   per-product activity. The directory is the authoritative population (a Jira site's user list
+   is not), and it pages by cursor, so this one listing is sequential.
+2. Jira `GET applicationrole`, once per site: which groups grant which Jira product there, and the
+   seats bought. Its `X-AAccountId` header names the caller (`fetched_by`), sparing `GET myself`.
+3. `POST /admin/v2/.../groups/search` (100 a page; one call for most orgs): every group's id,
+   name and whether it is synced from an IdP (`externalSynced`), including groups nobody is in
+   and that grant nothing, which policies may still name.
+4. `GET /admin/v2/.../groups/{groupId}/role-assignments`, one per group, all at once: the
+   products beyond Jira (Confluence) each group grants, which `applicationrole` cannot tell.
+   The Admin API has no seat limits, so those products' limits are None.
+5. `GET /admin/v1/.../last-active-dates`, one per account, ONLY for accounts holding a seat
+   (active, in a group granting a product on a site) whose search result lacks activity for it:
+   the search's activity is not promised complete, the per-account endpoint is.
+
+2, 3 and 4 run while 1 pages; 5 starts for each page as it arrives (once 2-4 have said which
+groups grant seats), on the other workers.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TypeVar
+
+from controller.adapters.atlassian.client import AtlassianClient, decode_json
+from controller.adapters.atlassian.errors import UnexpectedResponse
+from controller.adapters.atlassian.pagination import JsonObject, cursor_of, v2_pages
+from controller.adapters.atlassian.shapes import (
+    DirectoryGroup,
+    ProductRole,
+    account_from_v2_user,
+    activity_of,
+    covered_by_application_roles,
+    directory_group_of,
+    granted_seats_of,
+    product_role_of,
+    product_roles_from_assignments,
+)
+from controller.core.policy.models import Organization
+from controller.core.snapshot import (
+    SEATLESS_TYPES,
+    Account,
+    Activity,
+    Group,
+    GroupManager,
+    Inventory,
+    Site,
+)
+
+SEARCH_PAGE_SIZE = 100  # the largest page the v2 search serves
+GROUP_PAGE_SIZE = 100  # v2 group search and role assignments (maximum UNCONFIRMED, as for users)
+ACCOUNT_IDS_PER_SEARCH = 100  # one page of a search by accountIds
+SEARCH_EXPAND = ("productAccess", "groups", "platformRoles")
+V2_ACTIVITY_FIELDS = ("lastActiveTimestamp",)
+V1_ACTIVITY_FIELDS = ("last_active_timestamp", "last_active")
+
+Progress = Callable[[int], None]
+T = TypeVar("T")
+Granting = dict[str, set[tuple[str, str]]]  # group id -> (site, product) it grants a seat on
+
+
+@dataclass(frozen=True)
+class SiteRoles:
+    """What one site's `applicationrole` said, and whose credentials read it."""
+
+    roles: tuple[ProductRole, ...]
+    caller: str | None
+
+
+@dataclass
+class _Found:
+    """Accounts as the searches returned them, plus what the fallback added (thread-safe)."""
+
+    users: dict[str, JsonObject] = field(default_factory=dict)
+    extra_activity: dict[str, tuple[Activity, ...]] = field(default_factory=dict)
+    fallbacks: list[Future[None]] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+class OrganizationReader:
+    """Reads one Organization's accounts, groups, seats and activity through the client."""
+
+    def __init__(
+        self,
+        client: AtlassianClient,
+        organization: Organization,
+        *,
+        progress: Progress | None = None,
+    ) -> None:
+        self.client = client
+        self.organization = organization
+        self.sites = tuple(
+            Site(name=s.name, url=s.url, cloud_id=s.cloud_id) for s in organization.sites
+        )
+        self.sites_by_cloud_id = {s.cloud_id: s for s in self.sites}
+        self._progress = progress or (lambda _count: None)
+
+    @property
+    def directory_path(self) -> str:
+        org = self.organization
+        return f"v2/orgs/{org.org_id}/directories/{org.directory}"
+
+    # --- the two reads ---------------------------------------------------------------------
+
+    def inventory(self, *, taken_at: datetime) -> Inventory:
+        """The whole organization."""
+        found, known = self._search_all([{}])
+        return self._assemble(found, known, taken_at=taken_at)
+
+    def inventory_of(self, account_ids: Iterable[str], *, taken_at: datetime) -> Inventory:
+        """Only these accounts; groups, seats and sites complete (for apply's re-check)."""
+        wanted = sorted(set(account_ids))
+        batches: list[JsonObject] = [
+            {"accountIds": wanted[i : i + ACCOUNT_IDS_PER_SEARCH]}
+            for i in range(0, len(wanted), ACCOUNT_IDS_PER_SEARCH)
+        ]
+        found, known = self._search_all(batches)
+        return self._assemble(found, known, taken_at=taken_at)
+
+    # --- the calls -------------------------------------------------------------------------
+
+    def _search_all(self, searches: Sequence[JsonObject]) -> tuple[_Found, _Known]:
+        """Searches, roles, groups and their assignments side by side; fallbacks as pages arrive.
+
+        The searches wait on `granting` (which groups grant seats) before asking for fallbacks;
+        it is settled here, off the pool, so no worker blocks on work queued behind it.
+        """
+        found = _Found()
+        granting: Future[Granting] = Future()
+        with ThreadPoolExecutor(max_workers=self.client.max_in_flight + 1) as pool:
+            roles = [pool.submit(self.site_roles, site) for site in self.sites]
+            listing = pool.submit(self.directory_groups)
+            searching = [
+                pool.submit(self._search, filters, found=found, granting=granting, pool=pool)
+                for filters in searches
+            ]
+            try:
+                groups = listing.result()
+                assigned = [pool.submit(self.group_grants, group_id) for group_id in groups]
+                known = _Known(
+                    site_roles=_results(roles),
+                    groups=groups,
+                    assigned=dict(zip(groups, _results(assigned), strict=True)),
+                )
+                granting.set_result(_granting_by_group(known.roles))
+                _results(searching)
+                _results(found.fallbacks)  # complete: every search has finished adding to it
+            except BaseException as error:
+                if not granting.done():
+                    granting.set_exception(error)  # release searches waiting on it
+                pool.shutdown(wait=False, cancel_futures=True)  # fail fast: drop queued calls
+                raise
+        return found, known
+
+    def site_roles(self, site: Site) -> SiteRoles:
+        """One site's application roles; the caller's accountId from the same response."""
+        call = self.client.jira_call(site.cloud_id, "applicationrole")
+        response = self.client.send(call)
+        data = decode_json(response, call)
+        if not isinstance(data, list):
+            raise UnexpectedResponse(f"{call.label}: expected a list of application roles")
+        roles = tuple(product_role_of(r, site=site.name) for r in data if isinstance(r, dict))
+        caller = response.headers.get("x-aaccountid") or self._myself(site)
+        return SiteRoles(roles=roles, caller=caller)
+
+    def _myself(self, site: Site) -> str | None:
+        me = self.client.json(self.client.jira_call(site.cloud_id, "myself"))
+        return str(me["accountId"]) if isinstance(me, dict) and me.get("accountId") else None
+
+    def directory_groups(self) -> dict[str, DirectoryGroup]:
+        """Every group of the directory with its IdP flag (groups are directory-wide)."""
+        body: JsonObject = {"limit": GROUP_PAGE_SIZE}
+        call = self.client.admin_call("POST", f"{self.directory_path}/groups/search", body=body)
+        groups = (directory_group_of(item) for page in v2_pages(self.client, call) for item in page)
+        return {group.id: group for group in groups}
+
+    def group_grants(self, group_id: str) -> set[tuple[str, str]]:
+        """(site, product) the group grants a seat on, for products `applicationrole` misses."""
+        path = f"{self.directory_path}/groups/{group_id}/role-assignments"
+        call = self.client.admin_call("GET", path, params={"limit": GROUP_PAGE_SIZE})
+        assignments = [item for page in v2_pages(self.client, call) for item in page]
+        seats = granted_seats_of(assignments, sites_by_cloud_id=self.sites_by_cloud_id)
+        return {
+            (site, product) for site, product in seats if not covered_by_application_roles(product)
+        }
+
+    def _search(
+        self,
+        filters: JsonObject,
+        *,
+        found: _Found,
+        granting: Future[Granting],
+        pool: ThreadPoolExecutor,
+    ) -> None:
+        body = {**filters, "limit": SEARCH_PAGE_SIZE, "expand": list(SEARCH_EXPAND)}
+        call = self.client.admin_call("POST", f"{self.directory_path}/users/search", body=body)
+        for page in v2_pages(self.client, call):
+            # The first page travels beside the grant reads; every page needs what they said.
+            seats_by_group = granting.result()
+            needing = [u for u in page if self._needs_activity_fallback(u, granting=seats_by_group)]
+            with found.lock:
+                found.users.update({str(u.get("accountId")): u for u in page})
+                found.fallbacks += [pool.submit(self._fallback, u, found=found) for u in needing]
+            self._progress(len(page))
+
+    def _needs_activity_fallback(
+        self, user: JsonObject, *, granting: Mapping[str, set[tuple[str, str]]]
+    ) -> bool:
+        """Holds a seat (active person in a granting group) without activity for it."""
+        if user.get("accountType") in SEATLESS_TYPES or user.get("status") != "active":
+            return False
+        held = {seat for group_id in _group_ids(user) for seat in granting.get(group_id, ())}
+        seen = {(a.site, a.product) for a in self._search_activity(user)}
+        return not held <= seen
+
+    def _fallback(self, user: JsonObject, *, found: _Found) -> None:
+        account_id = str(user["accountId"])
+        activity = activity_of(
+            self.last_active_entries(account_id),
+            sites_by_cloud_id=self.sites_by_cloud_id,
+            timestamp_fields=V1_ACTIVITY_FIELDS,
+        )
+        with found.lock:
+            found.extra_activity[account_id] = activity
+
+    def last_active_entries(self, account_id: str) -> list[JsonObject]:
+        """`product_access` of v1 last-active-dates, every page of it."""
+        path = f"v1/orgs/{self.organization.org_id}/directory/users/{account_id}/last-active-dates"
+        call = self.client.admin_call("GET", path)
+        entries: list[JsonObject] = []
+        while True:
+            page = self.client.json(call)
+            data = page.get("data") if isinstance(page, dict) else None
+            if not isinstance(data, dict):
+                raise UnexpectedResponse(f"{call.label}: expected an object with data")
+            entries += [e for e in data.get("product_access") or () if isinstance(e, dict)]
+            links = page.get("links")
+            cursor = cursor_of(links.get("next")) if isinstance(links, dict) else None
+            if not cursor:
+                return entries
+            call = self.client.admin_call("GET", path, params={"cursor": cursor})
+
+    # --- assembling ------------------------------------------------------------------------
+
+    def _search_activity(self, user: JsonObject) -> tuple[Activity, ...]:
+        entries = [e for e in user.get("productAccess") or () if isinstance(e, dict)]
+        return activity_of(
+            entries, sites_by_cloud_id=self.sites_by_cloud_id, timestamp_fields=V2_ACTIVITY_FIELDS
+        )
+
+    def _account(self, user: JsonObject, *, extra: tuple[Activity, ...]) -> Account:
+        activity = merge_activity(self._search_activity(user), extra)
+        return account_from_v2_user(user, activity=activity)
+
+    def _assemble(
+        self,
+        found: _Found,
+        known: _Known,
+        *,
+        taken_at: datetime,
+    ) -> Inventory:
+        roles = known.roles
+        listed = {group.id: group.name for group in known.groups.values()}
+        managed_by = {group.id: group.managed_by for group in known.groups.values()}
+        names = _all_names(listed, roles, found.users.values())
+        accounts = [
+            self._account(user, extra=found.extra_activity.get(account_id, ()))
+            for account_id, user in found.users.items()
+        ]
+        return Inventory(
+            taken_at=taken_at,
+            org_id=self.organization.org_id,
+            fetched_by=next((s.caller for s in known.site_roles if s.caller), None),
+            sites=self.sites,
+            groups=tuple(groups_of(roles=roles, names=names, managed_by=managed_by)),
+            seats=tuple(role.seats for role in roles),
+            accounts=tuple(accounts),
+        )
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What every read learns besides the accounts: roles per site, groups, their other grants."""
+
+    site_roles: list[SiteRoles]
+    groups: dict[str, DirectoryGroup]
+    assigned: dict[str, set[tuple[str, str]]]
+
+    @property
+    def roles(self) -> list[ProductRole]:
+        """Jira's application roles, then the other products from the role assignments."""
+        names = {group.id: group.name for group in self.groups.values()}
+        jira = [role for site in self.site_roles for role in site.roles]
+        return [*jira, *product_roles_from_assignments(self.assigned, names=names)]
+
+
+def merge_activity(*sources: Iterable[Activity]) -> tuple[Activity, ...]:
+    """The latest instant per (site, product) over every source."""
+    latest: dict[tuple[str, str], Activity] = {}
+    for activity in (a for source in sources for a in source):
+        key = (activity.site, activity.product)
+        if key not in latest or activity.last_active > latest[key].last_active:
+            latest[key] = activity
+    return tuple(latest.values())
+
+
+def groups_of(
+    *,
+    roles: Sequence[ProductRole],
+    names: Mapping[str, str],
+    managed_by: Mapping[str, GroupManager],
+) -> list[Group]:
+    """Every group with the site and products it grants there (the first site by name)."""
+    grants: dict[str, tuple[str, set[str]]] = {}
+    for role in sorted(roles, key=lambda r: (r.site, r.product)):
+        for group_id in role.group_ids:
+            site, products = grants.setdefault(group_id, (role.site, set()))
+            if site == role.site:
+                products.add(role.product)
+    return [
+        Group(
+            id=group_id,
+            name=name,
+            site=grants[group_id][0] if group_id in grants else None,
+            grants=tuple(sorted(grants[group_id][1])) if group_id in grants else (),
+            managed_by=managed_by.get(group_id, "atlassian"),
+        )
+        for group_id, name in names.items()
+    ]
+
+
+def _all_names(
+    listed: Mapping[str, str], roles: Sequence[ProductRole], users: Iterable[JsonObject]
+) -> dict[str, str]:
+    """Group names from the listing, completed by roles and memberships (a listing may lag)."""
+    names: dict[str, str] = {}
+    for role in roles:
+        names.update(role.group_names)
+    for user in users:
+        for group in user.get("groups") or ():
+            if isinstance(group, dict) and group.get("id"):
+                names.setdefault(str(group["id"]), str(group.get("name") or ""))
+    names.update(listed)
+    return names
+
+
+def _group_ids(user: JsonObject) -> list[str]:
+    return [str(g["id"]) for g in user.get("groups") or () if isinstance(g, dict) and g.get("id")]
+
+
+def _granting_by_group(roles: Iterable[ProductRole]) -> Granting:
+    granting: Granting = {}
+    for role in roles:
+        for group_id in role.group_ids:
+            granting.setdefault(group_id, set()).add((role.site, role.product))
+    return granting
+
+
+def _results(futures: Sequence[Future[T]]) -> list[T]:
+    return [future.result() for future in futures]

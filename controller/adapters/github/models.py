@@ -1,0 +1,112 @@
+"""What accessctl reads from GitHub: frozen models holding only the fields it uses.
+
+GitHub's objects are wide and grow over time, so unlike accessctl's own file formats these
+models ignore unknown keys; a missing field the workflows rely on is still an error.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from controller.adapters.github.errors import ForgeError
+
+
+class GitHubObject(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Account(GitHubObject):
+    login: str
+
+
+class Label(GitHubObject):
+    name: str
+    color: str | None = None
+    description: str | None = None
+
+
+class BranchTip(GitHubObject):
+    """One side of a pull request: branch name and the commit it pointed at."""
+
+    ref: str
+    sha: str | None = None
+
+
+class PullRequest(GitHubObject):
+    number: int
+    title: str
+    body: str | None = None
+    state: Literal["open", "closed"]
+    html_url: str
+    head: BranchTip
+    base: BranchTip
+    labels: tuple[Label, ...] = ()
+    user: Account | None = None
+    draft: bool = False
+    merged_at: datetime | None = None
+    merge_commit_sha: str | None = None
+
+    @property
+    def merged(self) -> bool:
+        # List responses omit `merged`; `merged_at` is present in every pull request shape.
+        return self.merged_at is not None
+
+    @property
+    def label_names(self) -> frozenset[str]:
+        return frozenset(label.name for label in self.labels)
+
+
+class IssueComment(GitHubObject):
+    id: int
+    body: str = ""
+    html_url: str
+    user: Account | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class MergeResult(GitHubObject):
+    sha: str
+    merged: bool
+    message: str
+
+
+class Repository(GitHubObject):
+    full_name: str
+    default_branch: str
+    html_url: str
+    private: bool = False
+
+
+class GitObject(GitHubObject):
+    sha: str
+    type: str
+
+
+class GitRef(GitHubObject):
+    ref: str
+    object: GitObject
+
+
+class FileContent(GitHubObject):
+    """A file from the contents API; `text` decodes GitHub's wrapped base64."""
+
+    path: str
+    sha: str
+    encoding: str
+    content: str
+
+    @property
+    def data(self) -> bytes:
+        if self.encoding != "base64":
+            # GitHub answers encoding "none" for files over 1 MB: the content is not inline.
+            raise ForgeError(f"{self.path} is too large for the contents API; read it from git")
+        return base64.b64decode("".join(self.content.split()))
+
+    @property
+    def text(self) -> str:
+        return self.data.decode("utf-8")

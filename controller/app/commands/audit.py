@@ -1,0 +1,130 @@
+"""`accessctl audit [--account EMAIL|ID] [--since DATE]`: an access review in one command.
+
+Shell around the pure `controller.app.report.trail`: reads the audit log, the ledger, the plan files
+the selected records came from (for each action's reason) and, from git, who merged each plan;
+prints the story as a table for people or as JSON for tools.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from rich.table import Table
+
+from controller.adapters.state_dir import StateDir
+from controller.app import console
+from controller.app.commands.report import read_approvals, read_audit
+from controller.app.report import AuditTrail, TrailEvent, build_trail, plans_needed
+from controller.app.report.trail import PlanAction
+from controller.core.errors import BadInput, ExitCode
+from controller.core.model_base import format_instant
+from controller.core.plan import parse_plan
+
+AuditFormat = Literal["table", "json"]
+
+
+@dataclass(frozen=True)
+class AuditRequest:
+    state_dir: Path
+    account: str | None = None
+    since: datetime | None = None
+    fmt: AuditFormat = "table"
+
+
+def run(request: AuditRequest) -> int:
+    trail = make_trail(request)
+    if request.fmt == "json":
+        console.out(trail.model_dump_json(indent=2))
+    else:
+        show_trail(trail)
+    return ExitCode.OK
+
+
+def make_trail(request: AuditRequest) -> AuditTrail:
+    state = StateDir(request.state_dir)
+    entries = read_audit(state)
+    wanted = plans_needed(entries, account=request.account, since=request.since)
+    return build_trail(
+        entries,
+        ledger=state.read_ledger(),
+        approvals=read_approvals(state) if wanted else {},
+        reasons=read_reasons(state, wanted),
+        account=request.account,
+        since=request.since,
+    )
+
+
+def read_reasons(state: StateDir, plan_ids: Iterable[str]) -> dict[PlanAction, str]:
+    """Each action's reason from its plan file; a plan missing or unreadable only loses its
+    reasons (the audit record itself is the evidence), with a warning."""
+    reasons: dict[PlanAction, str] = {}
+    for plan_id in sorted(plan_ids):
+        path = state.plan_path(plan_id)
+        if not path.exists():
+            continue
+        try:
+            plan = parse_plan(path.read_bytes(), source=str(path))
+        except BadInput as error:
+            console.warn(f"reasons of {plan_id} unknown: {error.message}")
+            continue
+        reasons |= {(plan_id, action.key): action.reason for action in plan.actions}
+    return reasons
+
+
+# --- the table ----------------------------------------------------------------------------
+
+
+def show_trail(trail: AuditTrail) -> None:
+    if not trail.events and not trail.standing_warnings and not trail.removed_seats:
+        console.out(f"no audit records {_scope(trail)}")
+        return
+    console.table(events_table(trail))
+    for warning in trail.standing_warnings:
+        console.out(
+            f"warned, waiting: {warning.email or warning.account_id} on {warning.site} / "
+            f"{warning.product} ({warning.policy}) warned {format_instant(warning.warned_at)}, "
+            f"revocable from {format_instant(warning.revoke_not_before)}"
+        )
+    for removal in trail.removed_seats:
+        groups = ", ".join(g.name for g in removal.groups) or removal.method
+        console.out(
+            f"removed, restorable: {removal.email or removal.account_id} on {removal.site} / "
+            f"{removal.product} ({groups}) by {removal.plan_id} at "
+            f"{format_instant(removal.removed_at)}"
+        )
+
+
+def events_table(trail: AuditTrail) -> Table:
+    table = Table(title=f"Access history {_scope(trail)}", title_justify="left", show_lines=True)
+    table.add_column("When", no_wrap=True)
+    for column in ("Account", "Change", "Plan", "Why"):
+        table.add_column(column, overflow="fold")
+    for event in trail.events:
+        table.add_row(*_cells(event))
+    return table
+
+
+def _cells(event: TrailEvent) -> tuple[str, ...]:
+    """Short cells, several lines each, so the table still reads at 80 columns."""
+    approver = event.approved_by.label if event.approved_by else "unknown"
+    change = f"{event.action} ({event.outcome})\n{event.site}/{event.product}"
+    if event.groups:
+        change += "\n" + "\n".join(event.groups)
+    return (
+        event.time.strftime("%Y-%m-%d\n%H:%M UTC"),
+        event.label,
+        change,
+        f"{event.plan_id}\napproved by {approver}",
+        event.error or event.reason or event.detail or "",
+    )
+
+
+def _scope(trail: AuditTrail) -> str:
+    parts = [f"for {trail.account}" if trail.account else "for every account"]
+    if trail.since:
+        parts.append(f"since {format_instant(trail.since)}")
+    return " ".join(parts)

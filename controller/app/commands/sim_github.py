@@ -1,0 +1,91 @@
+"""`accessctl sim github`: serve the GitHub simulator for one repository until interrupted.
+
+Prints the `export` lines that point `controller.adapters.github` at it (GITHUB_API_URL,
+GITHUB_REPOSITORY, GITHUB_TOKEN), so `eval "$(accessctl sim github ...)"`-style demos work. The
+repository's git data is a bare repository on disk, created empty when `--git-dir` does not exist
+yet; clone it and push to it as `origin`.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import FrameType
+
+import git
+
+from controller.app import console
+from controller.core.errors import BadInput
+from controller.sim.github import create_app, init_bare_repository
+from controller.sim.server import running
+
+# How often the serving loop wakes up; Ctrl-C is delivered between sleeps.
+_WAKE_SECONDS = 0.5
+
+
+def serve_github(
+    *,
+    repository: str,
+    git_dir: Path,
+    port: int,
+    token: str,
+    stop: threading.Event | None = None,
+) -> int:
+    """Serve until Ctrl-C or SIGTERM (or until `stop` is set, for tests); exit code 0."""
+    _check_repository_name(repository)
+    _ensure_bare_repository(git_dir)
+    app = create_app(repository=repository, git_dir=git_dir, token=token)
+    with running(app, port=port) as base_url:
+        console.out(f"export GITHUB_API_URL={base_url}")
+        console.out(f"export GITHUB_REPOSITORY={repository}")
+        console.out(f"export GITHUB_TOKEN={token}")
+        console.info(f"serving {repository} from {git_dir} (clone it from there); Ctrl-C stops")
+        if stop is None:
+            with _stopped_by_signals() as stop_signal:
+                _wait(stop_signal)
+        else:
+            _wait(stop)
+    console.info("simulator stopped")
+    return 0
+
+
+def _wait(stop: threading.Event) -> None:
+    while not stop.wait(_WAKE_SECONDS):
+        pass
+
+
+@contextmanager
+def _stopped_by_signals() -> Iterator[threading.Event]:
+    """An event set by Ctrl-C or SIGTERM, so both end the simulator cleanly."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _check_repository_name(repository: str) -> None:
+    if repository.count("/") != 1 or not all(repository.split("/")):
+        raise BadInput(f"--repository must look like OWNER/NAME, not {repository!r}")
+
+
+def _ensure_bare_repository(git_dir: Path) -> None:
+    if not git_dir.exists():
+        init_bare_repository(git_dir)
+        console.info(f"created an empty bare repository at {git_dir}")
+        return
+    try:
+        bare = git.Repo(git_dir).bare
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        bare = False
+    if not bare:
+        raise BadInput(f"--git-dir {git_dir} is not a bare git repository; give a new path")

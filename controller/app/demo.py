@@ -1,0 +1,304 @@
+"""`make demo`: the whole GitOps loop on this machine, against the built-in simulators.
+
+Starts the Atlassian Cloud and GitHub simulators and a mail catcher on free loopback ports, makes
+a workspace (a bare `origin` and a clone holding the example `policies/`), and then plays two
+days of a policy repository's life with the real `accessctl` commands, the way the GitHub
+workflows run them:
+
+  day 0   notify -> warning mails to idle users (ledger committed)
+          propose -> a plan PR (an access grant) -> merge -> apply
+  day 8   notify -> nothing new; propose -> a plan PR revoking the still idle -> merge
+          -> apply (seats reclaimed, revocation notices mailed)
+
+and shows the pull requests GitHub received, the audit records and the seats per product before
+and after. Servers stop at the end; the workspace is left for you to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from contextlib import ExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import httpx
+from rich.console import Console
+from rich.markdown import Markdown
+from rich.markup import escape
+from rich.panel import Panel
+from rich.rule import Rule
+from rich.table import Table
+
+from controller.adapters.github import GitHubForge
+from controller.adapters.state_dir import StateDir
+from controller.core.model_base import format_instant
+from controller.core.plan import Plan, parse_plan
+from controller.core.snapshot import Inventory, parse_inventory, seat_counts
+from controller.sim.atlassian import SimConfig, create_app
+from controller.sim.generate import generate_org
+from controller.sim.github import create_app as create_github_app
+from controller.sim.github import init_bare_repository
+from controller.sim.mail import MailCatcher, catching_mail
+from controller.sim.server import running
+
+REPOSITORY = "acme/access-policies"
+USERS = 500
+SEED = 7
+DAY_0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+SOURCE = Path(__file__).resolve().parents[2]
+SHOWN_OUTPUT_LINES = 5
+console = Console(highlight=False)
+
+
+@dataclass(frozen=True)
+class Demo:
+    workspace: Path
+    clone: Path
+    atlassian_url: str
+    github_url: str
+    mail: MailCatcher
+
+    @property
+    def environ(self) -> dict[str, str]:
+        return {
+            **os.environ,
+            "ATLASSIAN_API_BASE": self.atlassian_url,
+            "ATLASSIAN_ADMIN_API_KEY": "sim-admin-key",
+            "JIRA_EMAIL": "bot@example.com",
+            "JIRA_API_TOKEN": "sim-jira-token",
+            "GITHUB_API_URL": self.github_url,
+            "GITHUB_REPOSITORY": REPOSITORY,
+            "GITHUB_TOKEN": "sim-github-token",
+            "ACCESSCTL_GIT_NAME": "accessctl",
+            "ACCESSCTL_GIT_EMAIL": "accessctl@users.noreply.github.com",
+            # The demo's own commits (the seed and the merges) are a reviewer's.
+            "GIT_AUTHOR_NAME": "Riley Reviewer",
+            "GIT_AUTHOR_EMAIL": "riley@acme.example",
+            "GIT_COMMITTER_NAME": "Riley Reviewer",
+            "GIT_COMMITTER_EMAIL": "riley@acme.example",
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "HOME": str(self.workspace / "home"),
+        }
+
+    def accessctl(self, *args: str) -> int:
+        """Run one accessctl command as the workflow would, showing its output indented."""
+        console.print(f"[bold cyan]$ accessctl {' '.join(args)}[/]")
+        done = subprocess.run(
+            [sys.executable, "-m", "controller", *args],
+            cwd=self.clone,
+            env=self.environ,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        lines = (done.stdout + done.stderr).strip().splitlines()
+        for line in lines[:SHOWN_OUTPUT_LINES]:
+            console.print(f"  {line}", style="dim", markup=False, soft_wrap=True)
+        if len(lines) > SHOWN_OUTPUT_LINES:
+            console.print(f"  … {len(lines) - SHOWN_OUTPUT_LINES} more lines", style="dim")
+        return done.returncode
+
+    def git(self, *args: str, cwd: Path | None = None) -> str:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=cwd or self.clone,
+            env=self.environ,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    def organization(self) -> Inventory:
+        data = httpx.get(f"{self.atlassian_url}/__sim/inventory", timeout=30).content
+        return parse_inventory(data, source="simulator")
+
+    def forge(self) -> GitHubForge:
+        return GitHubForge.from_env(self.environ)
+
+
+def main() -> int:
+    started = time.monotonic()
+    workspace = Path(tempfile.mkdtemp(prefix="accessctl-demo-"))
+    console.print(Rule("[bold]accessctl demo: Atlassian Cloud access as code[/]"))
+    with ExitStack() as servers:
+        demo = start(workspace, servers)
+        before = demo.organization()
+        day(demo, DAY_0, "Day 0: idle users get a warning first")
+        day(demo, DAY_0 + timedelta(days=8), "Day 8: the warning has run out; seats are revoked")
+        records = show_audit(demo)
+        show_seats(before, demo.organization(), records)
+    console.print(Rule())
+    console.print(f"Simulators stopped. Finished in {time.monotonic() - started:.0f} s.")
+    console.print(
+        f"The workspace is in [bold]{workspace}[/]: `git -C {demo.clone} log --stat` shows"
+    )
+    console.print("the plans, the audit log and the ledger accessctl committed.")
+    return 0
+
+
+def start(workspace: Path, servers: ExitStack) -> Demo:
+    origin = workspace / "origin.git"
+    init_bare_repository(origin)
+    organization = generate_org(USERS, SEED, now=DAY_0)
+    atlassian = servers.enter_context(running(create_app(organization, SimConfig())))
+    github = servers.enter_context(
+        running(create_github_app(repository=REPOSITORY, git_dir=origin))
+    )
+    mail = servers.enter_context(catching_mail())
+    demo = Demo(workspace, workspace / "policy-repo", atlassian, github, mail)
+    seed_repository(demo, origin)
+    table = Table.grid(padding=(0, 2))
+    table.add_row(
+        "Atlassian Cloud simulator", atlassian, f"{len(organization.accounts)} accounts, 2 sites"
+    )
+    table.add_row("GitHub simulator", github, REPOSITORY)
+    table.add_row("Mail catcher (SMTP)", f"127.0.0.1:{mail.port}", "warnings and notices land here")
+    table.add_row("Policy repository", str(demo.clone), "clone of a bare origin")
+    console.print(table)
+    return demo
+
+
+def seed_repository(demo: Demo, origin: Path) -> None:
+    (demo.workspace / "home").mkdir()
+    demo.git("clone", "--quiet", str(origin), str(demo.clone), cwd=demo.workspace)
+    demo.git("symbolic-ref", "HEAD", "refs/heads/main")
+    shutil.copytree(SOURCE / "policies", demo.clone / "policies")
+    point_mail_at(demo.clone / "policies" / "organization.yaml", demo.mail.port)
+    shutil.copytree(SOURCE / "schemas", demo.clone / "schemas")
+    (demo.clone / "state").mkdir()
+    shutil.copy(SOURCE / "state" / "README.md", demo.clone / "state" / "README.md")
+    demo.git("add", "--all")
+    demo.git("commit", "--quiet", "-m", "Example access policies")
+    demo.git("push", "--quiet", "origin", "main")
+
+
+def point_mail_at(organization: Path, port: int) -> None:
+    """The demo's copy of the Organization sends mail to the catcher, without a login."""
+    text = organization.read_text(encoding="utf-8")
+    text = text.replace("host: smtp.acme.example", "host: 127.0.0.1")
+    text = text.replace("port: 587", f"port: {port}").replace(
+        "security: starttls", "security: none"
+    )
+    text = text.replace("    username: accessctl@acme.example\n", "")
+    organization.write_text(text, encoding="utf-8")
+
+
+def day(demo: Demo, now: datetime, title: str) -> None:
+    """One scheduled run (notify, propose), a reviewer merging, and the apply on merge."""
+    console.print(Rule(f"[bold]{title}[/]  ({now:%Y-%m-%d})", align="left"))
+    sent = len(demo.mail.received)
+    demo.accessctl("notify", "--push", "--now", format_instant(now))
+    show_mail(demo.mail.received[sent:])
+    demo.accessctl("propose", "--now", format_instant(now))
+    pull = demo.forge().find_open_pull("accessctl/plan", "main")
+    if pull is None:
+        console.print("No plan pull request: the organization is in line with its policies.")
+        return
+    show_pull(pull.number, pull.title, pull.body or "", [label.name for label in pull.labels])
+    merged = demo.forge().merge_pull(pull.number, title=f"Merge plan pull request #{pull.number}")
+    demo.git("pull", "--quiet", "--ff-only", "origin", "main")
+    for plan_file in StateDir(demo.clone / "state").pending_plans():
+        show_sample_actions(parse_plan(plan_file.read_bytes(), source=str(plan_file)))
+    console.print(f"[green]Merged #{pull.number}[/] as {merged.sha[:12]} (a reviewer approved it)")
+    sent = len(demo.mail.received)
+    demo.accessctl(
+        "apply", "--pending", "--push", "--now", format_instant(now + timedelta(hours=1))
+    )
+    show_mail(demo.mail.received[sent:])
+
+
+def show_mail(messages: list[EmailMessage]) -> None:
+    """How many mails went out, and the first one as its recipient reads it."""
+    if not messages:
+        return
+    first = messages[0]
+    body = first.get_body(preferencelist=("plain",))
+    text = str(body.get_content()).strip() if body is not None else ""
+    console.print(
+        Panel(
+            escape("\n".join(text.splitlines()[:8])),
+            title=f"{len(messages)} mails sent; the first, to {first['To']}: {first['Subject']}",
+            expand=False,
+        )
+    )
+
+
+def show_pull(number: int, title: str, body: str, labels: list[str]) -> None:
+    """The pull request as a reviewer first sees it: totals, then a few of the actions."""
+    summary = body.split("\n### ", 1)[0]
+    console.print(
+        Panel(
+            Markdown(summary),
+            title=f"Pull request #{number}: {title}",
+            subtitle=", ".join(labels),
+            expand=False,
+        )
+    )
+
+
+def show_sample_actions(plan: Plan, *, rows: int = 4) -> None:
+    table = Table(title=f"A few of the {len(plan.actions)} actions in {plan.id}.yaml", expand=True)
+    table.add_column("Action", no_wrap=True)
+    table.add_column("Account", no_wrap=True, overflow="ellipsis", max_width=28)
+    table.add_column("Reason", ratio=1)
+    for action in plan.actions[:rows]:
+        groups = ", ".join(g.name for g in action.groups)
+        reason = f"{action.reason} [{groups}]" if groups else action.reason
+        table.add_row(action.action, escape(action.label), escape(reason))
+    console.print(table)
+
+
+def show_audit(demo: Demo) -> list[dict[str, Any]]:
+    records = list(StateDir(demo.clone / "state").audit_records())
+    table = Table(title=f"Audit log committed to git: {len(records)} records (state/audit/)")
+    for column in ("Plan", "Action", "Account", "Groups", "Outcome"):
+        table.add_column(column)
+    for record in records[:8] + records[-8:] if len(records) > 16 else records:
+        table.add_row(
+            record["plan_id"][-8:],
+            record["action"],
+            escape(record["email"] or record["account_id"]),
+            ", ".join(record["groups"]),
+            record["outcome"],
+        )
+    console.print(table)
+    return records
+
+
+def show_seats(before: Inventory, after: Inventory, records: list[dict[str, Any]]) -> None:
+    table = Table(title="Seats in use per product (active people in granting groups)")
+    table.add_column("Site")
+    table.add_column("Product")
+    for column in ("Before", "Revoked", "Granted", "After"):
+        table.add_column(column, justify="right")
+    done = Counter(
+        (r["site"], r["product"], r["action"]) for r in records if r["outcome"] == "done"
+    )
+    old, new = seat_counts(before), seat_counts(after)
+    for site, product in sorted(old):
+        revoked, granted = done[(site, product, "revoke")], done[(site, product, "grant")]
+        table.add_row(
+            site,
+            product,
+            str(old[(site, product)]),
+            f"[bold green]-{revoked}[/]" if revoked else "0",
+            f"+{granted}" if granted else "0",
+            str(new.get((site, product), 0)),
+        )
+    console.print(table)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""Markdown rendering of a plan for the pull request: totals first, per-policy tables,
+collapsible detail. Always fits GitHub's 65,536-character limit, pointing to the plan file when
+rows had to be cut. Pure: a plan in, a string out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jinja2
+
+from controller.core.model_base import format_instant
+from controller.core.plan.model import Action, Plan, Skipped
+
+GITHUB_BODY_LIMIT = 65_536
+ROW_BUDGETS = (None, 1000, 400, 150, 50, 20, 5, 0)
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("controller.core.plan", "templates"),
+    autoescape=False,
+    keep_trailing_newline=True,
+    undefined=jinja2.StrictUndefined,
+)
+
+
+def escape_cell(value: object) -> str:
+    """Text safe inside a Markdown table cell: no pipes, no HTML, one line."""
+    text = str(value).replace("\\", "\\\\").replace("|", "\\|")
+    text = text.replace("<", "&lt;").replace(">", "&gt;")
+    return " ".join(text.split())
+
+
+_ENV.filters["md"] = escape_cell
+
+
+@dataclass(frozen=True)
+class Section:
+    policy: str
+    actions: list[Action]
+    skipped: list[Skipped]
+    max_rows: int | None
+
+    @property
+    def shown(self) -> list[Action]:
+        return self.actions[: self.max_rows]
+
+    @property
+    def hidden(self) -> int:
+        return len(self.actions) - len(self.shown)
+
+    @property
+    def skipped_shown(self) -> list[Skipped]:
+        return self.skipped[: self.max_rows]
+
+    @property
+    def skipped_hidden(self) -> int:
+        return len(self.skipped) - len(self.skipped_shown)
+
+
+def render_markdown(plan: Plan, *, plan_path: str, limit: int = GITHUB_BODY_LIMIT) -> str:
+    """The review text; rows are cut, largest budget first, until it fits `limit` characters."""
+    text = ""
+    for budget in ROW_BUDGETS:
+        text = _render(plan, plan_path, budget)
+        if len(text) < limit:
+            return text
+    return text[: limit - 200] + f"\n\n> Cut to fit; the whole plan is in `{plan_path}`.\n"
+
+
+def _render(plan: Plan, plan_path: str, max_rows: int | None) -> str:
+    policies = sorted({a.policy for a in plan.actions} | {s.policy for s in plan.skipped})
+    sections = [
+        Section(
+            policy=name,
+            actions=[a for a in plan.actions if a.policy == name],
+            skipped=[s for s in plan.skipped if s.policy == name],
+            max_rows=max_rows,
+        )
+        for name in policies
+    ]
+    cut = any(s.hidden or s.skipped_hidden for s in sections)
+    return _ENV.get_template("plan.md.j2").render(
+        plan=plan,
+        sections=sections,
+        plan_path=plan_path,
+        created=format_instant(plan.created_at),
+        expires=format_instant(plan.expires_at),
+        cut=cut,
+    )

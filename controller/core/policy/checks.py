@@ -1,0 +1,172 @@
+"""Meaning across policy documents: what a schema alone cannot say.
+
+Pure: takes validated documents (with their source nodes for line numbers) and `today`, returns
+errors and warnings. Called by the loader; tested table-driven in tests/unit/test_policy_checks.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
+
+from controller.core.errors import Problem
+from controller.core.policy.models import (
+    AccessGrants,
+    Exclusions,
+    InactivityPolicy,
+    Organization,
+)
+from controller.core.policy.yaml_source import SourceDocument, line_of
+
+Documents = list[tuple[BaseModel, SourceDocument]]
+
+
+def check_policy_set(documents: Documents, *, today: date) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) for a set of individually valid documents."""
+    errors = list(_one_organization(documents))
+    organizations = [m for m, _ in documents if isinstance(m, Organization)]
+    if len(organizations) == 1:
+        sites = {s.name for s in organizations[0].sites}
+        errors += _known_sites(documents, sites)
+        errors += _grant_sites(documents, multi_site=len(sites) > 1)
+    errors += _unique_names(documents)
+    errors += _duplicate_exclusions(documents)
+    errors += _overlapping_policies(documents)
+    return errors, list(_expired_entries(documents, today))
+
+
+def _at(
+    source: SourceDocument, path: tuple[str | int, ...], message: str, *, key: bool = False
+) -> Problem:
+    shown = ".".join(str(p) for p in path)
+    return Problem(source.file, line_of(source.node, path, key=key), shown, message)
+
+
+def _one_organization(documents: Documents) -> Iterator[Problem]:
+    found = [s for m, s in documents if isinstance(m, Organization)]
+    if not found and documents:
+        first = documents[0][1]
+        yield Problem(
+            first.file, 1, "", "no `kind: Organization` document in the policy set; add exactly one"
+        )
+    for extra in found[1:]:
+        first = found[0]
+        yield _at(
+            extra,
+            ("kind",),
+            f"a second Organization (the first is at {first.file}:{first.start_line}); "
+            "keep exactly one",
+        )
+
+
+def _known_sites(documents: Documents, sites: set[str]) -> Iterator[Problem]:
+    known = ", ".join(sorted(sites))
+    for model, source in documents:
+        if isinstance(model, InactivityPolicy) and model.site not in sites:
+            yield _at(
+                source, ("site",), f"unknown site {model.site!r}; the Organization lists {known}"
+            )
+        if isinstance(model, AccessGrants):
+            for index, grant in enumerate(model.grants):
+                if grant.site is not None and grant.site not in sites:
+                    yield _at(
+                        source,
+                        ("grants", index, "site"),
+                        f"unknown site {grant.site!r}; the Organization lists {known}",
+                    )
+
+
+def _grant_sites(documents: Documents, *, multi_site: bool) -> Iterator[Problem]:
+    if not multi_site:
+        return
+    for model, source in documents:
+        if isinstance(model, AccessGrants):
+            for index, grant in enumerate(model.grants):
+                if grant.site is None:
+                    yield _at(
+                        source,
+                        ("grants", index),
+                        "the Organization has several sites; say which with `site`",
+                    )
+
+
+def _unique_names(documents: Documents) -> Iterator[Problem]:
+    seen: dict[tuple[str, str], SourceDocument] = {}
+    for model, source in documents:
+        name = getattr(model, "name", None)
+        if name is None:
+            continue
+        kind = str(getattr(model, "kind", ""))
+        first = seen.setdefault((kind, name), source)
+        if first is not source:
+            where = f"{first.file}:{line_of(first.node, ('name',))}"
+            yield _at(
+                source, ("name",), f"duplicate {kind} name {name!r} (first defined at {where})"
+            )
+
+
+def _duplicate_exclusions(documents: Documents) -> Iterator[Problem]:
+    # Keyed by entry, not by file:line: flow-style entries share one line.
+    seen: dict[str, tuple[SourceDocument, int]] = {}
+    for model, source in documents:
+        if not isinstance(model, Exclusions):
+            continue
+        for index, entry in enumerate(model.entries):
+            subject = ("account:" if entry.account else "group:") + entry.subject.lower()
+            first_source, first_index = seen.setdefault(subject, (source, index))
+            if first_source is not source or first_index != index:
+                first = (
+                    f"{first_source.file}:{line_of(first_source.node, ('entries', first_index))}"
+                )
+                yield _at(
+                    source,
+                    ("entries", index),
+                    f"{entry.subject!r} is already excluded at {first}; keep one entry",
+                )
+
+
+def _overlapping_policies(documents: Documents) -> Iterator[Problem]:
+    """Two policies on one product of one site must manage disjoint, explicit groups."""
+    seen: dict[tuple[str, str], list[tuple[InactivityPolicy, SourceDocument]]] = {}
+    for model, source in documents:
+        if isinstance(model, InactivityPolicy):
+            earlier = seen.setdefault((model.site, model.product), [])
+            for other, other_source in earlier:
+                if _overlap(model, other):
+                    where = f"{other_source.file}:{other_source.start_line}"
+                    yield _at(
+                        source,
+                        ("product",),
+                        f"policy {other.name!r} ({where}) also manages {model.product} on "
+                        f"{model.site}; give both disjoint `groups`, or merge them",
+                    )
+            earlier.append((model, source))
+
+
+def _overlap(a: InactivityPolicy, b: InactivityPolicy) -> bool:
+    if a.groups is None or b.groups is None:
+        return True
+    return bool(set(a.groups) & set(b.groups))
+
+
+def _expired_entries(documents: Documents, today: date) -> Iterator[Problem]:
+    for model, source in documents:
+        entries: Any = ()
+        label = ""
+        if isinstance(model, Exclusions):
+            entries, label = model.entries, "entries"
+        elif isinstance(model, AccessGrants):
+            entries, label = model.grants, "grants"
+        for index, entry in enumerate(entries):
+            if entry.expires is not None and entry.expires < today:
+                subject = getattr(entry, "subject", None) or entry.account
+                what = "exclusion" if label == "entries" else "grant"
+                yield _at(
+                    source,
+                    (label, index, "expires"),
+                    f"{what} for {subject!r} expired on {entry.expires.isoformat()} "
+                    "and no longer applies; remove it or extend `expires`",
+                )

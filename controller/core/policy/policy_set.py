@@ -1,0 +1,67 @@
+"""The loaded policy set: every document of a policy repository, checked, as one value.
+
+`reconcile` takes a `PolicySet`; `policies_digest` binds a plan to the exact policies it was
+made from (DESIGN §5, §6). Pure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+from controller.core.errors import Problem
+from controller.core.model_base import Frozen
+from controller.core.policy.models import (
+    AccessGrants,
+    Exclusion,
+    Exclusions,
+    InactivityPolicy,
+    Organization,
+    RestorePolicy,
+)
+
+
+class PolicySet(Frozen):
+    organization: Organization
+    inactivity: tuple[InactivityPolicy, ...] = ()
+    exclusions: tuple[Exclusions, ...] = ()
+    restore: tuple[RestorePolicy, ...] = ()
+    grants: tuple[AccessGrants, ...] = ()
+
+    def exclusion_entries(self) -> tuple[Exclusion, ...]:
+        return tuple(entry for doc in self.exclusions for entry in doc.entries)
+
+    def active_exclusions(self, today: date) -> tuple[Exclusion, ...]:
+        return tuple(e for e in self.exclusion_entries() if e.active_on(today))
+
+
+def policies_digest(policies: PolicySet) -> str:
+    """sha256 of the canonical policy set: comments, key order and file layout do not count."""
+    documents = [policies.organization, *policies.inactivity, *policies.exclusions]
+    documents += [*policies.restore, *policies.grants]
+    canonical = sorted(
+        (d.model_dump(mode="json", by_alias=True, exclude_none=True) for d in documents),
+        key=lambda d: (d["kind"], d.get("name", "")),
+    )
+    text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a document, or a key inside it, was written."""
+
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
+class LoadedPolicies:
+    """A policy set with where each document came from, and the warnings found loading it."""
+
+    policies: PolicySet
+    files: tuple[str, ...]
+    warnings: tuple[Problem, ...] = ()
+    sources: dict[tuple[str, str], Located] = field(default_factory=dict)

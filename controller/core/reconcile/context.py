@@ -1,0 +1,103 @@
+"""PURE: what every rule of the reconciler shares: indexes over the inputs and action builders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from controller.core.ledger import GroupRef, WarningRecord
+from controller.core.plan.model import (
+    Action,
+    ActionKind,
+    Evidence,
+    Method,
+    Skipped,
+    action_key,
+    seal,
+)
+from controller.core.policy.models import InactivityPolicy
+from controller.core.reconcile.protection import Protection
+from controller.core.snapshot import Account, Group, Inventory
+
+SeatKey = tuple[str, str, str]  # (account_id, site, product)
+
+
+@dataclass(frozen=True)
+class Context:
+    """Indexes over the inputs, built once per plan so each rule is a dictionary lookup."""
+
+    now: datetime
+    inventory: Inventory
+    groups_by_id: dict[str, Group]
+    members: dict[str, list[Account]]  # group id -> active accounts in it, in inventory order
+    warnings: dict[SeatKey, WarningRecord]
+    protection: Protection
+    plan_id: str
+    granted: dict[SeatKey, str] = field(default_factory=dict)  # seat -> why an AccessGrant keeps it
+
+
+def active_members(inventory: Inventory) -> dict[str, list[Account]]:
+    members: dict[str, list[Account]] = {}
+    for account in inventory.accounts:
+        if account.status == "active":
+            for group_id in account.groups:
+                members.setdefault(group_id, []).append(account)
+    return members
+
+
+@dataclass
+class Outcome:
+    """What the rules decided: actions, skips, and the seats whose warning still stands."""
+
+    actions: list[Action] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    keep_warnings: set[SeatKey] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Where:
+    """Which policy an action comes from, and the seat (site, product) it concerns."""
+
+    policy: str
+    site: str
+    product: str
+
+
+def make_action(
+    kind: ActionKind,
+    account: Account,
+    where: Where,
+    reason: str,
+    evidence: Evidence,
+    *,
+    plan_id: str,
+    groups: tuple[GroupRef, ...] = (),
+    method: Method | None = None,
+) -> Action:
+    key = action_key(kind, where.site, where.product, account.account_id)
+    return Action(
+        key=key,
+        action=kind,
+        account_id=account.account_id,
+        email=account.email,
+        name=account.name,
+        site=where.site,
+        product=where.product,
+        policy=where.policy,
+        method=method,
+        groups=groups,
+        reason=reason,
+        evidence=evidence,
+        seal=seal(plan_id, key=key, method=method, groups=groups),
+    )
+
+
+def make_skip(account: Account, policy: InactivityPolicy, reason: str) -> Skipped:
+    return Skipped(
+        account_id=account.account_id,
+        email=account.email,
+        site=policy.site,
+        product=policy.product,
+        policy=policy.name,
+        reason=reason,
+    )

@@ -1,0 +1,381 @@
+"""PURE: the InactivityPolicy rules, one account under one policy at a time.
+
+1. only accounts that hold the product on the site through a group count (no seat: no
+   action); suspended or deactivated accounts hold no seat;
+2. activity counts per site and product; never-active accounts are judged from
+   `added_to_org` against `never_active_grace_days`;
+3. an account idle past the warning window is warned first (if `warn_before_days`), and
+   revoked once a warning is old enough; activity after a warning clears it;
+4. protected, excluded and IdP-managed accounts are never acted on: they are listed as
+   skipped, with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+from controller.core.ledger import GroupRef, WarningRecord
+from controller.core.plan.model import Action, Evidence
+from controller.core.policy.models import InactivityPolicy
+from controller.core.policy.policy_set import PolicySet
+from controller.core.reconcile.context import (
+    Context,
+    Outcome,
+    SeatKey,
+    Where,
+    make_action,
+    make_skip,
+)
+from controller.core.reconcile.protection import Protection, refs, with_policy_exclusions
+from controller.core.snapshot import SEATLESS_TYPES, Account, Group, Inventory
+
+# --- idleness ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Idleness:
+    """How long an account has not used one product of one site, and the limit that applies."""
+
+    reference: datetime
+    idle_days: int
+    threshold_days: int
+    never_active: bool
+    last_active: datetime | None
+    over_cap: int | None = None  # the policy's max_seats, when the cap (not the limit) applies
+
+    @property
+    def past_limit(self) -> bool:
+        return self.over_cap is not None or self.idle_days > self.threshold_days
+
+    def describe(self, site: str, product: str) -> str:
+        if self.over_cap is not None:
+            return (
+                f"{self._facts(site, product)}; over max_seats {self.over_cap} for {product} on "
+                f"{site}: the longest idle give up their seats first"
+            )
+        return self._facts(site, product)
+
+    def _facts(self, site: str, product: str) -> str:
+        if self.never_active:
+            return (
+                f"never active on {product} at {site}; added to the org "
+                f"{self.reference.date().isoformat()} ({self.idle_days} days ago, "
+                f"grace {self.threshold_days})"
+            )
+        return (
+            f"not active on {product} at {site} since {self.reference.date().isoformat()} "
+            f"({self.idle_days} days, limit {self.threshold_days})"
+        )
+
+
+def idleness(account: Account, policy: InactivityPolicy, now: datetime) -> Idleness | None:
+    """None when nothing says how long the account has been idle (never active, date unknown)."""
+    last = account.last_active(policy.site, policy.product)
+    if last is not None:
+        return Idleness(last, (now - last).days, policy.inactive_after_days, False, last)
+    if account.added_to_org is None:
+        return None
+    added = account.added_to_org
+    return Idleness(added, (now - added).days, policy.grace_days, True, None)
+
+
+# --- one policy ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One policy with what it needs resolved against the inventory."""
+
+    policy: InactivityPolicy
+    protection: Protection
+    granting: frozenset[str]  # ids of every group granting the product on the site
+    targets: dict[str, GroupRef]  # the groups this policy removes, by id
+
+
+def target_groups(policy: InactivityPolicy, inventory: Inventory) -> tuple[Group, ...]:
+    granting = inventory.granting_groups(policy.site, policy.product)
+    if policy.groups is None:
+        return granting
+    wanted = set(policy.groups)
+    return tuple(g for g in granting if g.name in wanted)
+
+
+def policy_scope(policy: InactivityPolicy, ctx: Context) -> Scope:
+    return Scope(
+        policy=policy,
+        protection=with_policy_exclusions(ctx.protection, policy, ctx.inventory),
+        granting=frozenset(
+            g.id for g in ctx.inventory.granting_groups(policy.site, policy.product)
+        ),
+        targets={
+            g.id: GroupRef(id=g.id, name=g.name) for g in target_groups(policy, ctx.inventory)
+        },
+    )
+
+
+def seat_holders(scope: Scope, ctx: Context) -> list[Account]:
+    """Active accounts in at least one granting group, each once (the plan sorts its output)."""
+    seen: dict[str, Account] = {}
+    for group_id in sorted(scope.granting):
+        for account in ctx.members.get(group_id, ()):
+            seen.setdefault(account.account_id, account)
+    return list(seen.values())
+
+
+def evaluate_policy(policy: InactivityPolicy, ctx: Context, outcome: Outcome) -> None:
+    scope = policy_scope(policy, ctx)
+    holders = seat_holders(scope, ctx)
+    # Used within `quiet_days` (less than quiet_days + 1 whole days ago): not even warned. Most
+    # accounts stop at this one comparison, before any object is built for them.
+    recent = ctx.now - timedelta(days=policy.quiet_days + 1)
+    for account in holders:
+        last = account.last_active(policy.site, policy.product)
+        if last is None or last <= recent:
+            evaluate_account(account, scope, ctx, outcome)
+    if policy.max_seats is not None:
+        enforce_max_seats(scope, holders, ctx, outcome)
+
+
+def evaluate_account(account: Account, scope: Scope, ctx: Context, outcome: Outcome) -> None:
+    policy = scope.policy
+    seat: SeatKey = (account.account_id, policy.site, policy.product)
+    idle = idleness(account, policy, ctx.now)
+    if idle is None:
+        outcome.skipped.append(make_skip(account, policy, UNJUDGED))
+        return
+    warning = ctx.warnings.get(seat)
+    if (
+        warning is not None
+        and idle.last_active is not None
+        and idle.last_active > warning.warned_at
+    ):
+        return  # active since the warning: the ledger sweep emits clear-warning
+    if idle.idle_days <= idle.threshold_days - policy.warn_before_days:
+        return
+    blocker = _blocker(account, scope, ctx)
+    if blocker:
+        outcome.skipped.append(make_skip(account, policy, blocker + _lapsed_note(account, ctx)))
+        return
+    outcome.keep_warnings.add(seat)
+    action = _idle_action(account, scope, idle, warning, ctx)
+    if action is not None:
+        outcome.actions.append(action)
+
+
+UNJUDGED = "never active and the date it joined the org is unknown; not judged"
+
+
+def _blocker(account: Account, scope: Scope, ctx: Context) -> str | None:
+    granted = ctx.granted.get((account.account_id, scope.policy.site, scope.policy.product))
+    return scope.protection.reason(account) or granted or _group_blocker(account, scope, ctx)
+
+
+def _group_blocker(account: Account, scope: Scope, ctx: Context) -> str | None:
+    policy = scope.policy
+    if policy.action == "suspend":
+        return None
+    held = sorted(
+        scope.granting.intersection(account.groups), key=lambda g: ctx.groups_by_id[g].name
+    )
+    for group_id in held:
+        group = ctx.groups_by_id[group_id]
+        if group_id not in scope.targets:
+            return (
+                f"also holds {policy.product} through group '{group.name}', which policy "
+                f"{policy.name} does not manage; removing the others would not free the seat"
+            )
+        if group.managed_by == "idp":
+            return (
+                f"seat granted by group '{group.name}', which is managed by your identity "
+                "provider; change it there"
+            )
+    return None
+
+
+def _lapsed_note(account: Account, ctx: Context) -> str:
+    lapsed = [ctx.protection.lapsed[r] for r in sorted(refs(account)) if r in ctx.protection.lapsed]
+    if not lapsed or lapsed[0].expires is None:
+        return ""
+    return f" (an exclusion for it expired on {lapsed[0].expires.isoformat()})"
+
+
+def _idle_action(
+    account: Account, scope: Scope, idle: Idleness, warning: WarningRecord | None, ctx: Context
+) -> Action | None:
+    policy = scope.policy
+    past_limit = idle.past_limit
+    if policy.warn_before_days == 0:
+        return _revoke(account, scope, idle, None, ctx) if past_limit else None
+    if warning is None:
+        return _warn(account, policy, idle, ctx)
+    if past_limit and _warning_matured(warning, policy, ctx.now):
+        return _revoke(account, scope, idle, warning, ctx)
+    return None
+
+
+def _warning_matured(warning: WarningRecord, policy: InactivityPolicy, now: datetime) -> bool:
+    waited = now - warning.warned_at >= timedelta(days=policy.warn_before_days)
+    return waited and warning.revoke_not_before <= now
+
+
+def revoke_not_before(idle: Idleness, policy: InactivityPolicy, now: datetime) -> datetime:
+    """The first instant a revoke may be planned: after the full warning and past the limit."""
+    earliest = now + timedelta(days=policy.warn_before_days)
+    if idle.over_cap is not None:
+        return earliest
+    return max(earliest, idle.reference + timedelta(days=idle.threshold_days + 1))
+
+
+def warning_record(action: Action, *, policies: PolicySet, now: datetime) -> WarningRecord:
+    """The ledger entry for a `warn` action delivered at `now` (by `notify` or by `apply`).
+
+    A warning recorded later than planned still gives the full `warn_before_days` of notice."""
+    days = next((p.warn_before_days for p in policies.inactivity if p.name == action.policy), 0)
+    earliest = now + timedelta(days=days)
+    planned = action.evidence.revoke_not_before or earliest
+    return WarningRecord(
+        account_id=action.account_id,
+        email=action.email,
+        site=action.site,
+        product=action.product,
+        policy=action.policy,
+        warned_at=now,
+        revoke_not_before=max(planned, earliest),
+    )
+
+
+def _warn(account: Account, policy: InactivityPolicy, idle: Idleness, ctx: Context) -> Action:
+    not_before = revoke_not_before(idle, policy, ctx.now)
+    reason = (
+        f"{idle.describe(policy.site, policy.product)}; will be revoked on or after "
+        f"{not_before.date().isoformat()} unless used before then"
+    )
+    evidence = _evidence(account, idle, revoke_not_before=not_before)
+    where = Where(policy.name, policy.site, policy.product)
+    return make_action("warn", account, where, reason, evidence, plan_id=ctx.plan_id)
+
+
+def _revoke(
+    account: Account, scope: Scope, idle: Idleness, warning: WarningRecord | None, ctx: Context
+) -> Action:
+    policy = scope.policy
+    reason = idle.describe(policy.site, policy.product)
+    if warning is not None:
+        reason += f"; warned {warning.warned_at.date().isoformat()}"
+    groups: tuple[GroupRef, ...] = ()
+    if policy.action == "remove-from-groups":
+        removed = (scope.targets[g] for g in account.groups if g in scope.targets)
+        groups = tuple(sorted(removed, key=lambda r: (r.name, r.id)))
+    else:
+        reason += "; suspends the account in the whole organization"
+    evidence = _evidence(
+        account,
+        idle,
+        warned_at=warning.warned_at if warning else None,
+        revoke_not_before=warning.revoke_not_before if warning else None,
+    )
+    where = Where(policy.name, policy.site, policy.product)
+    return make_action(
+        "revoke",
+        account,
+        where,
+        reason,
+        evidence,
+        plan_id=ctx.plan_id,
+        groups=groups,
+        method=policy.action,
+    )
+
+
+def _evidence(
+    account: Account,
+    idle: Idleness,
+    *,
+    warned_at: datetime | None = None,
+    revoke_not_before: datetime | None = None,
+) -> Evidence:
+    return Evidence(
+        last_active=idle.last_active,
+        added_to_org=account.added_to_org,
+        idle_days=idle.idle_days,
+        threshold_days=idle.threshold_days,
+        warned_at=warned_at,
+        revoke_not_before=revoke_not_before,
+    )
+
+
+# --- warnings that no longer hold ----------------------------------------------------------
+
+
+def clear_stale_warnings(ctx: Context, keep: set[SeatKey]) -> Iterator[Action]:
+    accounts = {a.account_id: a for a in ctx.inventory.accounts}
+    for seat, warning in sorted(ctx.warnings.items()):
+        if seat in keep:
+            continue
+        account = accounts.get(warning.account_id)
+        reason = _why_cleared(account, warning, ctx)
+        evidence = Evidence(
+            last_active=account.last_active(warning.site, warning.product) if account else None,
+            warned_at=warning.warned_at,
+            revoke_not_before=warning.revoke_not_before,
+        )
+        subject = account or Account(account_id=warning.account_id, email=warning.email)
+        where = Where(warning.policy, warning.site, warning.product)
+        yield make_action("clear-warning", subject, where, reason, evidence, plan_id=ctx.plan_id)
+
+
+def _why_cleared(account: Account | None, warning: WarningRecord, ctx: Context) -> str:
+    if account is None:
+        return "the account is no longer in the organization"
+    last = account.last_active(warning.site, warning.product)
+    if last is not None and last > warning.warned_at:
+        return (
+            f"active on {warning.product} at {warning.site} on {last.date().isoformat()}, "
+            f"after the warning of {warning.warned_at.date().isoformat()}"
+        )
+    if account.status != "active":
+        return f"the account is {account.status}"
+    return "no longer idle under any policy (seat gone, policy changed or account now protected)"
+
+
+# --- max_seats: the longest idle go first ---------------------------------------------------
+
+
+def enforce_max_seats(scope: Scope, holders: list[Account], ctx: Context, outcome: Outcome) -> None:
+    """Beyond `max_seats`, warn (then revoke) the longest idle of those no rule acted on yet."""
+    policy = scope.policy
+    cap = policy.max_seats or 0
+    decided = {a.account_id for a in outcome.actions if a.policy == policy.name}
+    decided |= {s.account_id for s in outcome.skipped if s.policy == policy.name}
+    revoked = sum(1 for a in outcome.actions if a.policy == policy.name and a.action == "revoke")
+    people = [a for a in holders if a.account_type not in SEATLESS_TYPES]
+    excess = len(people) - revoked - cap
+    if excess <= 0:
+        return
+    ranked = sorted(
+        (a for a in people if a.account_id not in decided and not _blocker(a, scope, ctx)),
+        key=lambda a: (_idle_since(a, policy), a.account_id),
+    )
+    for account in ranked[:excess]:
+        _cap_action(account, scope, ctx, outcome)
+
+
+def _idle_since(account: Account, policy: InactivityPolicy) -> datetime:
+    """When the account last used the product (or joined); unknown sorts last."""
+    known = account.last_active(policy.site, policy.product) or account.added_to_org
+    return known or datetime.max.replace(tzinfo=UTC)
+
+
+def _cap_action(account: Account, scope: Scope, ctx: Context, outcome: Outcome) -> None:
+    policy = scope.policy
+    idle = idleness(account, policy, ctx.now)
+    if idle is None:
+        return
+    capped = replace(idle, over_cap=policy.max_seats)
+    seat: SeatKey = (account.account_id, policy.site, policy.product)
+    outcome.keep_warnings.add(seat)
+    action = _idle_action(account, scope, capped, ctx.warnings.get(seat), ctx)
+    if action is not None:
+        outcome.actions.append(action)

@@ -1,6 +1,0 @@
-"""Desired state: policy models, the loader with file:line errors, and the checked policy set."""
-
-from controller.policy.loader import load_policies, load_policy_set
-from controller.policy.policy_set import LoadedPolicies, PolicySet, policies_digest
-
-__all__ = ["LoadedPolicies", "PolicySet", "load_policies", "load_policy_set", "policies_digest"]
