@@ -156,7 +156,7 @@ def reason_for(kind: str, who: str) -> str:
 
 
 def _key(kind: str, who: str) -> str:
-    return action_key(kind, "acme", "jira-software", f"u-{who}")  # type: ignore[arg-type]
+    return action_key(kind, site="acme", product="jira-software", account_id=f"u-{who}")  # type: ignore[arg-type]
 
 
 def audit_records() -> list[dict[str, Any]]:
@@ -242,7 +242,7 @@ def make_report(other_policies: PolicySet | None = None) -> Report:
     return build_report(
         policies=chosen,
         inventory=inventory,
-        plan=reconcile(chosen, inventory, Ledger(), NOW),
+        plan=reconcile(chosen, inventory, ledger=Ledger(), now=NOW),
         audit=parse_audit_records(audit_records(), source="audit"),
         applied=[parse_applied_marker(m, source="m") for m in applied_markers().values()],
         approvals=approvals(),

@@ -135,10 +135,14 @@ def main() -> int:
     with ExitStack() as servers:
         demo = start(workspace, servers)
         before = demo.organization()
-        day(demo, DAY_0, "Day 0: idle users get a warning first")
-        day(demo, DAY_0 + timedelta(days=8), "Day 8: the warning has run out; seats are revoked")
+        day(demo, DAY_0, title="Day 0: idle users get a warning first")
+        day(
+            demo,
+            DAY_0 + timedelta(days=8),
+            title="Day 8: the warning has run out; seats are revoked",
+        )
         records = show_audit(demo)
-        show_seats(before, demo.organization(), records)
+        show_seats(before, demo.organization(), records=records)
     console.print(Rule())
     console.print(f"Simulators stopped. Finished in {time.monotonic() - started:.0f} s.")
     console.print(
@@ -195,7 +199,7 @@ def point_mail_at(organization: Path, port: int) -> None:
     organization.write_text(text, encoding="utf-8")
 
 
-def day(demo: Demo, now: datetime, title: str) -> None:
+def day(demo: Demo, now: datetime, *, title: str) -> None:
     """One scheduled run (notify, propose), a reviewer merging, and the apply on merge."""
     console.print(Rule(f"[bold]{title}[/]  ({now:%Y-%m-%d})", align="left"))
     sent = len(demo.mail.received)
@@ -206,7 +210,9 @@ def day(demo: Demo, now: datetime, title: str) -> None:
     if pull is None:
         console.print("No plan pull request: the organization is in line with its policies.")
         return
-    show_pull(pull.number, pull.title, pull.body or "", [label.name for label in pull.labels])
+    show_pull(
+        pull.number, pull.title, body=pull.body or "", labels=[label.name for label in pull.labels]
+    )
     merged = demo.forge().merge_pull(pull.number, title=f"Merge plan pull request #{pull.number}")
     demo.git("pull", "--quiet", "--ff-only", "origin", "main")
     for plan_file in StateDir(demo.clone / "state").pending_plans():
@@ -235,7 +241,7 @@ def show_mail(messages: list[EmailMessage]) -> None:
     )
 
 
-def show_pull(number: int, title: str, body: str, labels: list[str]) -> None:
+def show_pull(number: int, title: str, *, body: str, labels: list[str]) -> None:
     """The pull request as a reviewer first sees it: totals, then a few of the actions."""
     summary = body.split("\n### ", 1)[0]
     console.print(
@@ -277,7 +283,7 @@ def show_audit(demo: Demo) -> list[dict[str, Any]]:
     return records
 
 
-def show_seats(before: Inventory, after: Inventory, records: list[dict[str, Any]]) -> None:
+def show_seats(before: Inventory, after: Inventory, *, records: list[dict[str, Any]]) -> None:
     table = Table(title="Seats in use per product (active people in granting groups)")
     table.add_column("Site")
     table.add_column("Product")

@@ -102,7 +102,7 @@ def check_applicable(plan: Plan, *, policies: PolicySet, now: datetime) -> None:
 # --- 2. what is still justified? (pure) ---------------------------------------------------
 
 
-def decide(reviewed: Plan, fresh: Plan, inventory: Inventory, ledger: Ledger) -> list[Decision]:
+def decide(reviewed: Plan, fresh: Plan, *, inventory: Inventory, ledger: Ledger) -> list[Decision]:
     """One decision per reviewed action, from the fresh plan computed on fresh data."""
     now_wanted = {a.key: a for a in fresh.actions}
     accounts = {a.account_id: a for a in inventory.accounts}
@@ -115,7 +115,11 @@ def decide(reviewed: Plan, fresh: Plan, inventory: Inventory, ledger: Ledger) ->
         wanted = now_wanted.get(action.key)
         if wanted is None:
             why = _no_longer_justified(
-                action, reviewed, accounts.get(action.account_id), spared, ledger
+                action,
+                reviewed,
+                account=accounts.get(action.account_id),
+                spared=spared,
+                ledger=ledger,
             )
             decisions.append(Decision(action, False, why[0], why[1]))
         else:
@@ -149,12 +153,14 @@ def _compare(reviewed: Action, wanted: Action) -> Decision:
 def _no_longer_justified(
     action: Action,
     plan: Plan,
+    *,
     account: Account | None,
     spared: dict[tuple[str, str, str], str],
     ledger: Ledger,
 ) -> tuple[Outcome, str]:
     seat = (action.account_id, action.site, action.product)
-    if action.action == "warn" and ledger.warning_for(*seat) is not None:
+    warned = ledger.warning_for(action.account_id, site=action.site, product=action.product)
+    if action.action == "warn" and warned is not None:
         return "already", "already warned"
     if account is None:
         return "skipped", "the account is no longer in the organization"
@@ -197,8 +203,8 @@ def apply_plan(run: ApplyRun) -> ApplyReport:
         return ApplyReport(plan.id, already_applied=True, dry_run=run.dry_run)
     ledger = state.read_ledger()
     fresh_inventory = run.directory.fetch_accounts(sorted({a.account_id for a in plan.actions}))
-    fresh = reconcile(run.policies, fresh_inventory, ledger, run.now)
-    decisions = decide(plan, fresh, fresh_inventory, ledger)
+    fresh = reconcile(run.policies, fresh_inventory, ledger=ledger, now=run.now)
+    decisions = decide(plan, fresh, inventory=fresh_inventory, ledger=ledger)
     executable = [d.action for d in decisions if d.execute]
     check_plan(
         plan.model_copy(
@@ -210,7 +216,7 @@ def apply_plan(run: ApplyRun) -> ApplyReport:
     if run.dry_run:
         return report
     report.results = _execute_all(run, decisions)
-    _record(run, report.results, ledger)
+    _record(run, report.results, ledger=ledger)
     return report
 
 
@@ -273,10 +279,10 @@ def _calls(action: Action, directory: Directory) -> list[ChangeResult]:
     return []  # warn and clear-warning change the ledger only
 
 
-def _record(run: ApplyRun, results: Sequence[ActionResult], ledger: Ledger) -> None:
+def _record(run: ApplyRun, results: Sequence[ActionResult], *, ledger: Ledger) -> None:
     state = run.state
     state.append_audit((_audit_record(run, r) for r in results), when=run.now)
-    state.write_ledger(updated_ledger(ledger, results, run))
+    state.write_ledger(updated_ledger(ledger, results, run=run))
     state.mark_applied(
         run.plan.id,
         {
@@ -316,7 +322,7 @@ def _audit_record(run: ApplyRun, result: ActionResult) -> dict[str, Any]:
 # --- the ledger after an apply (pure) ---------------------------------------------------------
 
 
-def updated_ledger(ledger: Ledger, results: Sequence[ActionResult], run: ApplyRun) -> Ledger:
+def updated_ledger(ledger: Ledger, results: Sequence[ActionResult], *, run: ApplyRun) -> Ledger:
     warnings = {(w.account_id, w.site, w.product): w for w in ledger.warnings}
     removals = list(ledger.removals)
     for result in results:

@@ -67,7 +67,7 @@ class Ledger(Frozen):
     removals: tuple[RemovalRecord, ...] = Field(default=())
     reminders: tuple[ReminderRecord, ...] = Field(default=())
 
-    def warning_for(self, account_id: str, site: str, product: str) -> WarningRecord | None:
+    def warning_for(self, account_id: str, *, site: str, product: str) -> WarningRecord | None:
         for record in self.warnings:
             if (record.account_id, record.site, record.product) == (account_id, site, product):
                 return record

@@ -59,7 +59,9 @@ def _fraction_breaches(plan: Plan, policies: PolicySet) -> Iterator[str]:
     for product in plan.summary.by_product:
         if product.revoke == 0:
             continue
-        limit, where = _fraction_limit(policies, product.site, product.product, default)
+        limit, where = _fraction_limit(
+            policies, site=product.site, product=product.product, default=default
+        )
         share = product.revoke / product.seats if product.seats else 1.0
         if share > limit:
             yield (
@@ -70,7 +72,7 @@ def _fraction_breaches(plan: Plan, policies: PolicySet) -> Iterator[str]:
 
 
 def _fraction_limit(
-    policies: PolicySet, site: str, product: str, default: float
+    policies: PolicySet, *, site: str, product: str, default: float
 ) -> tuple[float, str]:
     for policy in policies.inactivity:
         own = policy.limits.max_revocation_fraction

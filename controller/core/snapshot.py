@@ -178,7 +178,7 @@ def product_name(key: str) -> str:
     return PRODUCT_NAMES.get(key, key)
 
 
-def seat_holders(inventory: Inventory) -> dict[tuple[str, str], set[str]]:
+def holders_by_seat(inventory: Inventory) -> dict[tuple[str, str], set[str]]:
     """Who holds each (site, product): active people in at least one group granting it."""
     grants_by_group: dict[str, list[tuple[str, str]]] = {}
     for group in inventory.groups:
@@ -196,4 +196,4 @@ def seat_holders(inventory: Inventory) -> dict[tuple[str, str], set[str]]:
 
 def seat_counts(inventory: Inventory) -> dict[tuple[str, str], int]:
     """Seats in use per (site, product)."""
-    return {seat: len(people) for seat, people in seat_holders(inventory).items()}
+    return {seat: len(people) for seat, people in holders_by_seat(inventory).items()}

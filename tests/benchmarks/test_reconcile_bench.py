@@ -120,7 +120,7 @@ def measure() -> str:
     for _ in range(3):
         gc.collect()
         started = time.perf_counter()
-        plan = reconcile(policies, inventory, Ledger(), NOW)
+        plan = reconcile(policies, inventory, ledger=Ledger(), now=NOW)
         timings.append(time.perf_counter() - started)
     assert plan is not None
     best, rss = min(timings), peak_rss_mb()

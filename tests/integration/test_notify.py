@@ -368,7 +368,7 @@ def test_a_refused_recipient_is_not_recorded_and_is_retried(world: World) -> Non
     retried = world.notify(organization(on(1), frank(on(1))), on(1))
     assert retried.exit_code == ExitCode.OK, retried.output
     assert [m.rcpt_tos for m in world.mails()] == [("bob@acme.example",), ("it-ops@acme.example",)]
-    bob = world.ledger().warning_for(BOB, "acme", "jira-software")
+    bob = world.ledger().warning_for(BOB, site="acme", product="jira-software")
     assert bob is not None
     assert bob.warned_at == on(1)  # a full week's notice, counted from the mail that arrived
 

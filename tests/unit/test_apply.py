@@ -26,7 +26,7 @@ POLICIES = policy_set(inactivity())
 
 def setup(*people: Account, policies: PolicySet = POLICIES) -> tuple[Plan, FakeDirectory]:
     snapshot = inventory(*people)
-    return reconcile(policies, snapshot, Ledger(), NOW), FakeDirectory(snapshot)
+    return reconcile(policies, snapshot, ledger=Ledger(), now=NOW), FakeDirectory(snapshot)
 
 
 def run(
@@ -177,7 +177,9 @@ def test_safety_guards_run_again(tmp_path: Path) -> None:
     plan, directory = setup(account("a1", idle=90), account("a2", idle=90), policies=loose)
     tightened = plan.model_copy(
         update={
-            "policies_digest": reconcile(strict, directory.inventory, Ledger(), NOW).policies_digest
+            "policies_digest": reconcile(
+                strict, directory.inventory, ledger=Ledger(), now=NOW
+            ).policies_digest
         }
     )
     with pytest.raises(SafetyRefusal):
@@ -202,7 +204,7 @@ def test_warn_then_revoke_then_restore_through_the_ledger(tmp_path: Path) -> Non
     directory = FakeDirectory(inventory(subject))
 
     def step(when: datetime) -> Plan:
-        plan = reconcile(policies, directory.inventory, state.read_ledger(), when)
+        plan = reconcile(policies, directory.inventory, ledger=state.read_ledger(), now=when)
         apply_plan(
             ApplyRun(plan=plan, policies=policies, directory=directory, state=state, now=when)
         )
@@ -224,7 +226,7 @@ def test_warn_then_revoke_then_restore_through_the_ledger(tmp_path: Path) -> Non
 def test_warning_already_sent_by_notify_is_not_repeated(tmp_path: Path) -> None:
     policies = policy_set(inactivity(warn_before_days=7))
     snapshot = inventory(account("u1", idle=90))
-    plan = reconcile(policies, snapshot, Ledger(), NOW)
+    plan = reconcile(policies, snapshot, ledger=Ledger(), now=NOW)
     StateDir(tmp_path).write_ledger(Ledger(warnings=(warned("u1", days=0.01),)))
     report = apply_plan(
         ApplyRun(
@@ -247,7 +249,7 @@ def test_a_grant_adds_the_groups(tmp_path: Path) -> None:
     )
     policies = POLICIES.model_copy(update={"grants": (doc,)})
     snapshot = inventory(account("new", groups=("g-staff",)))
-    plan = reconcile(policies, snapshot, Ledger(), NOW)
+    plan = reconcile(policies, snapshot, ledger=Ledger(), now=NOW)
     directory = FakeDirectory(snapshot)
     report = apply_plan(
         ApplyRun(

@@ -60,7 +60,7 @@ def due_for(
 ) -> Due:
     chosen = policies(send_warnings=send_warnings, exclusions=exclusions)
     known = ledger or Ledger()
-    plan = reconcile(chosen, inventory(*people), known, NOW)
+    plan = reconcile(chosen, inventory(*people), ledger=known, now=NOW)
     return Due(
         policies=chosen, plan=plan, ledger=known, now=NOW, templates=templates or Templates(None)
     )
@@ -132,7 +132,7 @@ def test_the_warning_record_is_the_one_apply_would_write(tmp_path: Path) -> None
         state=StateDir(tmp_path),
         now=NOW,
     )
-    applied = updated_ledger(Ledger(), [ActionResult(warn.key, warn, "done")], run)
+    applied = updated_ledger(Ledger(), [ActionResult(warn.key, warn, "done")], run=run)
     assert applied.warnings == (item.record,)
 
 
@@ -238,7 +238,7 @@ def test_reminders_go_to_owners_with_an_address_and_the_rest_are_reported() -> N
 def test_the_ledger_keeps_reminders_through_an_apply(tmp_path: Path) -> None:
     [item] = due_mail(due_for(exclusions=(exclusion(),))).outgoing
     ledger = record_delivered(Ledger(), item)
-    plan = reconcile(policies(), inventory(), ledger, NOW)
+    plan = reconcile(policies(), inventory(), ledger=ledger, now=NOW)
     run = ApplyRun(
         plan=plan,
         policies=policies(),
@@ -246,7 +246,7 @@ def test_the_ledger_keeps_reminders_through_an_apply(tmp_path: Path) -> None:
         state=StateDir(tmp_path),
         now=NOW,
     )
-    assert updated_ledger(ledger, [], run).reminders == ledger.reminders
+    assert updated_ledger(ledger, [], run=run).reminders == ledger.reminders
 
 
 # --- delivery -------------------------------------------------------------------------------
@@ -280,7 +280,7 @@ def applied_plan(plan: Plan, outcome: str, *, chosen: PolicySet) -> Applied:
 
 def test_a_revoke_that_ran_earns_a_notice_and_one_that_was_already_done_does_not() -> None:
     chosen = policy_set(inactivity(), org=ORG)
-    plan = reconcile(chosen, inventory(account("idle", idle=90)), Ledger(), NOW)
+    plan = reconcile(chosen, inventory(account("idle", idle=90)), ledger=Ledger(), now=NOW)
     [item] = notices(applied_plan(plan, "done", chosen=chosen)).outgoing
     assert item.mail.rendered.subject == "Your Jira Software access on acme was removed"
     assert "You were removed from: jira-software-users-acme." in item.mail.rendered.text

@@ -21,7 +21,7 @@ def sample_plan(accounts: int = 3) -> Plan:
     people = [account(f"user-{n:05d}", idle=100 + n) for n in range(accounts)]
     people.append(account("admin-1", idle=300, platform_roles=("atlassian/site-admin",)))
     policies = policy_set(inactivity())
-    return reconcile(policies, inventory(*people), Ledger(), NOW)
+    return reconcile(policies, inventory(*people), ledger=Ledger(), now=NOW)
 
 
 def test_yaml_is_byte_identical_for_identical_inputs() -> None:
@@ -97,7 +97,7 @@ def test_markdown_puts_totals_first_and_skips_in_details() -> None:
 
 
 def test_markdown_of_an_empty_plan_says_so() -> None:
-    plan = reconcile(policy_set(), inventory(account(idle=1)), Ledger(), NOW)
+    plan = reconcile(policy_set(), inventory(account(idle=1)), ledger=Ledger(), now=NOW)
     assert "**No changes.**" in render_markdown(plan, plan_path="p.yaml")
 
 

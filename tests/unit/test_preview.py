@@ -18,7 +18,7 @@ POLICY = "jira-software-60d"
 def act(kind: ActionKind, who: str = "bob", *, policy: str = POLICY) -> Action:
     account_id = f"id-{who}"
     return Action(
-        key=action_key(kind, "acme", "jira-software", account_id),
+        key=action_key(kind, site="acme", product="jira-software", account_id=account_id),
         action=kind,
         account_id=account_id,
         email=f"{who}@acme.example",

@@ -52,7 +52,7 @@ def run(case: Case) -> Plan:
         excluded=case.excluded,
         org=organization(**case.org) if case.org else None,
     )
-    return reconcile(policies, inventory(case.subject), ledger(*case.warnings), NOW)
+    return reconcile(policies, inventory(case.subject), ledger=ledger(*case.warnings), now=NOW)
 
 
 IDLE_RULES = [
@@ -265,7 +265,7 @@ def only_action(plan: Plan) -> Any:
 
 def test_revoke_removes_every_granting_group_so_no_seat_is_left_behind() -> None:
     subject = account(idle=90, groups=("g-jsw", "g-testers", "g-staff", "g-conf"))
-    action = only_action(reconcile(policy_set(), inventory(subject), Ledger(), NOW))
+    action = only_action(reconcile(policy_set(), inventory(subject), ledger=Ledger(), now=NOW))
     assert [g.name for g in action.groups] == ["jira-software-users-acme", "jira-testers"]
     assert action.method == "remove-from-groups"
 
@@ -273,14 +273,19 @@ def test_revoke_removes_every_granting_group_so_no_seat_is_left_behind() -> None
 def test_policy_groups_limit_what_is_removed() -> None:
     subject = account(idle=90, groups=("g-testers",))
     policy = inactivity(groups=["jira-testers"])
-    action = only_action(reconcile(policy_set(policy), inventory(subject), Ledger(), NOW))
+    action = only_action(
+        reconcile(policy_set(policy), inventory(subject), ledger=Ledger(), now=NOW)
+    )
     assert [g.id for g in action.groups] == ["g-testers"]
 
 
 def test_suspend_carries_no_groups_and_says_so() -> None:
     action = only_action(
         reconcile(
-            policy_set(inactivity(action="suspend")), inventory(account(idle=90)), Ledger(), NOW
+            policy_set(inactivity(action="suspend")),
+            inventory(account(idle=90)),
+            ledger=Ledger(),
+            now=NOW,
         )
     )
     assert action.method == "suspend"
@@ -290,7 +295,7 @@ def test_suspend_carries_no_groups_and_says_so() -> None:
 
 def test_hidden_email_is_handled_by_account_id() -> None:
     subject = account("557058:hidden", idle=90, email=None)
-    action = only_action(reconcile(policy_set(), inventory(subject), Ledger(), NOW))
+    action = only_action(reconcile(policy_set(), inventory(subject), ledger=Ledger(), now=NOW))
     assert action.email is None
     assert action.account_id == "557058:hidden"
     assert action.key == "revoke:acme:jira-software:557058:hidden"
@@ -298,7 +303,10 @@ def test_hidden_email_is_handled_by_account_id() -> None:
 
 def test_warning_states_the_revocation_date() -> None:
     plan = reconcile(
-        policy_set(inactivity(warn_before_days=7)), inventory(account(idle=200)), Ledger(), NOW
+        policy_set(inactivity(warn_before_days=7)),
+        inventory(account(idle=200)),
+        ledger=Ledger(),
+        now=NOW,
     )
     action = only_action(plan)
     assert action.evidence.revoke_not_before == days_ago(-7)
@@ -307,14 +315,19 @@ def test_warning_states_the_revocation_date() -> None:
 
 def test_warning_for_someone_just_entering_the_window_waits_for_the_limit() -> None:
     plan = reconcile(
-        policy_set(inactivity(warn_before_days=7)), inventory(account(idle=54)), Ledger(), NOW
+        policy_set(inactivity(warn_before_days=7)),
+        inventory(account(idle=54)),
+        ledger=Ledger(),
+        now=NOW,
     )
     # last active 54 days ago: past the 60-day limit in 7 days, and a full warning takes 7 too
     assert only_action(plan).evidence.revoke_not_before == days_ago(54 - 61)
 
 
 def test_reason_gives_last_activity_and_days() -> None:
-    action = only_action(reconcile(policy_set(), inventory(account(idle=90)), Ledger(), NOW))
+    action = only_action(
+        reconcile(policy_set(), inventory(account(idle=90)), ledger=Ledger(), now=NOW)
+    )
     assert (
         action.reason == "not active on jira-software at acme since 2026-08-25 (90 days, limit 60)"
     )
@@ -326,8 +339,8 @@ def test_warning_of_a_departed_account_is_cleared() -> None:
     plan = reconcile(
         policy_set(inactivity(warn_before_days=7)),
         inventory(account("other", idle=1)),
-        ledger(warned("gone", days=3)),
-        NOW,
+        ledger=ledger(warned("gone", days=3)),
+        now=NOW,
     )
     action = only_action(plan)
     assert (action.action, action.account_id) == ("clear-warning", "gone")
@@ -396,7 +409,7 @@ REMOVED = RemovalRecord(
 )
 def test_restore(subject: Account, expect: str) -> None:
     policies = policy_set(inactivity(warn_before_days=7), restore=[restore_policy()])
-    plan = reconcile(policies, inventory(subject), Ledger(removals=(REMOVED,)), NOW)
+    plan = reconcile(policies, inventory(subject), ledger=Ledger(removals=(REMOVED,)), now=NOW)
     restores = [a for a in plan.actions if a.action == "restore"]
     assert ("restore" if restores else "none") == expect
     if restores:
@@ -406,7 +419,7 @@ def test_restore(subject: Account, expect: str) -> None:
 
 def test_no_restore_without_a_restore_policy() -> None:
     subject = account(idle=200, groups=("g-staff",), elsewhere=[("acme", "confluence", 3)])
-    plan = reconcile(policy_set(), inventory(subject), Ledger(removals=(REMOVED,)), NOW)
+    plan = reconcile(policy_set(), inventory(subject), ledger=Ledger(removals=(REMOVED,)), now=NOW)
     assert not [a for a in plan.actions if a.action == "restore"]
 
 
@@ -416,11 +429,11 @@ def test_no_restore_without_a_restore_policy() -> None:
 def test_policy_for_another_site_ignores_this_one() -> None:
     policy: InactivityPolicy = inactivity(name="labs-60", site="labs")
     subject = account(idle=400, groups=("g-jsw",))
-    assert reconcile(policy_set(policy), inventory(subject), Ledger(), NOW).actions == ()
+    assert reconcile(policy_set(policy), inventory(subject), ledger=Ledger(), now=NOW).actions == ()
 
 
 def test_plan_header_binds_inputs() -> None:
-    plan = reconcile(policy_set(), inventory(account(idle=90)), Ledger(), NOW)
+    plan = reconcile(policy_set(), inventory(account(idle=90)), ledger=Ledger(), now=NOW)
     assert plan.created_at == NOW
     assert plan.expires_at == days_ago(-7)
     assert plan.id.startswith("plan-20261123-060000-")

@@ -89,7 +89,7 @@ def kinds(plan: Plan) -> dict[str, str]:
     ],
 )
 def test_grants(entry: dict[str, Any], subject: Any, expect: list[str]) -> None:
-    plan = reconcile(with_grants(entry), inventory(subject), Ledger(), NOW)
+    plan = reconcile(with_grants(entry), inventory(subject), ledger=Ledger(), now=NOW)
     granted = [g.id for a in plan.actions if a.action == "grant" for g in a.groups]
     assert granted == expect
 
@@ -98,8 +98,8 @@ def test_grant_for_an_unknown_account_is_reported() -> None:
     plan = reconcile(
         with_grants({"account": "ghost@acme.example", "product": "jira-software"}),
         inventory(account("a", idle=1)),
-        Ledger(),
-        NOW,
+        ledger=Ledger(),
+        now=NOW,
     )
     assert [s.reason for s in plan.skipped] == [
         "ghost@acme.example is not an account of the organization; check the address"
@@ -111,7 +111,7 @@ def test_a_granted_seat_is_not_revoked_while_the_grant_lasts() -> None:
     policies = with_grants(
         {"account": "idle@acme.example", "product": "jira-software", "expires": "2026-12-31"}
     )
-    plan = reconcile(policies, inventory(idle), Ledger(), NOW)
+    plan = reconcile(policies, inventory(idle), ledger=Ledger(), now=NOW)
     assert plan.actions == ()
     assert (
         "granted by AccessGrants requests until 2026-12-31: asked in PR #7"
@@ -123,9 +123,9 @@ def test_after_the_grant_expires_the_policy_applies_again() -> None:
     policies = with_grants(
         {"account": "idle@acme.example", "product": "jira-software", "expires": "2026-11-22"}
     )
-    assert kinds(reconcile(policies, inventory(account("idle", idle=400)), Ledger(), NOW)) == {
-        "idle": "revoke"
-    }
+    assert kinds(
+        reconcile(policies, inventory(account("idle", idle=400)), ledger=Ledger(), now=NOW)
+    ) == {"idle": "revoke"}
 
 
 def test_grants_never_exceed_the_seats_left_most_recently_active_first() -> None:
@@ -138,7 +138,9 @@ def test_grants_never_exceed_the_seats_left_most_recently_active_first() -> None
     policies = with_grants(
         *({"account": f"{a.account_id}@acme.example", "product": "jira-software"} for a in wanting)
     )
-    plan = reconcile(policies, with_seats(inventory(*holders, *wanting), limit=4), Ledger(), NOW)
+    plan = reconcile(
+        policies, with_seats(inventory(*holders, *wanting), limit=4), ledger=Ledger(), now=NOW
+    )
     assert kinds(plan) == {"recent": "grant"}
     held = {s.account_id: s.reason for s in plan.skipped}
     assert set(held) == {"older", "never"}
@@ -161,7 +163,10 @@ def test_grants_come_before_restores_when_seats_are_short() -> None:
         {"account": "asked@acme.example", "product": "jira-software"}
     ).model_copy(update={"restore": (restore_policy(),)})
     plan = reconcile(
-        policies, with_seats(inventory(back, asked), limit=1), Ledger(removals=(removal,)), NOW
+        policies,
+        with_seats(inventory(back, asked), limit=1),
+        ledger=Ledger(removals=(removal,)),
+        now=NOW,
     )
     assert kinds(plan) == {"asked": "grant"}
     assert "restore held back" in plan.skipped[0].reason
@@ -172,7 +177,7 @@ def test_unlimited_products_are_not_capped() -> None:
     policies = with_grants(
         *({"account": f"w{n}@acme.example", "product": "jira-software"} for n in range(5))
     )
-    assert len(reconcile(policies, inventory(*wanting), Ledger(), NOW).actions) == 5
+    assert len(reconcile(policies, inventory(*wanting), ledger=Ledger(), now=NOW).actions) == 5
 
 
 # --- max_seats ---------------------------------------------------------------------------------
@@ -180,21 +185,28 @@ def test_unlimited_products_are_not_capped() -> None:
 
 def test_max_seats_revokes_the_longest_idle_first() -> None:
     people = [account(f"u{n}", idle=n * 5 + 1) for n in range(6)]  # idle 1, 6, 11, 16, 21, 26 days
-    plan = reconcile(policy_set(inactivity(max_seats=4)), inventory(*people), Ledger(), NOW)
+    plan = reconcile(
+        policy_set(inactivity(max_seats=4)), inventory(*people), ledger=Ledger(), now=NOW
+    )
     assert kinds(plan) == {"u5": "revoke", "u4": "revoke"}
     assert "over max_seats 4 for jira-software on acme" in plan.actions[0].reason
 
 
 def test_max_seats_counts_the_idle_revocations_first() -> None:
     people = [account("gone", idle=300), *(account(f"u{n}", idle=n + 1) for n in range(4))]
-    plan = reconcile(policy_set(inactivity(max_seats=4)), inventory(*people), Ledger(), NOW)
+    plan = reconcile(
+        policy_set(inactivity(max_seats=4)), inventory(*people), ledger=Ledger(), now=NOW
+    )
     assert kinds(plan) == {"gone": "revoke"}
 
 
 def test_max_seats_warns_first_when_the_policy_warns() -> None:
     people = [account(f"u{n}", idle=n + 1) for n in range(3)]
     plan = reconcile(
-        policy_set(inactivity(max_seats=2, warn_before_days=7)), inventory(*people), Ledger(), NOW
+        policy_set(inactivity(max_seats=2, warn_before_days=7)),
+        inventory(*people),
+        ledger=Ledger(),
+        now=NOW,
     )
     assert kinds(plan) == {"u2": "warn"}
 
@@ -209,7 +221,7 @@ def test_max_seats_never_touches_protected_accounts() -> None:
             inactivity(max_seats=1), org=organization(safety={"max_revocation_fraction": 1})
         ),
         inventory(*people),
-        Ledger(),
-        NOW,
+        ledger=Ledger(),
+        now=NOW,
     )
     assert kinds(plan) == {"u1": "revoke"}

@@ -68,7 +68,7 @@ def is_protected(a: Account) -> bool:
 @settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 @given(org_strategy, warn_days)
 def test_protected_accounts_never_get_an_action(accounts: list[Account], warn: int) -> None:
-    plan = reconcile(policies(warn), inventory(*accounts), Ledger(), NOW)
+    plan = reconcile(policies(warn), inventory(*accounts), ledger=Ledger(), now=NOW)
     protected = {a.account_id for a in accounts if is_protected(a)}
     assert not protected & {a.account_id for a in plan.actions}
 
@@ -80,8 +80,8 @@ def test_planning_is_deterministic_in_any_input_order(
 ) -> None:
     shuffled = list(accounts)
     rnd.shuffle(shuffled)
-    first = reconcile(policies(warn), inventory(*accounts), Ledger(), NOW)
-    second = reconcile(policies(warn), inventory(*shuffled), Ledger(), NOW)
+    first = reconcile(policies(warn), inventory(*accounts), ledger=Ledger(), now=NOW)
+    second = reconcile(policies(warn), inventory(*shuffled), ledger=Ledger(), now=NOW)
     assert dump_plan_yaml(first) == dump_plan_yaml(second)
 
 
@@ -119,9 +119,9 @@ def carry_out(plan: Plan, inv: Inventory) -> tuple[Inventory, Ledger]:
 @given(org_strategy, warn_days)
 def test_a_carried_out_plan_leaves_nothing_to_do(accounts: list[Account], warn: int) -> None:
     inv = inventory(*accounts)
-    plan = reconcile(policies(warn), inv, Ledger(), NOW)
+    plan = reconcile(policies(warn), inv, ledger=Ledger(), now=NOW)
     after, ledger = carry_out(plan, inv)
-    again = reconcile(policies(warn), after, ledger, NOW)
+    again = reconcile(policies(warn), after, ledger=ledger, now=NOW)
     assert again.actions == ()
 
 
@@ -131,16 +131,16 @@ def test_warned_accounts_are_revoked_after_the_grace_and_then_settle(
     accounts: list[Account],
 ) -> None:
     inv = inventory(*accounts)
-    first = reconcile(policies(7), inv, Ledger(), NOW)
+    first = reconcile(policies(7), inv, ledger=Ledger(), now=NOW)
     _, ledger = carry_out(first, inv)
     later = NOW + timedelta(days=8)
-    second = reconcile(policies(7), inv, ledger, later)
+    second = reconcile(policies(7), inv, ledger=ledger, now=later)
     warned = {a.account_id for a in first.actions if a.action == "warn"}
     assert {a.account_id for a in second.actions if a.action == "revoke"} <= warned
 
 
 def test_an_org_in_line_with_policy_plans_nothing() -> None:
     everyone_active = [account(f"user-{n}", idle=n % 50) for n in range(40)]
-    plan = reconcile(policies(7), inventory(*everyone_active), Ledger(), NOW)
+    plan = reconcile(policies(7), inventory(*everyone_active), ledger=Ledger(), now=NOW)
     assert plan.actions == ()
     assert plan.skipped == ()

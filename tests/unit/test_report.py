@@ -189,7 +189,7 @@ def test_months_without_actions_are_shown_as_zero_up_to_now() -> None:
     report = build_report(
         policies=fixture.policies(),
         inventory=inventory,
-        plan=reconcile(fixture.policies(), inventory, Ledger(), NOW),
+        plan=reconcile(fixture.policies(), inventory, ledger=Ledger(), now=NOW),
         audit=entries,
         applied=[],
         approvals={},
@@ -334,7 +334,7 @@ def test_html_without_history_says_so_instead_of_an_empty_chart() -> None:
     report = build_report(
         policies=fixture.policies(),
         inventory=inventory,
-        plan=reconcile(fixture.policies(), inventory, Ledger(), NOW),
+        plan=reconcile(fixture.policies(), inventory, ledger=Ledger(), now=NOW),
         audit=[],
         applied=[],
         approvals={},

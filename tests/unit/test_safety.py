@@ -19,7 +19,7 @@ def plan_with(
     accounts = [account(f"idle-{n}", idle=200) for n in range(idle)]
     accounts += [account(f"busy-{n}", idle=1) for n in range(active)]
     policies = policy_set(inactivity(limits=limits or {}), org=organization(safety=safety))
-    check_plan(reconcile(policies, inventory(*accounts), Ledger(), NOW), policies)
+    check_plan(reconcile(policies, inventory(*accounts), ledger=Ledger(), now=NOW), policies)
 
 
 @pytest.mark.parametrize(
@@ -102,4 +102,4 @@ def test_warnings_do_not_count_as_revocations() -> None:
     policies = policy_set(
         inactivity(warn_before_days=7), org=organization(safety={"max_revocations": 0})
     )
-    check_plan(reconcile(policies, inventory(*accounts), Ledger(), NOW), policies)
+    check_plan(reconcile(policies, inventory(*accounts), ledger=Ledger(), now=NOW), policies)

@@ -33,7 +33,7 @@ def v1_pages(client: AtlassianClient, first: ApiCall) -> Iterator[list[JsonObjec
         page = _object(client.json(call), call)
         yield _items(page.get("data"), call)
         next_url = _links(page).get("next")
-        call = _follow(client, first, next_url) if next_url else None
+        call = _follow(client, first, next_url=next_url) if next_url else None
 
 
 def v2_pages(client: AtlassianClient, first: ApiCall) -> Iterator[list[JsonObject]]:
@@ -99,7 +99,7 @@ def _jira_page_is_last(page: JsonObject, *, next_start: int) -> bool:
     return not isinstance(total, int) or next_start >= total
 
 
-def _follow(client: AtlassianClient, first: ApiCall, next_url: Any) -> ApiCall:
+def _follow(client: AtlassianClient, first: ApiCall, *, next_url: Any) -> ApiCall:
     if not isinstance(next_url, str):
         raise UnexpectedResponse(f"{first.label}: links.next is not a URL")
     # The URL carries every parameter already; ours would be sent twice.

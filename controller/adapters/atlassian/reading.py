@@ -271,7 +271,7 @@ class OrganizationReader:
         roles = known.roles
         listed = {group.id: group.name for group in known.groups.values()}
         managed_by = {group.id: group.managed_by for group in known.groups.values()}
-        names = _all_names(listed, roles, found.users.values())
+        names = _all_names(listed, roles, users=found.users.values())
         accounts = [
             self._account(user, extra=found.extra_activity.get(account_id, ()))
             for account_id, user in found.users.items()
@@ -339,7 +339,7 @@ def groups_of(
 
 
 def _all_names(
-    listed: Mapping[str, str], roles: Sequence[ProductRole], users: Iterable[JsonObject]
+    listed: Mapping[str, str], roles: Sequence[ProductRole], *, users: Iterable[JsonObject]
 ) -> dict[str, str]:
     """Group names from the listing, completed by roles and memberships (a listing may lag)."""
     names: dict[str, str] = {}

@@ -111,10 +111,10 @@ class GitHubHttp:
         try:
             response = self._client.request(method, path, json=json, params=params)
         except httpx.TransportError as error:
-            return self._unreachable(method, path, error), None
+            return self._unreachable(method, path, error=error), None
         if response.status_code < 400:
             return response
-        return self._failure(method, path, response)
+        return self._failure(method, path, response=response)
 
     def _should_retry(
         self, failure: ForgeError, *, attempt: int, of: int, wait: float | None
@@ -154,7 +154,7 @@ class GitHubHttp:
 
     # --- mapping -----------------------------------------------------------------------------
 
-    def _unreachable(self, method: str, path: str, error: httpx.TransportError) -> ForgeError:
+    def _unreachable(self, method: str, path: str, *, error: httpx.TransportError) -> ForgeError:
         kind = "timed out" if isinstance(error, httpx.TimeoutException) else "could not connect"
         return ForgeUnavailable(
             f"GitHub {method} {path} {kind} ({type(error).__name__}); "
@@ -162,7 +162,7 @@ class GitHubHttp:
         )
 
     def _failure(
-        self, method: str, path: str, response: httpx.Response
+        self, method: str, path: str, *, response: httpx.Response
     ) -> tuple[ForgeError, float | None]:
         """The error for a >= 400 response, and how long GitHub asked us to wait (if it did)."""
         status, said = response.status_code, self._scrubbed(_github_message(response))

@@ -96,7 +96,7 @@ def warning_mail(
     action: Action, record: WarningRecord, *, organization: Organization, templates: Templates
 ) -> Mail:
     context = _seat_context(action, organization) | {"revoke_on": record.revoke_not_before}
-    return _to_account(action, "warning", templates.render("warning", context))
+    return _to_account(action, "warning", rendered=templates.render("warning", context))
 
 
 def revocation_mail(
@@ -108,7 +108,7 @@ def revocation_mail(
         "suspended": action.method == "suspend",
         "warned_at": action.evidence.warned_at,
     }
-    return _to_account(action, "revocation", templates.render("revocation", context))
+    return _to_account(action, "revocation", rendered=templates.render("revocation", context))
 
 
 def restore_mail(
@@ -120,10 +120,10 @@ def restore_mail(
         "groups": [g.name for g in action.groups],
         "unsuspended": action.method == "suspend",
     }
-    return _to_account(action, "restore", templates.render("restore", context))
+    return _to_account(action, "restore", rendered=templates.render("restore", context))
 
 
-def _to_account(action: Action, kind: MessageKind, rendered: Rendered) -> Mail:
+def _to_account(action: Action, kind: MessageKind, *, rendered: Rendered) -> Mail:
     about = f"{kind} to {action.email} ({action.product} on {action.site})"
     return Mail(kind=kind, to=(action.email or "",), about=about, rendered=rendered)
 

@@ -2,10 +2,10 @@
 
 Part of `controller.adapters.mail`, between the message contexts
 (`controller.adapters.mail.compose`) and the mailer. The built-in templates ship in
-`controller/adapters/mail/templates/`; a policy repository overrides any of them by placing a file of the
-same name under `policies/templates/` (looked up first through a `ChoiceLoader`). HTML templates are
-autoescaped, so an account name or a reason can never inject markup, and every template runs in
-jinja2's sandbox. A broken override is the user's input: it fails with `file:line`.
+`controller/adapters/mail/templates/`; a policy repository overrides any of them by placing a file
+of the same name under `policies/templates/` (looked up first through a `ChoiceLoader`). HTML
+templates are autoescaped, so an account name or a reason can never inject markup, and every
+template runs in jinja2's sandbox. A broken override is the user's input: it fails with `file:line`.
 """
 
 from __future__ import annotations

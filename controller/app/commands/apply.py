@@ -75,11 +75,11 @@ def apply_pending(
         for line in refusal.lines():
             console.error(f"{path}: not applied: {line}")
         if not request.dry_run:
-            _record_refusal(request, path, refusal)
+            _record_refusal(request, path, refusal=refusal)
         return int(refusal.exit_code)
 
 
-def _record_refusal(request: ApplyRequest, path: Path, refusal: AccessctlError) -> None:
+def _record_refusal(request: ApplyRequest, path: Path, *, refusal: AccessctlError) -> None:
     state = StateDir(request.state_dir)
     marker = {"plan_id": path.stem, "refused_at": request.now, "reasons": refusal.lines()}
     state.mark_refused(path.stem, marker)
@@ -116,7 +116,7 @@ def apply_one(
         )
     show_report(report)
     if workspace and report.results:
-        _commit_state(workspace, request, report)
+        _commit_state(workspace, request, report=report)
     # After the commit, so that a mail problem can never cost the audit. It is reported but
     # leaves the exit code to the apply: the apply job (and the next plan in its loop) goes on.
     applied = AppliedPlan(
@@ -142,7 +142,7 @@ def _workspace(state_dir: Path) -> Workspace | None:
         return None
 
 
-def _commit_state(workspace: Workspace, request: ApplyRequest, report: ApplyReport) -> None:
+def _commit_state(workspace: Workspace, request: ApplyRequest, *, report: ApplyReport) -> None:
     message = f"accessctl: apply {report.plan_id}\n\n{report.headline()}\n"
     _commit_and_push(workspace, request, message=message)
 

@@ -102,7 +102,7 @@ def _due(request: NotifyRequest, *, policies: PolicySet, inventory: Inventory) -
     ledger = StateDir(request.state_dir).read_ledger()
     return Due(
         policies=policies,
-        plan=reconcile(policies, inventory, ledger, request.now),
+        plan=reconcile(policies, inventory, ledger=ledger, now=request.now),
         ledger=ledger,
         now=request.now,
         templates=Templates(request.policies_dir),

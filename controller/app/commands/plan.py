@@ -40,7 +40,7 @@ def make_plan(request: PlanRequest, inventory: Inventory) -> Plan:
         console.warn(str(warning))
     ledger = read_ledger(request.state_dir)
     plan = reconcile(
-        loaded.policies, inventory, ledger, request.now, base_commit=request.base_commit
+        loaded.policies, inventory, ledger=ledger, now=request.now, base_commit=request.base_commit
     )
     check_plan(plan, loaded.policies)
     return plan

@@ -80,7 +80,7 @@ def run(
         sides = load_sides(workspace, request)
     except InvalidFiles as invalid:
         body = render_invalid(invalid.lines(), head_commit=workspace.head_commit())
-        publish(body, request, forge_settings)
+        publish(body, request, settings=forge_settings)
         raise
     inventory = inventory_source()
     diff = compare(
@@ -93,7 +93,7 @@ def run(
         inventory_taken_at=format_instant(inventory.taken_at),
         as_of=format_instant(request.now),
     )
-    publish(render_preview(diff, provenance=provenance), request, forge_settings)
+    publish(render_preview(diff, provenance=provenance), request, settings=forge_settings)
     return ExitCode.REFUSED if diff.introduces_refusal else ExitCode.OK
 
 
@@ -142,7 +142,7 @@ def policies_at(workspace: Workspace, *, request: PreviewRequest, commit: str) -
 def judged_plan(
     policies: PolicySet, *, inventory: Inventory, ledger: Ledger, now: datetime
 ) -> Judged:
-    plan = reconcile(policies, inventory, ledger, now)
+    plan = reconcile(policies, inventory, ledger=ledger, now=now)
     try:
         check_plan(plan, policies)
     except PlanRefused as refused:
@@ -157,7 +157,7 @@ def nothing_planned(like: Plan) -> Plan:
     )
 
 
-def publish(body: str, request: PreviewRequest, settings: ForgeSettings | None) -> None:
+def publish(body: str, request: PreviewRequest, *, settings: ForgeSettings | None) -> None:
     """Markdown to stdout; with `--comment`, also as the one preview comment on the PR."""
     console.out(body)
     if settings is None or request.comment_on is None:

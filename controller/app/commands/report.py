@@ -80,7 +80,7 @@ def make_report(request: ReportRequest, *, inventory_source: Callable[[], Invent
     markers = read_applied_markers(state)
     approvals = read_approvals(state)
     inventory = inventory_source()
-    plan = reconcile(loaded.policies, inventory, ledger, request.now)
+    plan = reconcile(loaded.policies, inventory, ledger=ledger, now=request.now)
     return build_report(
         policies=loaded.policies,
         inventory=inventory,

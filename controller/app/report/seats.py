@@ -179,11 +179,11 @@ class Keepers:
 
 
 def keepers(policies: PolicySet, inventory: Inventory, *, today: date) -> Keepers:
-    full = build_protection(policies, inventory, today)
+    full = build_protection(policies, inventory, today=today)
     excluding: dict[SeatKey, list[Protection]] = {}
     for policy in policies.inactivity:
         excluding.setdefault((policy.site, policy.product), []).append(
-            with_policy_exclusions(full, policy, inventory)
+            with_policy_exclusions(full, policy, inventory=inventory)
         )
     return Keepers(
         protected_only=replace(full, excluded_accounts={}, excluded_groups={}),

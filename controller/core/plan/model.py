@@ -76,7 +76,7 @@ def seal_action(plan_id: str, action: Action) -> str:
     return seal(plan_id, key=action.key, method=action.method, groups=action.groups)
 
 
-def action_key(action: ActionKind, site: str, product: str, account_id: str) -> str:
+def action_key(action: ActionKind, *, site: str, product: str, account_id: str) -> str:
     return f"{action}:{site}:{product}:{account_id}"
 
 

@@ -60,13 +60,13 @@ def render_markdown(plan: Plan, *, plan_path: str, limit: int = GITHUB_BODY_LIMI
     """The review text; rows are cut, largest budget first, until it fits `limit` characters."""
     text = ""
     for budget in ROW_BUDGETS:
-        text = _render(plan, plan_path, budget)
+        text = _render(plan, plan_path, max_rows=budget)
         if len(text) < limit:
             return text
     return text[: limit - 200] + f"\n\n> Cut to fit; the whole plan is in `{plan_path}`.\n"
 
 
-def _render(plan: Plan, plan_path: str, max_rows: int | None) -> str:
+def _render(plan: Plan, plan_path: str, *, max_rows: int | None) -> str:
     policies = sorted({a.policy for a in plan.actions} | {s.policy for s in plan.skipped})
     sections = [
         Section(

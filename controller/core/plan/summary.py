@@ -20,6 +20,7 @@ FIELDS = {
 def summarize(
     actions: Sequence[Action],
     skipped: Sequence[Skipped],
+    *,
     policies: PolicySet,
     seats: Mapping[tuple[str, str], int],
 ) -> Summary:

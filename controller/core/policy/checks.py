@@ -39,7 +39,7 @@ def check_policy_set(documents: Documents, *, today: date) -> tuple[list[Problem
 
 
 def _at(
-    source: SourceDocument, path: tuple[str | int, ...], message: str, *, key: bool = False
+    source: SourceDocument, path: tuple[str | int, ...], *, message: str, key: bool = False
 ) -> Problem:
     shown = ".".join(str(p) for p in path)
     return Problem(source.file, line_of(source.node, path, key=key), shown, message)
@@ -57,7 +57,7 @@ def _one_organization(documents: Documents) -> Iterator[Problem]:
         yield _at(
             extra,
             ("kind",),
-            f"a second Organization (the first is at {first.file}:{first.start_line}); "
+            message=f"a second Organization (the first is at {first.file}:{first.start_line}); "
             "keep exactly one",
         )
 
@@ -67,7 +67,9 @@ def _known_sites(documents: Documents, sites: set[str]) -> Iterator[Problem]:
     for model, source in documents:
         if isinstance(model, InactivityPolicy) and model.site not in sites:
             yield _at(
-                source, ("site",), f"unknown site {model.site!r}; the Organization lists {known}"
+                source,
+                ("site",),
+                message=f"unknown site {model.site!r}; the Organization lists {known}",
             )
         if isinstance(model, AccessGrants):
             for index, grant in enumerate(model.grants):
@@ -75,7 +77,7 @@ def _known_sites(documents: Documents, sites: set[str]) -> Iterator[Problem]:
                     yield _at(
                         source,
                         ("grants", index, "site"),
-                        f"unknown site {grant.site!r}; the Organization lists {known}",
+                        message=f"unknown site {grant.site!r}; the Organization lists {known}",
                     )
 
 
@@ -89,7 +91,7 @@ def _grant_sites(documents: Documents, *, multi_site: bool) -> Iterator[Problem]
                     yield _at(
                         source,
                         ("grants", index),
-                        "the Organization has several sites; say which with `site`",
+                        message="the Organization has several sites; say which with `site`",
                     )
 
 
@@ -104,7 +106,9 @@ def _unique_names(documents: Documents) -> Iterator[Problem]:
         if first is not source:
             where = f"{first.file}:{line_of(first.node, ('name',))}"
             yield _at(
-                source, ("name",), f"duplicate {kind} name {name!r} (first defined at {where})"
+                source,
+                ("name",),
+                message=f"duplicate {kind} name {name!r} (first defined at {where})",
             )
 
 
@@ -124,7 +128,7 @@ def _duplicate_exclusions(documents: Documents) -> Iterator[Problem]:
                 yield _at(
                     source,
                     ("entries", index),
-                    f"{entry.subject!r} is already excluded at {first}; keep one entry",
+                    message=f"{entry.subject!r} is already excluded at {first}; keep one entry",
                 )
 
 
@@ -140,7 +144,7 @@ def _overlapping_policies(documents: Documents) -> Iterator[Problem]:
                     yield _at(
                         source,
                         ("product",),
-                        f"policy {other.name!r} ({where}) also manages {model.product} on "
+                        message=f"policy {other.name!r} ({where}) also manages {model.product} on "
                         f"{model.site}; give both disjoint `groups`, or merge them",
                     )
             earlier.append((model, source))
@@ -167,6 +171,6 @@ def _expired_entries(documents: Documents, today: date) -> Iterator[Problem]:
                 yield _at(
                     source,
                     (label, index, "expires"),
-                    f"{what} for {subject!r} expired on {entry.expires.isoformat()} "
+                    message=f"{what} for {subject!r} expired on {entry.expires.isoformat()} "
                     "and no longer applies; remove it or extend `expires`",
                 )

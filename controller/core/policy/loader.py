@@ -124,7 +124,7 @@ def validate_document(source: SourceDocument) -> tuple[BaseModel | None, list[Pr
         return model_class.model_validate(data), []
     except ValidationError as error:
         details = _without_echoes(model_class, error.errors())
-        return None, [_problem(source, model_class, e) for e in details]
+        return None, [_problem(source, model_class, error=e) for e in details]
 
 
 def _kind_problem(source: SourceDocument, kind: object) -> Problem:
@@ -169,16 +169,16 @@ def _close_match(word: str, choices: Sequence[str], *, cutoff: float = 0.6) -> s
     return by_lower[found[0]] if found else None
 
 
-def _problem(source: SourceDocument, model: type[BaseModel], error: ErrorDetails) -> Problem:
+def _problem(source: SourceDocument, model: type[BaseModel], *, error: ErrorDetails) -> Problem:
     loc: tuple[str | int, ...] = tuple(error["loc"])
     if error["type"] == "value_error":
-        loc = _key_named_in(str(error["msg"]), source.data, loc)
+        loc = _key_named_in(str(error["msg"]), source.data, loc=loc)
     line = line_of(source.node, loc, key=error["type"] == "extra_forbidden")
     path = ".".join(str(p) for p in loc)
     return Problem(source.file, line, path, _message(model, error))
 
 
-def _key_named_in(message: str, data: Any, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+def _key_named_in(message: str, data: Any, *, loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
     """A check across keys (`warn_before_days` < `inactive_after_days`) fails on the whole
     mapping; point at the first key its message names that the mapping has."""
     for step in loc:

@@ -55,7 +55,7 @@ def read_yaml_documents(path: Path, display: str) -> tuple[list[SourceDocument],
             SourceDocument(display, _start_line(n), to_plain(n), n) for n in nodes if n is not None
         ]
     except (MarkedYAMLError, ReaderError, YAMLError) as error:
-        return [], [_syntax_problem(error, display, text)]
+        return [], [_syntax_problem(error, display, text=text)]
     except RecursionError:
         message = "YAML nests too deeply (or an alias refers to itself); write the values out"
         return [], [Problem(display, 1, "", message)]
@@ -172,7 +172,7 @@ _SYNTAX_HINTS: tuple[tuple[str, bool, str], ...] = (
 )
 
 
-def _syntax_problem(error: Exception, display: str, text: str) -> Problem:
+def _syntax_problem(error: Exception, display: str, *, text: str) -> Problem:
     if isinstance(error, ReaderError):
         line = text[: error.position].count("\n") + 1
         character = f"U+{error.character:04X}" if isinstance(error.character, int) else "?"
@@ -183,7 +183,7 @@ def _syntax_problem(error: Exception, display: str, text: str) -> Problem:
     problem_line = _mark_line(getattr(error, "problem_mark", None))
     context_line = _mark_line(getattr(error, "context_mark", None))
     if isinstance(error, DuplicateKeyError):
-        message = _duplicate_key(problem, text, getattr(error, "problem_mark", None))
+        message = _duplicate_key(problem, text, mark=getattr(error, "problem_mark", None))
         return Problem(display, problem_line or 1, "", message)
     for phrase, at_context, hint in _SYNTAX_HINTS:
         if phrase in f"{problem} {context}":
@@ -198,10 +198,10 @@ def _mark_line(mark: Any) -> int | None:
     return int(mark.line) + 1 if mark is not None else None
 
 
-def _duplicate_key(problem: str, text: str, mark: Any) -> str:
+def _duplicate_key(problem: str, text: str, *, mark: Any) -> str:
     """Name the key, and where it was first written when that is plain to see."""
     key = problem.split('"')[1] if problem.count('"') >= 2 else ""
-    first = _first_occurrence(text, key, mark) if key and mark is not None else None
+    first = _first_occurrence(text, key, mark=mark) if key and mark is not None else None
     where = f" (first written on line {first})" if first else ""
     return (
         f"YAML syntax: duplicate key {key!r}{where}; a key may appear once in a mapping, "
@@ -209,7 +209,7 @@ def _duplicate_key(problem: str, text: str, mark: Any) -> str:
     )
 
 
-def _first_occurrence(text: str, key: str, mark: Any) -> int | None:
+def _first_occurrence(text: str, key: str, *, mark: Any) -> int | None:
     """The earlier line of the same block mapping that starts with the same key."""
     lines, column = text.splitlines(), int(mark.column)
     for number in range(int(mark.line), 0, -1):

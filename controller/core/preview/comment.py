@@ -86,13 +86,13 @@ def render_preview(
     """The preview comment; rows are cut until it fits `limit` characters."""
     text = ""
     for budget in ROW_BUDGETS:
-        text = _render(diff, provenance, budget)
+        text = _render(diff, provenance, max_rows=budget)
         if len(text) < limit:
             return text
     return text[: limit - 100] + "\n\n> Cut to fit a comment; run `accessctl preview` locally.\n"
 
 
-def _render(diff: PlanDiff, provenance: Provenance, max_rows: int | None) -> str:
+def _render(diff: PlanDiff, provenance: Provenance, *, max_rows: int | None) -> str:
     sections = [
         (policy.policy, _lists(policy.changes, max_rows=max_rows)) for policy in diff.policies
     ]

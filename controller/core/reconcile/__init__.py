@@ -33,7 +33,7 @@ from controller.core.reconcile.inactivity import clear_stale_warnings, evaluate_
 from controller.core.reconcile.protection import build_protection
 from controller.core.reconcile.restore import plan_restores
 from controller.core.reconcile.seat_caps import within_seat_limits
-from controller.core.snapshot import Inventory, inventory_digest, seat_holders
+from controller.core.snapshot import Inventory, holders_by_seat, inventory_digest
 
 __all__ = ["reconcile"]
 
@@ -44,14 +44,14 @@ __all__ = ["reconcile"]
 def reconcile(
     policies: PolicySet,
     inventory: Inventory,
+    *,
     ledger: Ledger,
     now: datetime,
-    *,
     base_commit: str | None = None,
 ) -> Plan:
     """Everything that should change, and why; nothing is executed here."""
     inputs = Inputs(policies, inventory, ledger, now, base_commit)
-    grants = resolve_grants(policies, inventory, now.date())
+    grants = resolve_grants(policies, inventory, today=now.date())
     ctx = Context(
         plan_id=inputs.plan_id,
         now=now,
@@ -59,24 +59,24 @@ def reconcile(
         groups_by_id={g.id: g for g in inventory.groups},
         members=active_members(inventory),
         warnings={(w.account_id, w.site, w.product): w for w in ledger.warnings},
-        protection=build_protection(policies, inventory, now.date()),
+        protection=build_protection(policies, inventory, today=now.date()),
         granted=granted_seats(grants),
     )
     outcome = Outcome()
     for policy in policies.inactivity:
-        evaluate_policy(policy, ctx, outcome)
+        evaluate_policy(policy, ctx, outcome=outcome)
     granting, grant_skips = plan_grants(grants, plan_id=ctx.plan_id)
-    holders = seat_holders(inventory)
+    holders = holders_by_seat(inventory)
     additions, held = within_seat_limits(
-        granting + list(plan_restores(policies, ledger, ctx)), inventory, holders
+        granting + list(plan_restores(policies, ledger, ctx=ctx)), inventory, holders=holders
     )
     actions = outcome.actions + list(clear_stale_warnings(ctx, outcome.keep_warnings)) + additions
     seats = {seat: len(people) for seat, people in holders.items()}
     return assemble_plan(
         inputs,
         actions,
-        outcome.skipped + grant_skips + held,
-        seats,
+        skipped=outcome.skipped + grant_skips + held,
+        seats=seats,
     )
 
 
@@ -106,6 +106,7 @@ class Inputs:
 def assemble_plan(
     inputs: Inputs,
     actions: list[Action],
+    *,
     skipped: list[Skipped],
     seats: Mapping[tuple[str, str], int],
 ) -> Plan:
@@ -124,7 +125,7 @@ def assemble_plan(
         inventory_digest=digests[1],
         ledger_digest=digests[2],
         base_commit=inputs.base_commit,
-        summary=summarize(ordered, skips, policies, seats),
+        summary=summarize(ordered, skips, policies=policies, seats=seats),
         actions=tuple(ordered),
         skipped=tuple(skips),
     )

@@ -66,15 +66,15 @@ class Where:
 def make_action(
     kind: ActionKind,
     account: Account,
+    *,
     where: Where,
     reason: str,
     evidence: Evidence,
-    *,
     plan_id: str,
     groups: tuple[GroupRef, ...] = (),
     method: Method | None = None,
 ) -> Action:
-    key = action_key(kind, where.site, where.product, account.account_id)
+    key = action_key(kind, site=where.site, product=where.product, account_id=account.account_id)
     return Action(
         key=key,
         action=kind,
@@ -92,7 +92,7 @@ def make_action(
     )
 
 
-def make_skip(account: Account, policy: InactivityPolicy, reason: str) -> Skipped:
+def make_skip(account: Account, policy: InactivityPolicy, *, reason: str) -> Skipped:
     return Skipped(
         account_id=account.account_id,
         email=account.email,

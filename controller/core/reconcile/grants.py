@@ -38,13 +38,21 @@ class ResolvedGrant:
         return f"granted by AccessGrants {self.source}{until}: {self.entry.reason}"
 
 
-def resolve_grants(policies: PolicySet, inventory: Inventory, today: date) -> list[ResolvedGrant]:
+def resolve_grants(
+    policies: PolicySet, inventory: Inventory, *, today: date
+) -> list[ResolvedGrant]:
     if not policies.grants:
         return []
     accounts = {ref: account for account in inventory.accounts for ref in refs(account)}
     default_site = policies.organization.sites[0].name
     return [
-        _resolve(doc, entry, accounts.get(entry.account.lower()), inventory, default_site)
+        _resolve(
+            doc,
+            entry,
+            account=accounts.get(entry.account.lower()),
+            inventory=inventory,
+            default_site=default_site,
+        )
         for doc in policies.grants
         for entry in doc.grants
         if entry.active_on(today)
@@ -54,6 +62,7 @@ def resolve_grants(policies: PolicySet, inventory: Inventory, today: date) -> li
 def _resolve(
     doc: AccessGrants,
     entry: AccessGrant,
+    *,
     account: Account | None,
     inventory: Inventory,
     default_site: str,
@@ -65,12 +74,12 @@ def _resolve(
         product = next((p for g in groups for p in g.grants), "")
     else:
         product = entry.product or ""
-        main = main_access_group(inventory, site, product)
+        main = main_access_group(inventory, site=site, product=product)
         groups = (main,) if main else ()
     return ResolvedGrant(doc.name, entry, account, site, product, groups)
 
 
-def main_access_group(inventory: Inventory, site: str, product: str) -> Group | None:
+def main_access_group(inventory: Inventory, *, site: str, product: str) -> Group | None:
     """The group a product grant adds people to: the largest editable group granting it."""
     members: dict[str, int] = {}
     for account in inventory.accounts:
@@ -125,7 +134,13 @@ def _grant(grant: ResolvedGrant, *, plan_id: str) -> Iterator[Action | Skipped]:
     last = max((a.last_active for a in grant.account.activity), default=None)
     evidence = Evidence(last_active=last, added_to_org=grant.account.added_to_org)
     yield make_action(
-        "grant", grant.account, where, grant.describe, evidence, plan_id=plan_id, groups=groups
+        "grant",
+        grant.account,
+        where=where,
+        reason=grant.describe,
+        evidence=evidence,
+        plan_id=plan_id,
+        groups=groups,
     )
 
 

@@ -70,7 +70,7 @@ class Idleness:
         )
 
 
-def idleness(account: Account, policy: InactivityPolicy, now: datetime) -> Idleness | None:
+def idleness(account: Account, policy: InactivityPolicy, *, now: datetime) -> Idleness | None:
     """None when nothing says how long the account has been idle (never active, date unknown)."""
     last = account.last_active(policy.site, policy.product)
     if last is not None:
@@ -105,7 +105,7 @@ def target_groups(policy: InactivityPolicy, inventory: Inventory) -> tuple[Group
 def policy_scope(policy: InactivityPolicy, ctx: Context) -> Scope:
     return Scope(
         policy=policy,
-        protection=with_policy_exclusions(ctx.protection, policy, ctx.inventory),
+        protection=with_policy_exclusions(ctx.protection, policy, inventory=ctx.inventory),
         granting=frozenset(
             g.id for g in ctx.inventory.granting_groups(policy.site, policy.product)
         ),
@@ -115,7 +115,7 @@ def policy_scope(policy: InactivityPolicy, ctx: Context) -> Scope:
     )
 
 
-def seat_holders(scope: Scope, ctx: Context) -> list[Account]:
+def holders_in_scope(scope: Scope, ctx: Context) -> list[Account]:
     """Active accounts in at least one granting group, each once (the plan sorts its output)."""
     seen: dict[str, Account] = {}
     for group_id in sorted(scope.granting):
@@ -124,26 +124,26 @@ def seat_holders(scope: Scope, ctx: Context) -> list[Account]:
     return list(seen.values())
 
 
-def evaluate_policy(policy: InactivityPolicy, ctx: Context, outcome: Outcome) -> None:
+def evaluate_policy(policy: InactivityPolicy, ctx: Context, *, outcome: Outcome) -> None:
     scope = policy_scope(policy, ctx)
-    holders = seat_holders(scope, ctx)
+    holders = holders_in_scope(scope, ctx)
     # Used within `quiet_days` (less than quiet_days + 1 whole days ago): not even warned. Most
     # accounts stop at this one comparison, before any object is built for them.
     recent = ctx.now - timedelta(days=policy.quiet_days + 1)
     for account in holders:
         last = account.last_active(policy.site, policy.product)
         if last is None or last <= recent:
-            evaluate_account(account, scope, ctx, outcome)
+            evaluate_account(account, scope, ctx=ctx, outcome=outcome)
     if policy.max_seats is not None:
-        enforce_max_seats(scope, holders, ctx, outcome)
+        enforce_max_seats(scope, holders, ctx=ctx, outcome=outcome)
 
 
-def evaluate_account(account: Account, scope: Scope, ctx: Context, outcome: Outcome) -> None:
+def evaluate_account(account: Account, scope: Scope, *, ctx: Context, outcome: Outcome) -> None:
     policy = scope.policy
     seat: SeatKey = (account.account_id, policy.site, policy.product)
-    idle = idleness(account, policy, ctx.now)
+    idle = idleness(account, policy, now=ctx.now)
     if idle is None:
-        outcome.skipped.append(make_skip(account, policy, UNJUDGED))
+        outcome.skipped.append(make_skip(account, policy, reason=UNJUDGED))
         return
     warning = ctx.warnings.get(seat)
     if (
@@ -154,12 +154,14 @@ def evaluate_account(account: Account, scope: Scope, ctx: Context, outcome: Outc
         return  # active since the warning: the ledger sweep emits clear-warning
     if idle.idle_days <= idle.threshold_days - policy.warn_before_days:
         return
-    blocker = _blocker(account, scope, ctx)
+    blocker = _blocker(account, scope, ctx=ctx)
     if blocker:
-        outcome.skipped.append(make_skip(account, policy, blocker + _lapsed_note(account, ctx)))
+        outcome.skipped.append(
+            make_skip(account, policy, reason=blocker + _lapsed_note(account, ctx))
+        )
         return
     outcome.keep_warnings.add(seat)
-    action = _idle_action(account, scope, idle, warning, ctx)
+    action = _idle_action(account, scope, idle=idle, warning=warning, ctx=ctx)
     if action is not None:
         outcome.actions.append(action)
 
@@ -167,12 +169,12 @@ def evaluate_account(account: Account, scope: Scope, ctx: Context, outcome: Outc
 UNJUDGED = "never active and the date it joined the org is unknown; not judged"
 
 
-def _blocker(account: Account, scope: Scope, ctx: Context) -> str | None:
+def _blocker(account: Account, scope: Scope, *, ctx: Context) -> str | None:
     granted = ctx.granted.get((account.account_id, scope.policy.site, scope.policy.product))
-    return scope.protection.reason(account) or granted or _group_blocker(account, scope, ctx)
+    return scope.protection.reason(account) or granted or _group_blocker(account, scope, ctx=ctx)
 
 
-def _group_blocker(account: Account, scope: Scope, ctx: Context) -> str | None:
+def _group_blocker(account: Account, scope: Scope, *, ctx: Context) -> str | None:
     policy = scope.policy
     if policy.action == "suspend":
         return None
@@ -202,25 +204,25 @@ def _lapsed_note(account: Account, ctx: Context) -> str:
 
 
 def _idle_action(
-    account: Account, scope: Scope, idle: Idleness, warning: WarningRecord | None, ctx: Context
+    account: Account, scope: Scope, *, idle: Idleness, warning: WarningRecord | None, ctx: Context
 ) -> Action | None:
     policy = scope.policy
     past_limit = idle.past_limit
     if policy.warn_before_days == 0:
-        return _revoke(account, scope, idle, None, ctx) if past_limit else None
+        return _revoke(account, scope, idle=idle, warning=None, ctx=ctx) if past_limit else None
     if warning is None:
-        return _warn(account, policy, idle, ctx)
-    if past_limit and _warning_matured(warning, policy, ctx.now):
-        return _revoke(account, scope, idle, warning, ctx)
+        return _warn(account, policy, idle=idle, ctx=ctx)
+    if past_limit and _warning_matured(warning, policy, now=ctx.now):
+        return _revoke(account, scope, idle=idle, warning=warning, ctx=ctx)
     return None
 
 
-def _warning_matured(warning: WarningRecord, policy: InactivityPolicy, now: datetime) -> bool:
+def _warning_matured(warning: WarningRecord, policy: InactivityPolicy, *, now: datetime) -> bool:
     waited = now - warning.warned_at >= timedelta(days=policy.warn_before_days)
     return waited and warning.revoke_not_before <= now
 
 
-def revoke_not_before(idle: Idleness, policy: InactivityPolicy, now: datetime) -> datetime:
+def revoke_not_before(idle: Idleness, policy: InactivityPolicy, *, now: datetime) -> datetime:
     """The first instant a revoke may be planned: after the full warning and past the limit."""
     earliest = now + timedelta(days=policy.warn_before_days)
     if idle.over_cap is not None:
@@ -246,19 +248,21 @@ def warning_record(action: Action, *, policies: PolicySet, now: datetime) -> War
     )
 
 
-def _warn(account: Account, policy: InactivityPolicy, idle: Idleness, ctx: Context) -> Action:
-    not_before = revoke_not_before(idle, policy, ctx.now)
+def _warn(account: Account, policy: InactivityPolicy, *, idle: Idleness, ctx: Context) -> Action:
+    not_before = revoke_not_before(idle, policy, now=ctx.now)
     reason = (
         f"{idle.describe(policy.site, policy.product)}; will be revoked on or after "
         f"{not_before.date().isoformat()} unless used before then"
     )
     evidence = _evidence(account, idle, revoke_not_before=not_before)
     where = Where(policy.name, policy.site, policy.product)
-    return make_action("warn", account, where, reason, evidence, plan_id=ctx.plan_id)
+    return make_action(
+        "warn", account, where=where, reason=reason, evidence=evidence, plan_id=ctx.plan_id
+    )
 
 
 def _revoke(
-    account: Account, scope: Scope, idle: Idleness, warning: WarningRecord | None, ctx: Context
+    account: Account, scope: Scope, *, idle: Idleness, warning: WarningRecord | None, ctx: Context
 ) -> Action:
     policy = scope.policy
     reason = idle.describe(policy.site, policy.product)
@@ -280,9 +284,9 @@ def _revoke(
     return make_action(
         "revoke",
         account,
-        where,
-        reason,
-        evidence,
+        where=where,
+        reason=reason,
+        evidence=evidence,
         plan_id=ctx.plan_id,
         groups=groups,
         method=policy.action,
@@ -315,7 +319,7 @@ def clear_stale_warnings(ctx: Context, keep: set[SeatKey]) -> Iterator[Action]:
         if seat in keep:
             continue
         account = accounts.get(warning.account_id)
-        reason = _why_cleared(account, warning, ctx)
+        reason = _why_cleared(account, warning, ctx=ctx)
         evidence = Evidence(
             last_active=account.last_active(warning.site, warning.product) if account else None,
             warned_at=warning.warned_at,
@@ -323,10 +327,17 @@ def clear_stale_warnings(ctx: Context, keep: set[SeatKey]) -> Iterator[Action]:
         )
         subject = account or Account(account_id=warning.account_id, email=warning.email)
         where = Where(warning.policy, warning.site, warning.product)
-        yield make_action("clear-warning", subject, where, reason, evidence, plan_id=ctx.plan_id)
+        yield make_action(
+            "clear-warning",
+            subject,
+            where=where,
+            reason=reason,
+            evidence=evidence,
+            plan_id=ctx.plan_id,
+        )
 
 
-def _why_cleared(account: Account | None, warning: WarningRecord, ctx: Context) -> str:
+def _why_cleared(account: Account | None, warning: WarningRecord, *, ctx: Context) -> str:
     if account is None:
         return "the account is no longer in the organization"
     last = account.last_active(warning.site, warning.product)
@@ -343,7 +354,9 @@ def _why_cleared(account: Account | None, warning: WarningRecord, ctx: Context) 
 # --- max_seats: the longest idle go first ---------------------------------------------------
 
 
-def enforce_max_seats(scope: Scope, holders: list[Account], ctx: Context, outcome: Outcome) -> None:
+def enforce_max_seats(
+    scope: Scope, holders: list[Account], *, ctx: Context, outcome: Outcome
+) -> None:
     """Beyond `max_seats`, warn (then revoke) the longest idle of those no rule acted on yet."""
     policy = scope.policy
     cap = policy.max_seats or 0
@@ -355,11 +368,11 @@ def enforce_max_seats(scope: Scope, holders: list[Account], ctx: Context, outcom
     if excess <= 0:
         return
     ranked = sorted(
-        (a for a in people if a.account_id not in decided and not _blocker(a, scope, ctx)),
+        (a for a in people if a.account_id not in decided and not _blocker(a, scope, ctx=ctx)),
         key=lambda a: (_idle_since(a, policy), a.account_id),
     )
     for account in ranked[:excess]:
-        _cap_action(account, scope, ctx, outcome)
+        _cap_action(account, scope, ctx=ctx, outcome=outcome)
 
 
 def _idle_since(account: Account, policy: InactivityPolicy) -> datetime:
@@ -368,14 +381,14 @@ def _idle_since(account: Account, policy: InactivityPolicy) -> datetime:
     return known or datetime.max.replace(tzinfo=UTC)
 
 
-def _cap_action(account: Account, scope: Scope, ctx: Context, outcome: Outcome) -> None:
+def _cap_action(account: Account, scope: Scope, *, ctx: Context, outcome: Outcome) -> None:
     policy = scope.policy
-    idle = idleness(account, policy, ctx.now)
+    idle = idleness(account, policy, now=ctx.now)
     if idle is None:
         return
     capped = replace(idle, over_cap=policy.max_seats)
     seat: SeatKey = (account.account_id, policy.site, policy.product)
     outcome.keep_warnings.add(seat)
-    action = _idle_action(account, scope, capped, ctx.warnings.get(seat), ctx)
+    action = _idle_action(account, scope, idle=capped, warning=ctx.warnings.get(seat), ctx=ctx)
     if action is not None:
         outcome.actions.append(action)

@@ -72,7 +72,7 @@ def _group_ids_named(inventory: Inventory, names: Iterable[str]) -> dict[str, st
     return {g.id: g.name for g in inventory.groups if g.name in wanted}
 
 
-def build_protection(policies: PolicySet, inventory: Inventory, today: date) -> Protection:
+def build_protection(policies: PolicySet, inventory: Inventory, *, today: date) -> Protection:
     org = policies.organization
     active = policies.active_exclusions(today)
     lapsed = [e for e in policies.exclusion_entries() if not e.active_on(today)]
@@ -95,7 +95,7 @@ def build_protection(policies: PolicySet, inventory: Inventory, today: date) -> 
 
 
 def with_policy_exclusions(
-    protection: Protection, policy: InactivityPolicy, inventory: Inventory
+    protection: Protection, policy: InactivityPolicy, *, inventory: Inventory
 ) -> Protection:
     """The policy's own `exclude` list on top of the organization-wide protection."""
     if not policy.exclude.accounts and not policy.exclude.groups:

@@ -16,7 +16,7 @@ from controller.core.snapshot import Account
 # --- restore -------------------------------------------------------------------------------
 
 
-def plan_restores(policies: PolicySet, ledger: Ledger, ctx: Context) -> Iterator[Action]:
+def plan_restores(policies: PolicySet, ledger: Ledger, *, ctx: Context) -> Iterator[Action]:
     """Re-grant exactly the recorded groups to eligible accounts that are back at work."""
     if not policies.restore:
         return
@@ -26,7 +26,7 @@ def plan_restores(policies: PolicySet, ledger: Ledger, ctx: Context) -> Iterator
         if account is None or account.status != "active":
             continue
         for policy in policies.restore:
-            action = _restore(account, removal, policy, ctx)
+            action = _restore(account, removal, policy=policy, ctx=ctx)
             if action is not None:
                 yield action
                 break
@@ -40,7 +40,7 @@ def _latest_removals(removals: Iterable[RemovalRecord]) -> list[RemovalRecord]:
 
 
 def _restore(
-    account: Account, removal: RemovalRecord, policy: RestorePolicy, ctx: Context
+    account: Account, removal: RemovalRecord, *, policy: RestorePolicy, ctx: Context
 ) -> Action | None:
     names = {ctx.groups_by_id[g].name for g in account.groups if g in ctx.groups_by_id}
     if not names.intersection(policy.eligible_groups):
@@ -67,9 +67,9 @@ def _restore(
     return make_action(
         "restore",
         account,
-        where,
-        reason,
-        evidence,
+        where=where,
+        reason=reason,
+        evidence=evidence,
         plan_id=ctx.plan_id,
         groups=removal.groups,
         method=removal.method,

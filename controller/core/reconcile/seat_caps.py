@@ -19,7 +19,7 @@ ADDS_A_SEAT = ("grant", "restore")
 
 
 def within_seat_limits(
-    actions: list[Action], inventory: Inventory, holders: Mapping[tuple[str, str], set[str]]
+    actions: list[Action], inventory: Inventory, *, holders: Mapping[tuple[str, str], set[str]]
 ) -> tuple[list[Action], list[Skipped]]:
     """The actions that fit the seats left, and a skip for each one held back."""
     limits = {(s.site, s.product): s.limit for s in inventory.seats if s.limit is not None}
@@ -27,14 +27,14 @@ def within_seat_limits(
     kept_out: set[str] = set()
     for seat, limit in sorted(limits.items()):
         people = holders.get(seat, set())
-        wanted = [a for a in actions if _adds_seat(a, seat, people)]
+        wanted = [a for a in actions if _adds_seat(a, seat, people=people)]
         for action in sorted(wanted, key=_priority)[max(limit - len(people), 0) :]:
             kept_out.add(action.key)
             held.append(_held_back(action, limit=limit, used=len(people)))
     return [a for a in actions if a.key not in kept_out], held
 
 
-def _adds_seat(action: Action, seat: tuple[str, str], people: set[str]) -> bool:
+def _adds_seat(action: Action, seat: tuple[str, str], *, people: set[str]) -> bool:
     return (
         action.action in ADDS_A_SEAT
         and (action.site, action.product) == seat
