@@ -13,21 +13,15 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime
 from html.parser import HTMLParser
-from typing import Any
 
-from controller.app.report import (
-    Approval,
-    Report,
-    build_report,
-    parse_applied_marker,
-    parse_audit_records,
-)
-from controller.core.ledger import GroupRef, Ledger, RemovalRecord, WarningRecord
+from controller.app.report import Approval, Report, build_report
+from controller.core.ledger import Ledger, RemovalRecord, WarningRecord
 from controller.core.plan import Action, Plan, Summary
-from controller.core.plan.model import action_key, seal
+from controller.core.plan.model import ActionKind, GroupRef, action_key, seal
 from controller.core.policy.policy_set import PolicySet
 from controller.core.reconcile import reconcile
 from controller.core.snapshot import Account, Inventory
+from controller.core.state_records import AppliedMarker, AuditRecord, Outcome, oldest_first
 from tests.factories import NOW, account, exclusions, inactivity, inventory, organization
 
 PRICING = {"currency": "EUR", "monthly_per_seat": {"jira-software": 8.60, "jira-servicedesk": 21.0}}
@@ -129,7 +123,7 @@ def ledger() -> Ledger:
 # --- the history ---------------------------------------------------------------------------
 
 # (plan, time, action, who, outcome)
-HISTORY = (
+HISTORY: tuple[tuple[str, datetime, ActionKind, str, Outcome], ...] = (
     ("plan-a", datetime(2026, 8, 5, 6, tzinfo=UTC), "revoke", "x", "done"),
     ("plan-a", datetime(2026, 8, 5, 6, tzinfo=UTC), "revoke", "y", "done"),
     ("plan-a", datetime(2026, 8, 5, 6, tzinfo=UTC), "warn", "z", "done"),
@@ -155,40 +149,40 @@ def reason_for(kind: str, who: str) -> str:
     return f"{kind} {who}: idle past the rule"
 
 
-def _key(kind: str, who: str) -> str:
-    return action_key(kind, site="acme", product="jira-software", account_id=f"u-{who}")  # type: ignore[arg-type]
+def _key(kind: ActionKind, who: str) -> str:
+    return action_key(kind, site="acme", product="jira-software", account_id=f"u-{who}")
 
 
-def audit_records() -> list[dict[str, Any]]:
-    """The lines `accessctl apply` would have written, as JSON-ready dictionaries."""
-    return [
-        {
-            "time": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "plan_id": plan_id,
-            "commit": MERGE_SHA.get(plan_id),
-            "key": _key(kind, who),
-            "action": kind,
-            "account_id": f"u-{who}",
-            "email": f"{who}@acme.example",
-            "site": "acme",
-            "product": "jira-software",
-            "policy": "jsw-60",
-            "method": "remove-from-groups" if kind in {"revoke", "restore", "grant"} else None,
-            "groups": ["jira-software-users-acme"] if kind != "warn" else [],
-            "outcome": outcome,
-            "detail": None if outcome == "failed" else "",
-            "error": "HTTP 500 from Jira" if outcome == "failed" else None,
-        }
+def audit_records() -> list[AuditRecord]:
+    """The records `accessctl apply` would have written, oldest first."""
+    return oldest_first(
+        AuditRecord(
+            time=at,
+            plan_id=plan_id,
+            commit=MERGE_SHA.get(plan_id),
+            key=_key(kind, who),
+            action=kind,
+            account_id=f"u-{who}",
+            email=f"{who}@acme.example",
+            site="acme",
+            product="jira-software",
+            policy="jsw-60",
+            method="remove-from-groups" if kind in {"revoke", "restore", "grant"} else None,
+            groups=("jira-software-users-acme",) if kind != "warn" else (),
+            outcome=outcome,
+            detail=None if outcome == "failed" else "",
+            error="HTTP 500 from Jira" if outcome == "failed" else None,
+        )
         for plan_id, at, kind, who, outcome in HISTORY
-    ]
+    )
 
 
-def applied_markers() -> dict[str, dict[str, Any]]:
+def applied_markers() -> dict[str, AppliedMarker]:
     first: dict[str, datetime] = {}
     for plan_id, at, *_ in HISTORY:
         first.setdefault(plan_id, at)
     return {
-        p: {"plan_id": p, "applied_at": first[p].strftime("%Y-%m-%dT%H:%M:%SZ"), "commit": sha}
+        p: AppliedMarker(plan_id=p, applied_at=first[p], commit=sha)
         for p, sha in MERGE_SHA.items()
         if p in MARKED
     }
@@ -206,7 +200,7 @@ def history_plan(plan_id: str) -> Plan:
     actions = tuple(
         Action(
             key=_key(kind, who),
-            action=kind,  # type: ignore[arg-type]
+            action=kind,
             account_id=f"u-{who}",
             email=f"{who}@acme.example",
             site="acme",
@@ -243,8 +237,8 @@ def make_report(other_policies: PolicySet | None = None) -> Report:
         policies=chosen,
         inventory=inventory,
         plan=reconcile(chosen, inventory, ledger=Ledger(), now=NOW),
-        audit=parse_audit_records(audit_records(), source="audit"),
-        applied=[parse_applied_marker(m, source="m") for m in applied_markers().values()],
+        audit=audit_records(),
+        applied=list(applied_markers().values()),
         approvals=approvals(),
         now=NOW,
     )

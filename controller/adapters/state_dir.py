@@ -1,7 +1,9 @@
-"""The committed state directory (`state/`): plans, journals, applied markers, audit log, ledger.
+"""The committed state directory (`state/`): plans, journals, markers, audit log, ledger.
 
 Shell side: every read and write of `state/` goes through `StateDir`, so the layout documented
-in state/README.md is defined in one place. Writes are atomic or append-only.
+in state/README.md is defined in one place. What goes in the files is defined in the core
+(`controller.core.state_records`, `controller.core.ledger`); this module only puts it on disk and
+reads it back, typed. Writes are atomic or append-only.
 """
 
 from __future__ import annotations
@@ -11,17 +13,30 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TypeVar
 
 from controller.adapters.files import write_atomic
 from controller.core.errors import BadInput
-from controller.core.ledger import LEDGER_FILE, Ledger, dump_ledger, read_ledger
-from controller.core.model_base import format_instant
+from controller.core.ledger import LEDGER_FILE, Ledger, dump_ledger, parse_ledger
+from controller.core.state_records import (
+    AppliedMarker,
+    AuditRecord,
+    JournalEntry,
+    RefusedMarker,
+    StateRecord,
+    read_record,
+)
+
+Record = TypeVar("Record", bound=StateRecord)
+APPLIED_SUFFIX = ".applied.json"
+REFUSED_SUFFIX = ".refused.json"
 
 
 @dataclass(frozen=True)
 class StateDir:
     root: Path
+
+    # --- where things are -------------------------------------------------------------------
 
     def plan_path(self, plan_id: str) -> Path:
         return self.root / "plans" / f"{plan_id}.yaml"
@@ -30,22 +45,10 @@ class StateDir:
         return self.root / "plans" / f"{plan_id}.md"
 
     def applied_path(self, plan_id: str) -> Path:
-        return self.root / "plans" / f"{plan_id}.applied.json"
+        return self.root / "plans" / f"{plan_id}{APPLIED_SUFFIX}"
 
     def refused_path(self, plan_id: str) -> Path:
-        return self.root / "plans" / f"{plan_id}.refused.json"
-
-    def pending_plans(self) -> list[Path]:
-        """Merged plans neither applied nor refused yet, oldest first (plan ids sort by time)."""
-        plans = sorted((self.root / "plans").glob("plan-*.yaml"))
-        return [
-            p
-            for p in plans
-            if not self.applied_path(p.stem).exists() and not self.refused_path(p.stem).exists()
-        ]
-
-    def mark_refused(self, plan_id: str, marker: dict[str, Any]) -> None:
-        write_atomic(self.refused_path(plan_id), _json_line(marker).encode())
+        return self.root / "plans" / f"{plan_id}{REFUSED_SUFFIX}"
 
     def journal_path(self, plan_id: str) -> Path:
         return self.root / "journal" / f"{plan_id}.jsonl"
@@ -57,53 +60,92 @@ class StateDir:
     def ledger_path(self) -> Path:
         return self.root / LEDGER_FILE
 
+    def pending_plans(self) -> list[Path]:
+        """Merged plans neither applied nor refused yet, oldest first (plan ids sort by time)."""
+        plans = sorted((self.root / "plans").glob("plan-*.yaml"))
+        return [
+            p
+            for p in plans
+            if not self.applied_path(p.stem).exists() and not self.refused_path(p.stem).exists()
+        ]
+
+    # --- the ledger -------------------------------------------------------------------------
+
     def read_ledger(self) -> Ledger:
-        return read_ledger(self.root)
+        """The ledger; an absent file is an empty ledger (a new state directory)."""
+        path = self.ledger_path
+        if not path.exists():
+            return Ledger()
+        return parse_ledger(path.read_bytes(), source=str(path))
 
     def write_ledger(self, ledger: Ledger) -> None:
         write_atomic(self.ledger_path, dump_ledger(ledger))
 
-    def applied_marker(self, plan_id: str) -> dict[str, Any] | None:
-        path = self.applied_path(plan_id)
-        if not path.exists():
-            return None
-        marker: dict[str, Any] = json.loads(path.read_text())
-        return marker
+    # --- markers ----------------------------------------------------------------------------
 
-    def mark_applied(self, plan_id: str, marker: dict[str, Any]) -> None:
-        write_atomic(self.applied_path(plan_id), _json_line(marker).encode())
+    def applied_marker(self, plan_id: str) -> AppliedMarker | None:
+        return _read_marker(self.applied_path(plan_id), AppliedMarker, what="an applied marker")
 
-    def append_journal(self, plan_id: str, entry: dict[str, Any]) -> None:
+    def applied_markers(self) -> list[AppliedMarker]:
+        """Every plan applied so far, by plan id."""
+        paths = sorted((self.root / "plans").glob(f"*{APPLIED_SUFFIX}"))
+        markers = (self.applied_marker(p.name.removesuffix(APPLIED_SUFFIX)) for p in paths)
+        return [marker for marker in markers if marker is not None]
+
+    def mark_applied(self, marker: AppliedMarker) -> None:
+        write_atomic(self.applied_path(marker.plan_id), marker.json_line().encode())
+
+    def refused_marker(self, plan_id: str) -> RefusedMarker | None:
+        return _read_marker(self.refused_path(plan_id), RefusedMarker, what="a refused marker")
+
+    def mark_refused(self, marker: RefusedMarker) -> None:
+        write_atomic(self.refused_path(marker.plan_id), marker.json_line().encode())
+
+    # --- the journal and the audit log ------------------------------------------------------
+
+    def append_journal(self, plan_id: str, entry: JournalEntry) -> None:
         _append_lines(self.journal_path(plan_id), [entry])
 
-    def read_journal(self, plan_id: str) -> list[dict[str, Any]]:
-        return list(_read_lines(self.journal_path(plan_id)))
+    def read_journal(self, plan_id: str) -> list[JournalEntry]:
+        """The journal of one apply; a line a crash cut short is left out (its action, begun
+        but not finished, is carried out again: every action is idempotent)."""
+        path = self.journal_path(plan_id)
+        return list(_read_records(path, JournalEntry, what="the journal", cut_short_ok=True))
 
-    def append_audit(self, records: Iterable[dict[str, Any]], *, when: datetime) -> int:
+    def append_audit(self, records: Iterable[AuditRecord], *, when: datetime) -> int:
         """Append records not already present (same plan id and key): re-runs add nothing."""
         path = self.audit_path(when)
-        present = {(r.get("plan_id"), r.get("key")) for r in _read_lines(path)}
-        new = [r for r in records if (r.get("plan_id"), r.get("key")) not in present]
+        present = {(r.plan_id, r.key) for r in _read_records(path, AuditRecord, what=_AUDIT)}
+        new = [r for r in records if (r.plan_id, r.key) not in present]
         _append_lines(path, new)
         return len(new)
 
-    def audit_records(self) -> Iterator[dict[str, Any]]:
-        for path in sorted((self.root / "audit").glob("*.jsonl")):
-            yield from _read_lines(path)
+    def audit_log(self) -> list[AuditRecord]:
+        """Every audit record, month by month, each month's file in the order written."""
+        return [
+            record
+            for path in sorted((self.root / "audit").glob("*.jsonl"))
+            for record in _read_records(path, AuditRecord, what=_AUDIT)
+        ]
 
 
-def _json_line(value: dict[str, Any]) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=_instant) + "\n"
+_AUDIT = "the audit log"
 
 
-def _instant(value: object) -> str:
-    if isinstance(value, datetime):
-        return format_instant(value)
-    raise TypeError(f"cannot write {type(value).__name__} to the state directory")
+def _read_marker(path: Path, model: type[Record], *, what: str) -> Record | None:
+    if not path.exists():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError:
+        raise BadInput(
+            f"{path}: not JSON; {what} is written by accessctl: restore it from git"
+        ) from None
+    return read_record(model, data, where=str(path), what=what)
 
 
-def _append_lines(path: Path, entries: Iterable[dict[str, Any]]) -> None:
-    lines = "".join(_json_line(e) for e in entries)
+def _append_lines(path: Path, records: Iterable[StateRecord]) -> None:
+    lines = "".join(record.json_line() for record in records)
     if not lines:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -116,15 +158,18 @@ def _append_lines(path: Path, entries: Iterable[dict[str, Any]]) -> None:
         stream.flush()
 
 
-def _read_lines(path: Path) -> Iterator[dict[str, Any]]:
+def _read_records(
+    path: Path, model: type[Record], *, what: str, cut_short_ok: bool = False
+) -> Iterator[Record]:
     if not path.exists():
         return
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            yield json.loads(line)
+            data = json.loads(line)
         except json.JSONDecodeError:
-            if path.suffix == ".jsonl" and path.parent.name == "journal":
-                continue  # a journal line cut short by a crash: the action it began is redone
+            if cut_short_ok:
+                continue
             raise BadInput(f"{path}:{number}: not a JSON line; restore the file from git") from None
+        yield read_record(model, data, where=f"{path}:{number}", what=what)

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
 import httpx
 from rich.console import Console
@@ -43,6 +42,7 @@ from controller.adapters.state_dir import StateDir
 from controller.core.model_base import format_instant
 from controller.core.plan import Plan, parse_plan
 from controller.core.snapshot import Inventory, parse_inventory, seat_counts
+from controller.core.state_records import AuditRecord
 from controller.sim.atlassian import SimConfig, create_app
 from controller.sim.generate import generate_org
 from controller.sim.github import create_app as create_github_app
@@ -266,32 +266,30 @@ def show_sample_actions(plan: Plan, *, rows: int = 4) -> None:
     console.print(table)
 
 
-def show_audit(demo: Demo) -> list[dict[str, Any]]:
-    records = list(StateDir(demo.clone / "state").audit_records())
+def show_audit(demo: Demo) -> list[AuditRecord]:
+    records = StateDir(demo.clone / "state").audit_log()
     table = Table(title=f"Audit log committed to git: {len(records)} records (state/audit/)")
     for column in ("Plan", "Action", "Account", "Groups", "Outcome"):
         table.add_column(column)
     for record in records[:8] + records[-8:] if len(records) > 16 else records:
         table.add_row(
-            record["plan_id"][-8:],
-            record["action"],
-            escape(record["email"] or record["account_id"]),
-            ", ".join(record["groups"]),
-            record["outcome"],
+            record.plan_id[-8:],
+            record.action,
+            escape(record.label),
+            ", ".join(record.groups),
+            record.outcome,
         )
     console.print(table)
     return records
 
 
-def show_seats(before: Inventory, after: Inventory, *, records: list[dict[str, Any]]) -> None:
+def show_seats(before: Inventory, after: Inventory, *, records: list[AuditRecord]) -> None:
     table = Table(title="Seats in use per product (active people in granting groups)")
     table.add_column("Site")
     table.add_column("Product")
     for column in ("Before", "Revoked", "Granted", "After"):
         table.add_column(column, justify="right")
-    done = Counter(
-        (r["site"], r["product"], r["action"]) for r in records if r["outcome"] == "done"
-    )
+    done = Counter((r.site, r.product, r.action) for r in records if r.outcome == "done")
     old, new = seat_counts(before), seat_counts(after)
     for site, product in sorted(old):
         revoked, granted = done[(site, product, "revoke")], done[(site, product, "grant")]

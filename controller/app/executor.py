@@ -9,7 +9,9 @@
    an action; a failing action does not stop the others.
 5. Append one audit record per action, update the ledger, mark the plan applied.
 
-Committing and pushing `state/` is the command's job (`controller.app.commands.apply`).
+The decisions of steps 1 and 2 are pure (`controller.core.apply_decision`); this module runs
+them against the directory and `state/`. Committing and pushing `state/` is the command's job
+(`controller.app.commands.apply`).
 """
 
 from __future__ import annotations
@@ -17,33 +19,25 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
 
 from controller.adapters.state_dir import StateDir
+from controller.core.apply_decision import Decision, check_applicable, decide
 from controller.core.directory_port import ChangeResult, Directory
-from controller.core.errors import AccessctlError, BadInput
-from controller.core.ledger import GroupRef, Ledger, RemovalRecord
-from controller.core.model_base import format_instant
-from controller.core.plan.model import Action, Plan, seal_action
+from controller.core.errors import AccessctlError
+from controller.core.ledger import Ledger, action_executed
+from controller.core.plan.model import Action, Plan
 from controller.core.plan.summary import recount
-from controller.core.policy.policy_set import PolicySet, policies_digest
+from controller.core.policy.policy_set import PolicySet
 from controller.core.reconcile import reconcile
-from controller.core.reconcile.inactivity import warning_record
 from controller.core.safety import check_plan
-from controller.core.snapshot import Account, Inventory
-
-Outcome = Literal["done", "already", "skipped", "refused", "failed"]
-EXECUTED: frozenset[str] = frozenset({"done", "already"})
-
-
-@dataclass(frozen=True)
-class Decision:
-    """Whether one reviewed action runs now, and if not, why."""
-
-    action: Action
-    execute: bool
-    outcome: Outcome = "done"
-    reason: str = ""
+from controller.core.state_records import (
+    EXECUTED,
+    OUTCOMES,
+    AppliedMarker,
+    JournalEntry,
+    Outcome,
+    audit_record,
+)
 
 
 @dataclass(frozen=True)
@@ -62,7 +56,7 @@ class ApplyReport:
     dry_run: bool = False
     decisions: list[Decision] = field(default_factory=list)
 
-    def count(self, *outcomes: str) -> int:
+    def count(self, *outcomes: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome in outcomes)
 
     @property
@@ -80,103 +74,6 @@ class ApplyReport:
             f"{', '.join(parts) or 'nothing executed'}; {self.count('skipped')} skipped, "
             f"{self.count('refused')} refused, {self.count('failed')} failed"
         )
-
-
-# --- 1. is this plan applicable at all? ---------------------------------------------------
-
-
-def check_applicable(plan: Plan, *, policies: PolicySet, now: datetime) -> None:
-    if plan.expired(now):
-        raise BadInput(
-            f"plan {plan.id} expired at {format_instant(plan.expires_at)}; "
-            "run `accessctl plan` (or `accessctl propose`) again"
-        )
-    if plan.org_id != policies.organization.org_id:
-        raise BadInput(
-            f"plan {plan.id} is for organization {plan.org_id}, not {policies.organization.org_id}"
-        )
-    if plan.policies_digest != policies_digest(policies):
-        raise BadInput(f"policies changed since plan {plan.id} was made; re-plan and review again")
-
-
-# --- 2. what is still justified? (pure) ---------------------------------------------------
-
-
-def decide(reviewed: Plan, fresh: Plan, *, inventory: Inventory, ledger: Ledger) -> list[Decision]:
-    """One decision per reviewed action, from the fresh plan computed on fresh data."""
-    now_wanted = {a.key: a for a in fresh.actions}
-    accounts = {a.account_id: a for a in inventory.accounts}
-    spared = {(s.account_id, s.site, s.product): s.reason for s in fresh.skipped}
-    decisions = []
-    for action in reviewed.actions:
-        if action.seal != seal_action(reviewed.id, action):
-            decisions.append(Decision(action, False, "refused", TAMPERED))
-            continue
-        wanted = now_wanted.get(action.key)
-        if wanted is None:
-            why = _no_longer_justified(
-                action,
-                reviewed,
-                account=accounts.get(action.account_id),
-                spared=spared,
-                ledger=ledger,
-            )
-            decisions.append(Decision(action, False, why[0], why[1]))
-        else:
-            decisions.append(_compare(action, wanted))
-    return decisions
-
-
-TAMPERED = (
-    "not in the reviewed plan: its seal does not match, so it was added or edited by hand; "
-    "re-plan to include it"
-)
-
-
-def _compare(reviewed: Action, wanted: Action) -> Decision:
-    extra = sorted({g.name for g in wanted.groups} - {g.name for g in reviewed.groups})
-    if reviewed.action == "revoke" and extra:
-        return Decision(
-            reviewed,
-            False,
-            "skipped",
-            f"now also holds the seat through {', '.join(extra)}, "
-            "not in the reviewed plan; re-plan",
-        )
-    if reviewed.method != wanted.method:
-        return Decision(
-            reviewed, False, "skipped", "the policy's action changed since the plan; re-plan"
-        )
-    return Decision(reviewed, True)
-
-
-def _no_longer_justified(
-    action: Action,
-    plan: Plan,
-    *,
-    account: Account | None,
-    spared: dict[tuple[str, str, str], str],
-    ledger: Ledger,
-) -> tuple[Outcome, str]:
-    seat = (action.account_id, action.site, action.product)
-    warned = ledger.warning_for(action.account_id, site=action.site, product=action.product)
-    if action.action == "warn" and warned is not None:
-        return "already", "already warned"
-    if account is None:
-        return "skipped", "the account is no longer in the organization"
-    last = account.last_active(action.site, action.product)
-    if action.action in {"warn", "revoke"} and last and _newer(last, action.evidence.last_active):
-        return "skipped", f"active on {last.date().isoformat()}, after the plan"
-    if seat in spared:
-        return "skipped", f"now spared: {spared[seat]}"
-    if account.status != "active":
-        return "skipped", f"the account is {account.status}"
-    return "skipped", "no longer justified by the policies on fresh data; re-plan to see why"
-
-
-def _newer(seen: datetime | None, planned: datetime | None) -> bool:
-    """Activity the plan did not know about: any at all, or later than the plan's evidence."""
-    return seen is not None and (planned is None or seen > planned)
 
 
 # --- 3-5. execute, journal, audit, ledger ---------------------------------------------------
@@ -232,9 +129,11 @@ def _execute_all(run: ApplyRun, decisions: Sequence[Decision]) -> list[ActionRes
     return results
 
 
-def _finished(journal: list[dict[str, Any]]) -> dict[str, tuple[Outcome, str]]:
+def _finished(journal: Sequence[JournalEntry]) -> dict[str, tuple[Outcome, str]]:
     return {
-        e["key"]: (e["outcome"], e.get("detail", "")) for e in journal if e.get("phase") == "after"
+        e.key: (e.outcome, e.detail or "")
+        for e in journal
+        if e.phase == "after" and e.outcome is not None
     }
 
 
@@ -244,12 +143,10 @@ def _run_one(run: ApplyRun, decision: Decision) -> tuple[Outcome, str]:
     if not decision.execute:
         outcome: tuple[Outcome, str] = (decision.outcome, decision.reason)
     else:
-        journal(run.plan.id, {"key": key, "phase": "before", "at": run.now})
+        journal(run.plan.id, JournalEntry(key=key, phase="before", at=run.now))
         outcome = _execute(decision.action, run.directory)
-    journal(
-        run.plan.id,
-        {"key": key, "phase": "after", "outcome": outcome[0], "detail": outcome[1], "at": run.now},
-    )
+    after = JournalEntry(key=key, phase="after", at=run.now, outcome=outcome[0], detail=outcome[1])
+    journal(run.plan.id, after)
     return outcome
 
 
@@ -280,79 +177,31 @@ def _calls(action: Action, directory: Directory) -> list[ChangeResult]:
 
 
 def _record(run: ApplyRun, results: Sequence[ActionResult], *, ledger: Ledger) -> None:
-    state = run.state
-    state.append_audit((_audit_record(run, r) for r in results), when=run.now)
+    state, plan_id = run.state, run.plan.id
+    audit = [
+        audit_record(
+            r.action,
+            outcome=r.outcome,
+            detail=r.detail,
+            plan_id=plan_id,
+            commit=run.commit,
+            at=run.now,
+        )
+        for r in results
+    ]
+    state.append_audit(audit, when=run.now)
     state.write_ledger(updated_ledger(ledger, results, run=run))
+    counts = {o: sum(1 for r in results if r.outcome == o) for o in OUTCOMES}
     state.mark_applied(
-        run.plan.id,
-        {
-            "plan_id": run.plan.id,
-            "applied_at": run.now,
-            "commit": run.commit,
-            "outcomes": {
-                o: sum(1 for r in results if r.outcome == o)
-                for o in ("done", "already", "skipped", "refused", "failed")
-            },
-        },
+        AppliedMarker(plan_id=plan_id, applied_at=run.now, commit=run.commit, outcomes=counts)
     )
-
-
-def _audit_record(run: ApplyRun, result: ActionResult) -> dict[str, Any]:
-    action = result.action
-    failed = result.outcome == "failed"
-    return {
-        "time": run.now,
-        "plan_id": run.plan.id,
-        "commit": run.commit,
-        "key": result.key,
-        "action": action.action,
-        "account_id": action.account_id,
-        "email": action.email,
-        "site": action.site,
-        "product": action.product,
-        "policy": action.policy,
-        "method": action.method,
-        "groups": [g.name for g in action.groups],
-        "outcome": result.outcome,
-        "detail": None if failed else result.detail,
-        "error": result.detail if failed else None,
-    }
-
-
-# --- the ledger after an apply (pure) ---------------------------------------------------------
 
 
 def updated_ledger(ledger: Ledger, results: Sequence[ActionResult], *, run: ApplyRun) -> Ledger:
-    warnings = {(w.account_id, w.site, w.product): w for w in ledger.warnings}
-    removals = list(ledger.removals)
+    """The ledger after the actions that were carried out (`done` or `already`), in order."""
     for result in results:
-        if result.outcome not in EXECUTED:
-            continue
-        action = result.action
-        seat = (action.account_id, action.site, action.product)
-        if action.action == "warn":
-            warnings[seat] = warning_record(action, policies=run.policies, now=run.now)
-        elif action.action in {"clear-warning", "revoke"}:
-            warnings.pop(seat, None)
-        if action.action == "revoke":
-            removals.append(_removal(action, run))
-        elif action.action == "restore":
-            removals = [r for r in removals if (r.account_id, r.site, r.product) != seat]
-    # model_copy keeps what apply does not own (the expiry reminders `notify` recorded).
-    return ledger.model_copy(
-        update={"warnings": tuple(warnings.values()), "removals": tuple(removals)}
-    )
-
-
-def _removal(action: Action, run: ApplyRun) -> RemovalRecord:
-    return RemovalRecord(
-        account_id=action.account_id,
-        email=action.email,
-        site=action.site,
-        product=action.product,
-        policy=action.policy,
-        method=action.method or "remove-from-groups",
-        groups=tuple(GroupRef(id=g.id, name=g.name) for g in action.groups),
-        removed_at=run.now,
-        plan_id=run.plan.id,
-    )
+        if result.outcome in EXECUTED:
+            ledger = action_executed(
+                ledger, result.action, plan_id=run.plan.id, policies=run.policies, now=run.now
+            )
+    return ledger

@@ -13,14 +13,14 @@ from typing import Literal, Protocol
 
 from controller.core.snapshot import Inventory
 
-Outcome = Literal["done", "already"]
+ChangeOutcome = Literal["done", "already"]
 
 
 @dataclass(frozen=True)
 class ChangeResult:
     """What an operation actually did: `done` changed something, `already` found it so."""
 
-    outcome: Outcome
+    outcome: ChangeOutcome
     detail: str = ""
 
 

@@ -1,24 +1,38 @@
-"""Committed memory of what accessctl did: warnings sent and seats removed (DESIGN §7).
+"""PURE: the ledger, accessctl's memory between runs, and every event that changes it (DESIGN §7).
 
-`state/ledger.json` is read by `reconcile` (a revoke needs a warning old enough; a restore needs a
-recorded removal) and written by `apply` and `notify` (which also records the expiry reminders it
-sent, so each is sent once). This module holds the model and its
-canonical (de)serialisation; the audit log and the journal live in `controller.adapters.state_dir`.
+`state/ledger.json` remembers the warnings sent (`warned_at`, `revoke_not_before`), the seats
+removed (exactly which groups, when, by which plan) and the expiry reminders sent. `reconcile`
+reads it: a revoke waits for a warning old enough, a restore gives back a recorded removal. It
+changes only through these events, each a pure function from one ledger to the next:
+
+- `warned`: a warning was delivered (`notify` mails it; `apply` records a plan's `warn`);
+- `warning_cleared`: the account was active since, or no rule warns it any more;
+- `seat_removed`: a revoke ran; the removal is recorded and its warning is settled;
+- `seat_restored`: a restore gave the recorded groups back; the removal is settled;
+- `access_granted`: an AccessGrants entry gave groups back; they are no longer owed;
+- `reminder_sent`: an expiry reminder reached an exclusion's owner (once per expiry date).
+
+`action_executed` is the event an action of a plan is, once `apply` has carried it out.
+`controller.adapters.state_dir.StateDir` reads and writes the file (`parse_ledger`,
+`dump_ledger`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from pydantic import Field, ValidationError
 
 from controller.core.errors import BadInput
 from controller.core.model_base import Frozen, Instant
+from controller.core.plan.model import Action, GroupRef
+from controller.core.policy.models import Exclusion
+from controller.core.policy.policy_set import PolicySet
 
 LEDGER_FILE = "ledger.json"
+
+Seat = tuple[str, str, str]  # (account_id, site, product): one product of one site, for one account
 
 
 class WarningRecord(Frozen):
@@ -30,13 +44,9 @@ class WarningRecord(Frozen):
     warned_at: Instant
     revoke_not_before: Instant
 
-
-@dataclass(frozen=True, slots=True)
-class GroupRef:
-    """A group by id (what the API needs) and name (what a reviewer reads)."""
-
-    id: str
-    name: str
+    @property
+    def seat(self) -> Seat:
+        return (self.account_id, self.site, self.product)
 
 
 class RemovalRecord(Frozen):
@@ -49,6 +59,10 @@ class RemovalRecord(Frozen):
     groups: tuple[GroupRef, ...] = ()
     removed_at: Instant
     plan_id: str
+
+    @property
+    def seat(self) -> Seat:
+        return (self.account_id, self.site, self.product)
 
 
 class ReminderRecord(Frozen):
@@ -69,12 +83,139 @@ class Ledger(Frozen):
 
     def warning_for(self, account_id: str, *, site: str, product: str) -> WarningRecord | None:
         for record in self.warnings:
-            if (record.account_id, record.site, record.product) == (account_id, site, product):
+            if record.seat == (account_id, site, product):
                 return record
         return None
 
     def reminded(self, subject: str, expires: date) -> bool:
         return any((r.subject, r.expires) == (subject, expires) for r in self.reminders)
+
+
+def seat_of(action: Action) -> Seat:
+    return (action.account_id, action.site, action.product)
+
+
+# --- the records the events carry -----------------------------------------------------------
+
+
+def warning_record(action: Action, *, policies: PolicySet, now: datetime) -> WarningRecord:
+    """The warning a `warn` action leaves once delivered at `now` (by `notify` or `apply`).
+
+    A warning recorded later than planned still gives the full `warn_before_days` of notice."""
+    days = next((p.warn_before_days for p in policies.inactivity if p.name == action.policy), 0)
+    earliest = now + timedelta(days=days)
+    planned = action.evidence.revoke_not_before or earliest
+    return WarningRecord(
+        account_id=action.account_id,
+        email=action.email,
+        site=action.site,
+        product=action.product,
+        policy=action.policy,
+        warned_at=now,
+        revoke_not_before=max(planned, earliest),
+    )
+
+
+def removal_record(action: Action, *, plan_id: str, now: datetime) -> RemovalRecord:
+    """What a `revoke` took away, so that a restore gives back exactly that."""
+    return RemovalRecord(
+        account_id=action.account_id,
+        email=action.email,
+        site=action.site,
+        product=action.product,
+        policy=action.policy,
+        method=action.method or "remove-from-groups",
+        groups=action.groups,
+        removed_at=now,
+        plan_id=plan_id,
+    )
+
+
+def reminder_record(entry: Exclusion, *, now: datetime) -> ReminderRecord:
+    return ReminderRecord(
+        subject=entry.subject,
+        expires=entry.expires or now.date(),
+        owner=entry.owner,
+        sent_at=now,
+    )
+
+
+def reminder_due(ledger: Ledger, entry: Exclusion, *, today: date, days_before: int) -> bool:
+    """Within the reminder window (the expiry day included) and not reminded of this date yet."""
+    if entry.expires is None or today > entry.expires:
+        return False
+    if (entry.expires - today).days > days_before:
+        return False
+    return not ledger.reminded(entry.subject, entry.expires)
+
+
+# --- the events -----------------------------------------------------------------------------
+
+
+def warned(ledger: Ledger, warning: WarningRecord) -> Ledger:
+    """A warning delivered; it replaces any earlier one for the same seat."""
+    kept = _warnings_except(ledger, warning.seat)
+    return ledger.model_copy(update={"warnings": (*kept, warning)})
+
+
+def warning_cleared(ledger: Ledger, seat: Seat) -> Ledger:
+    return ledger.model_copy(update={"warnings": _warnings_except(ledger, seat)})
+
+
+def _warnings_except(ledger: Ledger, seat: Seat) -> tuple[WarningRecord, ...]:
+    return tuple(w for w in ledger.warnings if w.seat != seat)
+
+
+def seat_removed(ledger: Ledger, removal: RemovalRecord) -> Ledger:
+    """A revoke ran: the removal is recorded, and the warning that led to it is settled."""
+    settled = warning_cleared(ledger, removal.seat)
+    return settled.model_copy(update={"removals": (*ledger.removals, removal)})
+
+
+def seat_restored(ledger: Ledger, seat: Seat) -> Ledger:
+    """A restore gave back the recorded groups: nothing is owed for the seat any more."""
+    kept = tuple(r for r in ledger.removals if r.seat != seat)
+    return ledger.model_copy(update={"removals": kept})
+
+
+def access_granted(ledger: Ledger, seat: Seat, *, groups: tuple[GroupRef, ...]) -> Ledger:
+    """A grant added `groups`: a removal of the seat no longer owes them, and one that owes
+    nothing more is settled. A suspension is not undone by a grant, so it stays owed."""
+    given = {g.id for g in groups}
+    removals: list[RemovalRecord] = []
+    for removal in ledger.removals:
+        if removal.seat != seat or removal.method != "remove-from-groups":
+            removals.append(removal)
+            continue
+        owed = tuple(g for g in removal.groups if g.id not in given)
+        if owed:
+            removals.append(removal.model_copy(update={"groups": owed}))
+    return ledger.model_copy(update={"removals": tuple(removals)})
+
+
+def reminder_sent(ledger: Ledger, reminder: ReminderRecord) -> Ledger:
+    return ledger.model_copy(update={"reminders": (*ledger.reminders, reminder)})
+
+
+def action_executed(
+    ledger: Ledger, action: Action, *, plan_id: str, policies: PolicySet, now: datetime
+) -> Ledger:
+    """The ledger after `apply` carried out `action` (outcome `done` or `already`)."""
+    seat = seat_of(action)
+    match action.action:
+        case "warn":
+            return warned(ledger, warning_record(action, policies=policies, now=now))
+        case "clear-warning":
+            return warning_cleared(ledger, seat)
+        case "revoke":
+            return seat_removed(ledger, removal_record(action, plan_id=plan_id, now=now))
+        case "restore":
+            return seat_restored(ledger, seat)
+        case "grant":
+            return access_granted(ledger, seat, groups=action.groups)
+
+
+# --- the file -------------------------------------------------------------------------------
 
 
 def canonical_ledger(ledger: Ledger) -> Ledger:
@@ -94,17 +235,14 @@ def dump_ledger(ledger: Ledger) -> bytes:
     return canonical_ledger(ledger).model_dump_json(indent=2).encode() + b"\n"
 
 
-def read_ledger(state_dir: Path) -> Ledger:
-    """The ledger in a state directory; an absent file is an empty ledger."""
-    path = state_dir / LEDGER_FILE
-    if not path.exists():
-        return Ledger()
+def parse_ledger(data: bytes, *, source: str) -> Ledger:
+    """The ledger in `data`; a malformed one is bad input naming where the problem is."""
     try:
-        return Ledger.model_validate_json(path.read_bytes())
+        return Ledger.model_validate_json(data)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top)"
         raise BadInput(
-            f"{path}: {where}: {first['msg']}; "
+            f"{source}: {where}: {first['msg']}; "
             "the ledger is written by accessctl: restore it from git"
         ) from None

@@ -19,9 +19,10 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from controller.adapters.state_dir import StateDir
 from controller.app.cli import main
 from controller.core.errors import ExitCode
-from controller.core.ledger import Ledger, read_ledger
+from controller.core.ledger import Ledger
 from controller.core.model_base import format_instant
 from controller.core.plan import parse_plan
 from controller.core.snapshot import Inventory, dump_inventory, parse_inventory
@@ -145,7 +146,7 @@ class World:
         return self.smtp.recorder.take()
 
     def ledger(self) -> Ledger:
-        return read_ledger(self.clone / "state")
+        return StateDir(self.clone / "state").read_ledger()
 
     def last_commit(self) -> str:
         return git(self.clone, "log", "-1", "--format=%s")

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from controller.adapters.state_dir import StateDir
 from controller.core.ledger import dump_ledger
 from controller.core.plan import dump_plan_yaml
 from controller.core.snapshot import dump_inventory
@@ -92,16 +93,13 @@ def merge_plan(repo: Path, plan_id: str) -> str | None:
 
 def apply_plan(repo: Path, plan_id: str, merge: str | None) -> None:
     """What `accessctl apply` commits after the merge: audit lines and the applied marker."""
+    state = StateDir(repo / "state")
     for record in fixture.audit_records():
-        if record["plan_id"] == plan_id:
-            record["commit"] = merge
-            path = repo / f"state/audit/{record['time'][:7]}.jsonl"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("a", encoding="utf-8") as audit:
-                audit.write(json.dumps(record, sort_keys=True) + "\n")
+        if record.plan_id == plan_id:
+            state.append_audit([record.model_copy(update={"commit": merge})], when=record.time)
     marker = fixture.applied_markers().get(plan_id)
     if marker:
-        write(repo / f"state/plans/{plan_id}.applied.json", json.dumps({**marker, "commit": merge}))
+        state.mark_applied(marker.model_copy(update={"commit": merge}))
     git(repo, "add", "--all")
     git(
         repo,

@@ -78,7 +78,7 @@ def test_applies_revokes_and_writes_audit_ledger_and_marker(tmp_path: Path) -> N
     )
     marker = StateDir(tmp_path).applied_marker(plan.id)
     assert marker is not None
-    assert marker["outcomes"]["done"] == 1
+    assert marker.outcomes["done"] == 1
 
 
 def test_second_apply_does_nothing(tmp_path: Path) -> None:

@@ -4,7 +4,7 @@ tests/integration/test_notify.py.)"""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -26,12 +26,11 @@ from controller.adapters.mail import (
     run_link,
 )
 from controller.adapters.mail.compose import email_message
-from controller.adapters.mail.due import reminder_due
 from controller.adapters.state_dir import StateDir
 from controller.app.cli import main
 from controller.app.executor import ActionResult, ApplyRun, updated_ledger
 from controller.core.errors import BadInput, ExitCode
-from controller.core.ledger import Ledger, ReminderRecord
+from controller.core.ledger import Ledger
 from controller.core.plan.model import Plan
 from controller.core.policy.models import Exclusion, Smtp
 from controller.core.policy.policy_set import PolicySet
@@ -171,52 +170,6 @@ EXPIRES = date(2026, 12, 7)  # 14 days after NOW
 
 def exclusion(owner: str = "lead@acme.example", expires: date | None = EXPIRES) -> Exclusion:
     return Exclusion(account="bob@acme.example", reason="On leave", owner=owner, expires=expires)
-
-
-@pytest.mark.parametrize(
-    ("today", "ledger", "due"),
-    [
-        pytest.param(EXPIRES - timedelta(days=15), Ledger(), False, id="15-days-before"),
-        pytest.param(EXPIRES - timedelta(days=14), Ledger(), True, id="14-days-before"),
-        pytest.param(EXPIRES, Ledger(), True, id="on-the-day"),
-        pytest.param(EXPIRES + timedelta(days=1), Ledger(), False, id="lapsed"),
-        pytest.param(
-            EXPIRES - timedelta(days=3),
-            Ledger(
-                reminders=(
-                    ReminderRecord(
-                        subject="bob@acme.example", expires=EXPIRES, owner="x", sent_at=NOW
-                    ),
-                )
-            ),
-            False,
-            id="already-reminded",
-        ),
-        pytest.param(
-            EXPIRES - timedelta(days=3),
-            Ledger(
-                reminders=(
-                    ReminderRecord(
-                        subject="bob@acme.example",
-                        expires=EXPIRES - timedelta(days=30),
-                        owner="x",
-                        sent_at=NOW,
-                    ),
-                )
-            ),
-            True,
-            id="reminded-of-an-earlier-date",
-        ),
-    ],
-)
-def test_reminder_window(today: date, ledger: Ledger, due: bool) -> None:
-    assert reminder_due(exclusion(), ledger=ledger, today=today, days_before=14) is due
-
-
-def test_no_reminder_for_an_exclusion_without_end() -> None:
-    assert not reminder_due(
-        exclusion(expires=None), ledger=Ledger(), today=NOW.date(), days_before=14
-    )
 
 
 def test_reminders_go_to_owners_with_an_address_and_the_rest_are_reported() -> None:

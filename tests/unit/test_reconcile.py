@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from controller.core.ledger import GroupRef, Ledger, RemovalRecord
-from controller.core.plan.model import Plan
+from controller.core.ledger import Ledger, RemovalRecord
+from controller.core.plan.model import GroupRef, Plan
 from controller.core.policy.models import InactivityPolicy
 from controller.core.reconcile import reconcile
 from controller.core.snapshot import Account

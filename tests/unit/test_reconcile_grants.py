@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from controller.core.ledger import GroupRef, Ledger, RemovalRecord
-from controller.core.plan.model import Plan
+from controller.core.ledger import Ledger, RemovalRecord
+from controller.core.plan.model import GroupRef, Plan
 from controller.core.policy.models import AccessGrants
 from controller.core.policy.policy_set import PolicySet
 from controller.core.reconcile import reconcile

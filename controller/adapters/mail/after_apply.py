@@ -18,9 +18,10 @@ from controller.adapters.mail.compose import Mail, restore_mail, revocation_mail
 from controller.adapters.mail.digest import DigestFacts, spared_lines
 from controller.adapters.mail.due import Outbox, Outgoing, no_address
 from controller.adapters.mail.rendering import Templates
+from controller.core.ledger import warning_record
 from controller.core.plan.model import Action, Skipped
 from controller.core.policy.policy_set import PolicySet
-from controller.core.reconcile.inactivity import warning_record
+from controller.core.state_records import EXECUTED, Outcome
 
 
 class AppliedAction(Protocol):
@@ -30,7 +31,7 @@ class AppliedAction(Protocol):
     def action(self) -> Action: ...
 
     @property
-    def outcome(self) -> str: ...
+    def outcome(self) -> Outcome: ...
 
     @property
     def detail(self) -> str: ...
@@ -88,7 +89,7 @@ def apply_digest_facts(
     unreachable: Sequence[str],
     link: str | None,
 ) -> DigestFacts:
-    executed = [r for r in applied.results if r.outcome in {"done", "already"}]
+    executed = [r for r in applied.results if r.outcome in EXECUTED]
     counts = [(kind, sum(1 for r in executed if r.action.action == kind)) for kind in _COUNTED]
     counts += [
         (outcome, sum(1 for r in applied.results if r.outcome == outcome))

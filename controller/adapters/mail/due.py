@@ -3,8 +3,9 @@
 Part of `controller.adapters.mail`. Warnings are exactly the `warn` actions `reconcile` plans (an
 account crossing `inactive_after_days - warn_before_days` with no standing warning): the rules
 live there, not here. Expiry reminders go to an exclusion's owner once per exclusion and expiry
-date, from `expiry_reminder_days` before the date until the date itself. Each mail carries the
-ledger record to write once it is delivered, so a failed delivery leaves no trace and is retried.
+date, from `expiry_reminder_days` before the date until the date itself (`reminder_due`, a rule
+of the ledger). Each mail carries the ledger record to write once it is delivered (the ledger's
+`warned` and `reminder_sent` events), so a failed delivery leaves no trace and is retried.
 Whoever cannot be mailed (no e-mail address, an owner that is a name) is listed, never dropped.
 """
 
@@ -12,15 +13,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from controller.adapters.mail.compose import Mail, expiry_reminder_mail, warning_mail
 from controller.adapters.mail.rendering import Templates
-from controller.core.ledger import Ledger, ReminderRecord, WarningRecord
+from controller.core.ledger import (
+    Ledger,
+    ReminderRecord,
+    WarningRecord,
+    reminder_due,
+    reminder_record,
+    reminder_sent,
+    warned,
+    warning_record,
+)
 from controller.core.plan.model import Action, Plan
 from controller.core.policy.models import Exclusion
 from controller.core.policy.policy_set import PolicySet
-from controller.core.reconcile.inactivity import warning_record
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -105,21 +114,12 @@ def no_address(action: Action, kind: str) -> Unreachable:
 # --- expiry reminders -----------------------------------------------------------------------
 
 
-def reminder_due(entry: Exclusion, *, ledger: Ledger, today: date, days_before: int) -> bool:
-    """Within the reminder window (the expiry day included) and not reminded of this date yet."""
-    if entry.expires is None or today > entry.expires:
-        return False
-    if (entry.expires - today).days > days_before:
-        return False
-    return not ledger.reminded(entry.subject, entry.expires)
-
-
 def due_reminders(due: Due) -> Outbox:
     today = due.now.date()
     days_before = due.policies.organization.notifications.expiry_reminder_days
     outbox = Outbox()
     for entry in due.policies.exclusion_entries():
-        if not reminder_due(entry, ledger=due.ledger, today=today, days_before=days_before):
+        if not reminder_due(due.ledger, entry, today=today, days_before=days_before):
             continue
         if _EMAIL.match(entry.owner):
             outbox.outgoing.append(_reminder(entry, due))
@@ -135,13 +135,7 @@ def _reminder(entry: Exclusion, due: Due) -> Outgoing:
         templates=due.templates,
         today=due.now.date(),
     )
-    record = ReminderRecord(
-        subject=entry.subject,
-        expires=entry.expires or due.now.date(),
-        owner=entry.owner,
-        sent_at=due.now,
-    )
-    return Outgoing(mail=mail, record=record)
+    return Outgoing(mail=mail, record=reminder_record(entry, now=due.now))
 
 
 def _owner_without_address(entry: Exclusion) -> Unreachable:
@@ -159,9 +153,7 @@ def record_delivered(ledger: Ledger, delivered: Outgoing) -> Ledger:
     """The ledger with what a delivered mail leaves behind (a warning or a reminder)."""
     record = delivered.record
     if isinstance(record, WarningRecord):
-        seat = (record.account_id, record.site, record.product)
-        kept = tuple(w for w in ledger.warnings if (w.account_id, w.site, w.product) != seat)
-        return ledger.model_copy(update={"warnings": (*kept, record)})
+        return warned(ledger, record)
     if isinstance(record, ReminderRecord):
-        return ledger.model_copy(update={"reminders": (*ledger.reminders, record)})
+        return reminder_sent(ledger, record)
     return ledger

@@ -28,6 +28,7 @@ from controller.app.executor import ActionResult, ApplyReport, ApplyRun, apply_p
 from controller.core.errors import AccessctlError, BadInput, ExitCode, SafetyRefusal
 from controller.core.plan import Plan, parse_plan
 from controller.core.policy import load_policies
+from controller.core.state_records import RefusedMarker
 
 
 @dataclass(frozen=True)
@@ -81,8 +82,9 @@ def apply_pending(
 
 def _record_refusal(request: ApplyRequest, path: Path, *, refusal: AccessctlError) -> None:
     state = StateDir(request.state_dir)
-    marker = {"plan_id": path.stem, "refused_at": request.now, "reasons": refusal.lines()}
-    state.mark_refused(path.stem, marker)
+    state.mark_refused(
+        RefusedMarker(plan_id=path.stem, refused_at=request.now, reasons=tuple(refusal.lines()))
+    )
     workspace = _workspace(request.state_dir)
     if workspace:
         message = f"accessctl: plan {path.stem} refused on apply\n\n{refusal.lines()[0]}\n"

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from controller.adapters.state_dir import StateDir
 from controller.app import console
-from controller.app.commands.report import read_approvals, read_audit
+from controller.app.commands.report import read_approvals
 from controller.app.report import AuditTrail, TrailEvent, build_trail, plans_needed
 from controller.app.report.trail import PlanAction
 from controller.core.errors import BadInput, ExitCode
@@ -46,7 +46,7 @@ def run(request: AuditRequest) -> int:
 
 def make_trail(request: AuditRequest) -> AuditTrail:
     state = StateDir(request.state_dir)
-    entries = read_audit(state)
+    entries = state.audit_log()
     wanted = plans_needed(entries, account=request.account, since=request.since)
     return build_trail(
         entries,

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Literal
 
 from controller.adapters.files import read_input, write_atomic
+from controller.adapters.state_dir import StateDir
 from controller.app import console
 from controller.core.errors import ExitCode
-from controller.core.ledger import read_ledger
 from controller.core.plan import Plan, dump_plan_json, dump_plan_yaml, render_markdown
 from controller.core.policy import load_policies
 from controller.core.reconcile import reconcile
@@ -38,7 +38,7 @@ def make_plan(request: PlanRequest, inventory: Inventory) -> Plan:
     loaded = load_policies([request.policies_dir], today=request.now.date())
     for warning in loaded.warnings:
         console.warn(str(warning))
-    ledger = read_ledger(request.state_dir)
+    ledger = StateDir(request.state_dir).read_ledger()
     plan = reconcile(
         loaded.policies, inventory, ledger=ledger, now=request.now, base_commit=request.base_commit
     )

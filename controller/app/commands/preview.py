@@ -20,9 +20,10 @@ from pathlib import Path
 
 from controller.adapters.git_workspace import Workspace
 from controller.adapters.github import ForgeSettings, GitHubForge
+from controller.adapters.state_dir import StateDir
 from controller.app import console
 from controller.core.errors import BadInput, ExitCode, InvalidFiles
-from controller.core.ledger import Ledger, read_ledger
+from controller.core.ledger import Ledger
 from controller.core.model_base import format_instant
 from controller.core.plan import Plan, Summary
 from controller.core.policy import PolicySet, load_policies
@@ -83,9 +84,8 @@ def run(
         publish(body, request, settings=forge_settings)
         raise
     inventory = inventory_source()
-    diff = compare(
-        sides, inventory=inventory, ledger=read_ledger(request.state_dir), now=request.now
-    )
+    ledger = StateDir(request.state_dir).read_ledger()
+    diff = compare(sides, inventory=inventory, ledger=ledger, now=request.now)
     provenance = Provenance(
         base_ref=request.base_ref,
         base_commit=sides.base_commit,

@@ -21,13 +21,9 @@ from controller.adapters.git_workspace import CommitInfo, Workspace
 from controller.adapters.state_dir import StateDir
 from controller.app import console
 from controller.app.report import (
-    AppliedMarker,
     Approval,
-    AuditEntry,
     Report,
     build_report,
-    parse_applied_marker,
-    parse_audit_records,
     render_csv,
     render_html,
     render_markdown,
@@ -38,7 +34,6 @@ from controller.core.reconcile import reconcile
 from controller.core.snapshot import Inventory
 
 ReportFormat = Literal["markdown", "html", "csv", "json"]
-APPLIED_SUFFIX = ".applied.json"
 STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
 
 
@@ -76,8 +71,8 @@ def make_report(request: ReportRequest, *, inventory_source: Callable[[], Invent
         console.warn(str(warning))
     state = StateDir(request.state_dir)
     ledger = state.read_ledger()
-    audit = read_audit(state)
-    markers = read_applied_markers(state)
+    audit = state.audit_log()
+    markers = state.applied_markers()
     approvals = read_approvals(state)
     inventory = inventory_source()
     plan = reconcile(loaded.policies, inventory, ledger=ledger, now=request.now)
@@ -116,20 +111,6 @@ def headline(report: Report) -> str:
 
 
 # --- reading the history (shared with `accessctl audit`) ----------------------------------
-
-
-def read_audit(state: StateDir) -> list[AuditEntry]:
-    return parse_audit_records(state.audit_records(), source=str(state.root / "audit"))
-
-
-def read_applied_markers(state: StateDir) -> list[AppliedMarker]:
-    paths = sorted((state.root / "plans").glob(f"*{APPLIED_SUFFIX}"))
-    plan_ids = [path.name.removesuffix(APPLIED_SUFFIX) for path in paths]
-    return [
-        parse_applied_marker(marker, source=str(state.applied_path(plan_id)))
-        for plan_id in plan_ids
-        if (marker := state.applied_marker(plan_id)) is not None
-    ]
 
 
 def read_approvals(state: StateDir) -> dict[str, Approval]:

@@ -7,13 +7,7 @@ audit records, applied markers, approvals from git, ledger) into pydantic values
 `controller.app.commands.audit` do the reading and writing.
 """
 
-from controller.app.report.audit_log import (
-    AppliedMarker,
-    Approval,
-    AuditEntry,
-    parse_applied_marker,
-    parse_audit_records,
-)
+from controller.app.report.approval import Approval
 from controller.app.report.csv import render_csv
 from controller.app.report.html import render_html
 from controller.app.report.markdown import render_markdown
@@ -21,16 +15,12 @@ from controller.app.report.model import Report, build_report
 from controller.app.report.trail import AuditTrail, TrailEvent, build_trail, plans_needed
 
 __all__ = [
-    "AppliedMarker",
     "Approval",
-    "AuditEntry",
     "AuditTrail",
     "Report",
     "TrailEvent",
     "build_report",
     "build_trail",
-    "parse_applied_marker",
-    "parse_audit_records",
     "plans_needed",
     "render_csv",
     "render_html",

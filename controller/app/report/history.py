@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 
 from pydantic import Field
 
-from controller.app.report.audit_log import AppliedMarker, Approval, AuditEntry
+from controller.app.report.approval import Approval
 from controller.core.model_base import Frozen, Instant
+from controller.core.state_records import AppliedMarker, AuditRecord
 
 REGRANT_WINDOW_DAYS = 30
 COUNTED = {"revoke": "revoked", "restore": "restored", "grant": "granted", "warn": "warned"}
@@ -73,7 +74,7 @@ def months_between(first: str, last: str) -> list[str]:
     return months
 
 
-def monthly(entries: Sequence[AuditEntry], *, now: datetime) -> tuple[MonthRow, ...]:
+def monthly(entries: Sequence[AuditRecord], *, now: datetime) -> tuple[MonthRow, ...]:
     if not entries:
         return ()
     counts: Counter[tuple[str, str]] = Counter()
@@ -92,7 +93,7 @@ def monthly(entries: Sequence[AuditEntry], *, now: datetime) -> tuple[MonthRow, 
 # --- re-grant rate ------------------------------------------------------------------------
 
 
-def regrants(entries: Sequence[AuditEntry], *, now: datetime) -> tuple[Regrant, ...]:
+def regrants(entries: Sequence[AuditRecord], *, now: datetime) -> tuple[Regrant, ...]:
     """The re-grant rate over all revokes, then per policy that revoked anything."""
     revokes = [e for e in entries if e.executed and e.action == "revoke"]
     returns = _returns_by_seat(entries)
@@ -108,7 +109,7 @@ def regrants(entries: Sequence[AuditEntry], *, now: datetime) -> tuple[Regrant, 
 
 def regrant(
     scope: str,
-    revokes: Iterable[AuditEntry],
+    revokes: Iterable[AuditRecord],
     *,
     returns: Mapping[tuple[str, str, str], list[datetime]],
     now: datetime,
@@ -129,7 +130,7 @@ def regrant(
     )
 
 
-def _returns_by_seat(entries: Iterable[AuditEntry]) -> dict[tuple[str, str, str], list[datetime]]:
+def _returns_by_seat(entries: Iterable[AuditRecord]) -> dict[tuple[str, str, str], list[datetime]]:
     returns: dict[tuple[str, str, str], list[datetime]] = {}
     for entry in entries:
         if entry.executed and entry.action in {"restore", "grant"}:
@@ -137,7 +138,7 @@ def _returns_by_seat(entries: Iterable[AuditEntry]) -> dict[tuple[str, str, str]
     return returns
 
 
-def _seat(entry: AuditEntry) -> tuple[str, str, str]:
+def _seat(entry: AuditRecord) -> tuple[str, str, str]:
     return (entry.account_id, entry.site, entry.product)
 
 
@@ -145,13 +146,13 @@ def _seat(entry: AuditEntry) -> tuple[str, str, str]:
 
 
 def applied_plans(
-    entries: Sequence[AuditEntry],
+    entries: Sequence[AuditRecord],
     *,
     markers: Iterable[AppliedMarker],
     approvals: Mapping[str, Approval],
 ) -> tuple[AppliedPlan, ...]:
     """One row per plan that was applied (marked, or seen in the audit log), newest first."""
-    by_plan: dict[str, list[AuditEntry]] = {}
+    by_plan: dict[str, list[AuditRecord]] = {}
     for entry in entries:
         by_plan.setdefault(entry.plan_id, []).append(entry)
     marked = {m.plan_id: m for m in markers}
@@ -170,7 +171,7 @@ def applied_plans(
 def _applied_plan(
     plan_id: str,
     *,
-    entries: Sequence[AuditEntry],
+    entries: Sequence[AuditRecord],
     marker: AppliedMarker | None,
     approvals: Mapping[str, Approval],
 ) -> AppliedPlan:

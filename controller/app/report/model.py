@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 
 from pydantic import Field
 
-from controller.app.report.audit_log import AppliedMarker, Approval, AuditEntry
+from controller.app.report.approval import Approval
 from controller.app.report.history import (
     AppliedPlan,
     MonthRow,
@@ -38,6 +38,7 @@ from controller.core.plan.model import Plan
 from controller.core.policy.policy_set import PolicySet
 from controller.core.safety import check_plan
 from controller.core.snapshot import Inventory
+from controller.core.state_records import AppliedMarker, AuditRecord
 
 REPORT_VERSION = 1
 MONTHS_PER_YEAR = 12
@@ -87,13 +88,13 @@ def build_report(
     policies: PolicySet,
     inventory: Inventory,
     plan: Plan,
-    audit: Sequence[AuditEntry],
+    audit: Sequence[AuditRecord],
     applied: Sequence[AppliedMarker],
     approvals: Mapping[str, Approval],
     now: Instant,
 ) -> Report:
     """The report for `now`: seats from the inventory, reclaim from the plan, history from
-    the audit log (entries oldest first, as `parse_audit_records` returns them)."""
+    the audit log (records oldest first, as `StateDir.audit_log` returns them)."""
     held = holdings(inventory)
     products = all_seats(policies, inventory, held=held, plan=plan, now=now)
     pricing = policies.organization.pricing

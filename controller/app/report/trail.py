@@ -13,9 +13,10 @@ from datetime import datetime
 
 from pydantic import Field
 
-from controller.app.report.audit_log import Approval, AuditEntry
+from controller.app.report.approval import Approval
 from controller.core.ledger import Ledger, RemovalRecord, WarningRecord
 from controller.core.model_base import Frozen, Instant
+from controller.core.state_records import AuditRecord
 
 PlanAction = tuple[str, str]  # (plan id, action key)
 
@@ -55,7 +56,7 @@ class AuditTrail(Frozen):
 
 
 def build_trail(
-    entries: Iterable[AuditEntry],
+    entries: Iterable[AuditRecord],
     *,
     ledger: Ledger,
     approvals: Mapping[str, Approval],
@@ -80,13 +81,13 @@ def build_trail(
 
 
 def plans_needed(
-    entries: Iterable[AuditEntry], *, account: str | None, since: datetime | None
+    entries: Iterable[AuditRecord], *, account: str | None, since: datetime | None
 ) -> set[str]:
     """The plan files whose reasons the trail will show (read only those: plans are big)."""
     return {e.plan_id for e in entries if _selected(e, account=account, since=since)}
 
 
-def _selected(entry: AuditEntry, *, account: str | None, since: datetime | None) -> bool:
+def _selected(entry: AuditRecord, *, account: str | None, since: datetime | None) -> bool:
     return (account is None or entry.concerns(account)) and _after(entry.time, since)
 
 
@@ -102,7 +103,7 @@ def _names(record: WarningRecord | RemovalRecord, account: str | None) -> bool:
 
 
 def _event(
-    entry: AuditEntry, *, approvals: Mapping[str, Approval], reasons: Mapping[PlanAction, str]
+    entry: AuditRecord, *, approvals: Mapping[str, Approval], reasons: Mapping[PlanAction, str]
 ) -> TrailEvent:
     return TrailEvent(
         time=entry.time,

@@ -18,13 +18,20 @@ from typing import Literal
 
 from pydantic import Field
 
-from controller.core.ledger import GroupRef
 from controller.core.model_base import Frozen, Instant
 
 ActionKind = Literal["warn", "revoke", "grant", "restore", "clear-warning"]
 Method = Literal["remove-from-groups", "suspend"]
 ACTION_KINDS: tuple[ActionKind, ...] = ("revoke", "warn", "grant", "restore", "clear-warning")
 PLAN_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRef:
+    """A group by id (what the API needs) and name (what a reviewer reads)."""
+
+    id: str
+    name: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -27,7 +27,7 @@ from controller.core.ledger import Ledger, dump_ledger
 from controller.core.plan.model import ACTION_KINDS, Action, Plan, Skipped
 from controller.core.plan.summary import summarize
 from controller.core.policy.policy_set import PolicySet, policies_digest
-from controller.core.reconcile.context import Context, Outcome, active_members
+from controller.core.reconcile.context import Context, Findings, active_members
 from controller.core.reconcile.grants import granted_seats, plan_grants, resolve_grants
 from controller.core.reconcile.inactivity import clear_stale_warnings, evaluate_policy
 from controller.core.reconcile.protection import build_protection
@@ -62,20 +62,20 @@ def reconcile(
         protection=build_protection(policies, inventory, today=now.date()),
         granted=granted_seats(grants),
     )
-    outcome = Outcome()
+    findings = Findings()
     for policy in policies.inactivity:
-        evaluate_policy(policy, ctx, outcome=outcome)
+        evaluate_policy(policy, ctx, findings=findings)
     granting, grant_skips = plan_grants(grants, plan_id=ctx.plan_id)
     holders = holders_by_seat(inventory)
     additions, held = within_seat_limits(
         granting + list(plan_restores(policies, ledger, ctx=ctx)), inventory, holders=holders
     )
-    actions = outcome.actions + list(clear_stale_warnings(ctx, outcome.keep_warnings)) + additions
+    actions = findings.actions + list(clear_stale_warnings(ctx, findings.keep_warnings)) + additions
     seats = {seat: len(people) for seat, people in holders.items()}
     return assemble_plan(
         inputs,
         actions,
-        skipped=outcome.skipped + grant_skips + held,
+        skipped=findings.skipped + grant_skips + held,
         seats=seats,
     )
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from controller.core.ledger import GroupRef, WarningRecord
+from controller.core.ledger import WarningRecord
 from controller.core.plan.model import (
     Action,
     ActionKind,
     Evidence,
+    GroupRef,
     Method,
     Skipped,
     action_key,
@@ -46,7 +47,7 @@ def active_members(inventory: Inventory) -> dict[str, list[Account]]:
 
 
 @dataclass
-class Outcome:
+class Findings:
     """What the rules decided: actions, skips, and the seats whose warning still stands."""
 
     actions: list[Action] = field(default_factory=list)

@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from controller.core.ledger import GroupRef
-from controller.core.plan.model import Action, Evidence, Skipped
+from controller.core.plan.model import Action, Evidence, GroupRef, Skipped
 from controller.core.policy.models import AccessGrant, AccessGrants
 from controller.core.policy.policy_set import PolicySet
 from controller.core.reconcile.context import SeatKey, Where, make_action

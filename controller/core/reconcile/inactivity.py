@@ -16,13 +16,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from controller.core.ledger import GroupRef, WarningRecord
-from controller.core.plan.model import Action, Evidence
+from controller.core.ledger import WarningRecord
+from controller.core.plan.model import Action, Evidence, GroupRef
 from controller.core.policy.models import InactivityPolicy
-from controller.core.policy.policy_set import PolicySet
 from controller.core.reconcile.context import (
     Context,
-    Outcome,
+    Findings,
     SeatKey,
     Where,
     make_action,
@@ -124,7 +123,7 @@ def holders_in_scope(scope: Scope, ctx: Context) -> list[Account]:
     return list(seen.values())
 
 
-def evaluate_policy(policy: InactivityPolicy, ctx: Context, *, outcome: Outcome) -> None:
+def evaluate_policy(policy: InactivityPolicy, ctx: Context, *, findings: Findings) -> None:
     scope = policy_scope(policy, ctx)
     holders = holders_in_scope(scope, ctx)
     # Used within `quiet_days` (less than quiet_days + 1 whole days ago): not even warned. Most
@@ -133,17 +132,17 @@ def evaluate_policy(policy: InactivityPolicy, ctx: Context, *, outcome: Outcome)
     for account in holders:
         last = account.last_active(policy.site, policy.product)
         if last is None or last <= recent:
-            evaluate_account(account, scope, ctx=ctx, outcome=outcome)
+            evaluate_account(account, scope, ctx=ctx, findings=findings)
     if policy.max_seats is not None:
-        enforce_max_seats(scope, holders, ctx=ctx, outcome=outcome)
+        enforce_max_seats(scope, holders, ctx=ctx, findings=findings)
 
 
-def evaluate_account(account: Account, scope: Scope, *, ctx: Context, outcome: Outcome) -> None:
+def evaluate_account(account: Account, scope: Scope, *, ctx: Context, findings: Findings) -> None:
     policy = scope.policy
     seat: SeatKey = (account.account_id, policy.site, policy.product)
     idle = idleness(account, policy, now=ctx.now)
     if idle is None:
-        outcome.skipped.append(make_skip(account, policy, reason=UNJUDGED))
+        findings.skipped.append(make_skip(account, policy, reason=UNJUDGED))
         return
     warning = ctx.warnings.get(seat)
     if (
@@ -156,14 +155,14 @@ def evaluate_account(account: Account, scope: Scope, *, ctx: Context, outcome: O
         return
     blocker = _blocker(account, scope, ctx=ctx)
     if blocker:
-        outcome.skipped.append(
+        findings.skipped.append(
             make_skip(account, policy, reason=blocker + _lapsed_note(account, ctx))
         )
         return
-    outcome.keep_warnings.add(seat)
+    findings.keep_warnings.add(seat)
     action = _idle_action(account, scope, idle=idle, warning=warning, ctx=ctx)
     if action is not None:
-        outcome.actions.append(action)
+        findings.actions.append(action)
 
 
 UNJUDGED = "never active and the date it joined the org is unknown; not judged"
@@ -228,24 +227,6 @@ def revoke_not_before(idle: Idleness, policy: InactivityPolicy, *, now: datetime
     if idle.over_cap is not None:
         return earliest
     return max(earliest, idle.reference + timedelta(days=idle.threshold_days + 1))
-
-
-def warning_record(action: Action, *, policies: PolicySet, now: datetime) -> WarningRecord:
-    """The ledger entry for a `warn` action delivered at `now` (by `notify` or by `apply`).
-
-    A warning recorded later than planned still gives the full `warn_before_days` of notice."""
-    days = next((p.warn_before_days for p in policies.inactivity if p.name == action.policy), 0)
-    earliest = now + timedelta(days=days)
-    planned = action.evidence.revoke_not_before or earliest
-    return WarningRecord(
-        account_id=action.account_id,
-        email=action.email,
-        site=action.site,
-        product=action.product,
-        policy=action.policy,
-        warned_at=now,
-        revoke_not_before=max(planned, earliest),
-    )
 
 
 def _warn(account: Account, policy: InactivityPolicy, *, idle: Idleness, ctx: Context) -> Action:
@@ -355,14 +336,14 @@ def _why_cleared(account: Account | None, warning: WarningRecord, *, ctx: Contex
 
 
 def enforce_max_seats(
-    scope: Scope, holders: list[Account], *, ctx: Context, outcome: Outcome
+    scope: Scope, holders: list[Account], *, ctx: Context, findings: Findings
 ) -> None:
     """Beyond `max_seats`, warn (then revoke) the longest idle of those no rule acted on yet."""
     policy = scope.policy
     cap = policy.max_seats or 0
-    decided = {a.account_id for a in outcome.actions if a.policy == policy.name}
-    decided |= {s.account_id for s in outcome.skipped if s.policy == policy.name}
-    revoked = sum(1 for a in outcome.actions if a.policy == policy.name and a.action == "revoke")
+    decided = {a.account_id for a in findings.actions if a.policy == policy.name}
+    decided |= {s.account_id for s in findings.skipped if s.policy == policy.name}
+    revoked = sum(1 for a in findings.actions if a.policy == policy.name and a.action == "revoke")
     people = [a for a in holders if a.account_type not in SEATLESS_TYPES]
     excess = len(people) - revoked - cap
     if excess <= 0:
@@ -372,7 +353,7 @@ def enforce_max_seats(
         key=lambda a: (_idle_since(a, policy), a.account_id),
     )
     for account in ranked[:excess]:
-        _cap_action(account, scope, ctx=ctx, outcome=outcome)
+        _cap_action(account, scope, ctx=ctx, findings=findings)
 
 
 def _idle_since(account: Account, policy: InactivityPolicy) -> datetime:
@@ -381,14 +362,14 @@ def _idle_since(account: Account, policy: InactivityPolicy) -> datetime:
     return known or datetime.max.replace(tzinfo=UTC)
 
 
-def _cap_action(account: Account, scope: Scope, *, ctx: Context, outcome: Outcome) -> None:
+def _cap_action(account: Account, scope: Scope, *, ctx: Context, findings: Findings) -> None:
     policy = scope.policy
     idle = idleness(account, policy, now=ctx.now)
     if idle is None:
         return
     capped = replace(idle, over_cap=policy.max_seats)
     seat: SeatKey = (account.account_id, policy.site, policy.product)
-    outcome.keep_warnings.add(seat)
+    findings.keep_warnings.add(seat)
     action = _idle_action(account, scope, idle=capped, warning=ctx.warnings.get(seat), ctx=ctx)
     if action is not None:
-        outcome.actions.append(action)
+        findings.actions.append(action)

@@ -1,0 +1,158 @@
+"""PURE: the records `apply` leaves in `state/` beside the ledger, and the outcomes they carry.
+
+Where they sit: `controller.app.executor` builds them, `controller.adapters.state_dir.StateDir`
+writes and reads them as files (state/README.md), and the reports and commands read them back.
+One definition serves writer and reader, so the format on disk has one home:
+
+- `AuditRecord`: one line of `state/audit/YYYY-MM.jsonl` per action of an apply;
+- `JournalEntry`: `state/journal/<plan id>.jsonl`, one line before and one after each action;
+- `AppliedMarker`, `RefusedMarker`: `state/plans/<plan id>.applied.json` / `.refused.json`.
+
+Each is one JSON object with sorted keys (`json_line`), exactly as accessctl has always written
+them; records written by a later version may carry more fields, and reading them must not fail.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import ClassVar, Literal, TypeVar, get_args
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from controller.core.errors import BadInput
+from controller.core.model_base import Instant
+from controller.core.plan.model import Action, ActionKind, Method
+
+# How one action of an apply ended. `done` changed the organization (or, for a warning, the
+# ledger); `already` found it in the planned state, which still counts as the plan's doing.
+Outcome = Literal["done", "already", "skipped", "refused", "failed"]
+OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
+EXECUTED: frozenset[Outcome] = frozenset({"done", "already"})
+
+
+class StateRecord(BaseModel):
+    """Frozen; unknown fields ignored, because committed state outlives the version that
+    wrote it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    omits_none: ClassVar[bool] = False  # write absent values as null, or leave the key out
+
+    def json_line(self) -> str:
+        """The record as accessctl writes it: one JSON object, keys sorted, then a newline."""
+        data = self.model_dump(mode="json", exclude_none=self.omits_none)
+        return json.dumps(data, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+class AuditRecord(StateRecord):
+    """What one action of an apply did: who, what, under which plan and commit, and how."""
+
+    time: Instant
+    plan_id: str
+    commit: str | None = None
+    key: str
+    action: ActionKind
+    account_id: str
+    email: str | None = None
+    site: str
+    product: str
+    policy: str
+    method: Method | None = None
+    groups: tuple[str, ...] = ()  # group names, as the reviewer read them
+    outcome: Outcome
+    detail: str | None = None
+    error: str | None = None  # set, instead of `detail`, when the action failed
+
+    @property
+    def executed(self) -> bool:
+        return self.outcome in EXECUTED
+
+    @property
+    def label(self) -> str:
+        return self.email or self.account_id
+
+    def concerns(self, account: str) -> bool:
+        """Whether `account` (an e-mail, any case, or an accountId) names this record's account."""
+        wanted = account.strip().lower()
+        return wanted in {self.account_id.lower(), (self.email or "").lower()}
+
+
+def oldest_first(records: Iterable[AuditRecord]) -> list[AuditRecord]:
+    return sorted(records, key=lambda r: (r.time, r.plan_id, r.key))
+
+
+def audit_record(
+    action: Action, *, outcome: Outcome, detail: str, plan_id: str, commit: str | None, at: datetime
+) -> AuditRecord:
+    """The audit line for `action`; a failure's message is its `error`, not its `detail`."""
+    failed = outcome == "failed"
+    return AuditRecord(
+        time=at,
+        plan_id=plan_id,
+        commit=commit,
+        key=action.key,
+        action=action.action,
+        account_id=action.account_id,
+        email=action.email,
+        site=action.site,
+        product=action.product,
+        policy=action.policy,
+        method=action.method,
+        groups=tuple(g.name for g in action.groups),
+        outcome=outcome,
+        detail=None if failed else detail,
+        error=detail if failed else None,
+    )
+
+
+class JournalEntry(StateRecord):
+    """`before` is written just before an action runs, `after` (with its outcome) once it has:
+    a `before` without an `after` is an action a killed apply may have left half done."""
+
+    omits_none: ClassVar[bool] = True
+
+    key: str
+    phase: Literal["before", "after"]
+    at: Instant
+    outcome: Outcome | None = None
+    detail: str | None = None
+
+    @model_validator(mode="after")
+    def _after_has_an_outcome(self) -> JournalEntry:
+        if self.phase == "after" and self.outcome is None:
+            raise ValueError("an `after` entry needs its outcome")
+        return self
+
+
+class AppliedMarker(StateRecord):
+    """A plan applied: when, from which commit, and how many actions ended each way."""
+
+    plan_id: str
+    applied_at: Instant
+    commit: str | None = None
+    outcomes: dict[Outcome, int] = {}
+
+
+class RefusedMarker(StateRecord):
+    """A merged plan `apply --pending` refused whole (expired, other policies, a safety limit):
+    it is not tried again."""
+
+    plan_id: str
+    refused_at: Instant
+    reasons: tuple[str, ...]
+
+
+R = TypeVar("R", bound=StateRecord)
+
+
+def read_record(model: type[R], data: object, *, where: str, what: str) -> R:
+    """One record from its decoded JSON; a malformed one is bad input naming where it is."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "(top)"
+        raise BadInput(
+            f"{where}: {field}: {first['msg']}; {what} is written by accessctl: restore it from git"
+        ) from None
