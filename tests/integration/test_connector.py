@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -331,3 +332,53 @@ def test_an_idp_synced_group_is_refused_not_edited() -> None:
             directory.remove_from_group(account_id=member.account_id, group_id=sso.id)
         assert sso.id in fetched_account(served.inventory(), member.account_id).groups
     assert "organization admin" in raised.value.message
+
+
+# --- more batches than workers --------------------------------------------------------------
+
+
+@pytest.mark.timeout(30)
+def test_a_recheck_with_more_batches_than_workers_completes() -> None:
+    """2,600 accounts are 26 searches of 100 against a pool of 3: none may wait on work queued
+    behind it (a worker blocked on the group reads queued after the searches hung forever)."""
+    org = generate_org(2600, 12, now=NOW)
+    wanted = [a.account_id for a in org.accounts]
+    with serving(org) as served, AtlassianClient(served.credentials(), max_in_flight=2) as client:
+        fetched = AtlassianDirectory(client, organization(), clock=lambda: NOW).fetch_accounts(
+            wanted
+        )
+    assert fetched == as_the_apis_show_it(org)
+
+
+@pytest.mark.timeout(60)
+def test_directory_writes_from_many_threads_at_once() -> None:
+    """Apply may run its writes side by side: 16 threads through one directory and one client
+    (4 in flight), every member removed twice at once, then added back twice at once."""
+    org = generate_org(400, 13, now=NOW)
+    jsw = next(g.id for g in org.groups if g.name == "jira-software-users-acme")
+    members = [a.account_id for a in org.accounts if jsw in a.groups]
+    twice = [account_id for account_id in members for _ in range(2)]  # side by side
+    with serving(org) as served, AtlassianClient(served.credentials(), max_in_flight=4) as client:
+        directory = AtlassianDirectory(client, organization(), clock=lambda: NOW)
+
+        def remove(account_id: str) -> tuple[str, str]:
+            return account_id, directory.remove_from_group(
+                account_id=account_id, group_id=jsw
+            ).outcome
+
+        def add(account_id: str) -> tuple[str, str]:
+            return account_id, directory.add_to_group(account_id=account_id, group_id=jsw).outcome
+
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            removed = list(pool.map(remove, twice))
+            emptied = served.inventory()
+            added = list(pool.map(add, twice))
+        final = served.inventory()
+    assert len(members) > 50
+    for outcomes in (removed, added):
+        # Two identical writes at once: the later one may find the work done ("already"), or
+        # be refused and confirm by reading again ("done"); never an error, never lost.
+        assert {outcome for _, outcome in outcomes} <= {"done", "already"}
+        assert {account for account, outcome in outcomes if outcome == "done"} == set(members)
+    assert not [a for a in emptied.accounts if jsw in a.groups]
+    assert final.accounts == org.accounts

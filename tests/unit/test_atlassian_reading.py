@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from controller.adapters.atlassian import fetch_inventory
+from controller.adapters.atlassian import AtlassianDirectory, fetch_inventory
+from controller.adapters.atlassian.errors import Rejected
 from controller.core.policy.models import Organization
 from controller.core.snapshot import Activity, Inventory
 from tests.unit.atlassian_fakes import make_client
@@ -276,3 +277,45 @@ def test_a_confluence_seat_holder_without_confluence_activity_gets_the_fallback(
     read(fake)
     # gina holds a Confluence seat on acme; hank's Confluence role on labs is a guest's (no seat).
     assert fake.last_active_calls() == {"gina"}
+
+
+# --- more searches than workers ---------------------------------------------------------------
+
+
+def seat_holders(count: int) -> list[dict[str, Any]]:
+    return [user(f"p{index:04d}", "g-jsw") for index in range(count)]
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("max_in_flight", [1, 2, 4])
+def test_a_recheck_of_many_batches_never_waits_on_work_queued_behind_it(
+    max_in_flight: int,
+) -> None:
+    fake = FakeAtlassian(seat_holders(1_250))  # 13 searches of 100; every one needs a fallback
+    directory = AtlassianDirectory(make_client(fake, max_in_flight=max_in_flight), ORG)
+    fetched = directory.fetch_accounts(u["accountId"] for u in fake.users)
+    assert len(fetched.accounts) == 1_250
+    assert len(fake.last_active_calls()) == 1_250
+
+
+class Failing(FakeAtlassian):
+    """The fake, with one kind of call answering 400 every time."""
+
+    def __init__(self, users: list[dict[str, Any]], *, failing: str) -> None:
+        super().__init__(users)
+        self.failing = failing
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith(self.failing):
+            self.requests.append(request)
+            return httpx.Response(400, json={"errors": [{"title": "refused"}]})
+        return super().__call__(request)
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize("failing", ["/users/search", "/groups/search", "/role-assignments"])
+def test_a_failed_read_among_many_batches_ends_the_recheck_with_its_error(failing: str) -> None:
+    fake = Failing(seat_holders(1_250), failing=failing)
+    directory = AtlassianDirectory(make_client(fake, max_in_flight=2), ORG)
+    with pytest.raises(Rejected, match="refused"):
+        directory.fetch_accounts(u["accountId"] for u in fake.users)

@@ -4,7 +4,7 @@ It sits in the imperative shell (DESIGN §1): `controller.app.commands` builds `
 environment and an `AtlassianClient`, then calls `fetch_inventory` (for `inventory` and `plan`)
 or hands an `AtlassianDirectory` to apply. Nothing in the pure core imports it.
 
-- `client`: the one HTTP boundary (auth, pacing, retries, error mapping, worker pool).
+- `client`: the one HTTP boundary (auth, pacing, retries, error mapping; thread-safe).
 - `pagination`: the four paging styles. `shapes`: API JSON -> inventory models (pure).
 - `reading`: the inventory with the fewest calls. `directory`: the `Directory` port.
 """

@@ -10,6 +10,11 @@ when the state was already so (no write is sent), `done` when this call changed 
 the server refuses as "already a member" / "not a member" (a retried write whose first response
 was lost, or a concurrent change) is checked by reading again; if the state is now as wanted the
 result is `done` (the read before the write had shown otherwise).
+
+Safe to call from several threads at once (apply may run its writes side by side): the directory
+keeps no state between calls, and the client it shares is thread-safe and keeps every thread
+within one `max_in_flight` and one pace per rate limit. Two identical writes at once converge:
+the second finds the work done (`already`), or is refused and confirms it by reading (`done`).
 """
 
 from __future__ import annotations

@@ -19,11 +19,14 @@ The calls, and why each is needed:
    the search's activity is not promised complete, the per-account endpoint is.
 
 2, 3 and 4 run while 1 pages; 5 starts for each page as it arrives (once 2-4 have said which
-groups grant seats), on the other workers.
+groups grant seats), on the other workers. Only the calling thread waits for one read to
+settle before submitting another; a worker waits on nothing but its own requests, so a re-check
+of any number of account batches runs on a pool of any size.
 """
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -78,12 +81,10 @@ class SiteRoles:
 
 @dataclass
 class _Found:
-    """Accounts as the searches returned them, plus what the fallback added (thread-safe)."""
+    """Accounts as the searches returned them, plus what the fallback added."""
 
     users: dict[str, JsonObject] = field(default_factory=dict)
     extra_activity: dict[str, tuple[Activity, ...]] = field(default_factory=dict)
-    fallbacks: list[Future[None]] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 class OrganizationReader:
@@ -131,35 +132,71 @@ class OrganizationReader:
     def _search_all(self, searches: Sequence[JsonObject]) -> tuple[_Found, _Known]:
         """Searches, roles, groups and their assignments side by side; fallbacks as pages arrive.
 
-        The searches wait on `granting` (which groups grant seats) before asking for fallbacks;
-        it is settled here, off the pool, so no worker blocks on work queued behind it.
+        No worker ever waits on another task: the searches only page and hand each page over,
+        and this (calling) thread, which is not a worker, waits for which groups grant seats,
+        then submits each page's fallbacks. Any number of searches fits any pool size.
         """
-        found = _Found()
-        granting: Future[Granting] = Future()
+        pages: queue.SimpleQueue[list[JsonObject] | Future[None]] = queue.SimpleQueue()
+        stop = threading.Event()
         with ThreadPoolExecutor(max_workers=self.client.max_in_flight + 1) as pool:
-            roles = [pool.submit(self.site_roles, site) for site in self.sites]
-            listing = pool.submit(self.directory_groups)
-            searching = [
-                pool.submit(self._search, filters, found=found, granting=granting, pool=pool)
-                for filters in searches
-            ]
             try:
-                groups = listing.result()
-                assigned = [pool.submit(self.group_grants, group_id) for group_id in groups]
-                known = _Known(
-                    site_roles=_results(roles),
-                    groups=groups,
-                    assigned=dict(zip(groups, _results(assigned), strict=True)),
-                )
-                granting.set_result(_granting_by_group(known.roles))
-                _results(searching)
-                _results(found.fallbacks)  # complete: every search has finished adding to it
-            except BaseException as error:
-                if not granting.done():
-                    granting.set_exception(error)  # release searches waiting on it
+                roles = [pool.submit(self.site_roles, site) for site in self.sites]
+                listing = pool.submit(self.directory_groups)
+                searching = [
+                    pool.submit(self._search, filters, pages=pages, stop=stop)
+                    for filters in searches
+                ]
+                for search in searching:
+                    # Runs once the search has ended (a failure included): the end marker.
+                    search.add_done_callback(pages.put)
+                known = self._known(pool, roles=roles, listing=listing)
+                return self._collect(pages, searches=len(searching), known=known, pool=pool), known
+            except BaseException:
+                stop.set()  # running searches end at their next page
                 pool.shutdown(wait=False, cancel_futures=True)  # fail fast: drop queued calls
                 raise
-        return found, known
+
+    def _known(
+        self,
+        pool: ThreadPoolExecutor,
+        *,
+        roles: Sequence[Future[SiteRoles]],
+        listing: Future[dict[str, DirectoryGroup]],
+    ) -> _Known:
+        """Roles, groups and each group's role assignments (submitted once groups are known)."""
+        groups = listing.result()
+        assigned = [pool.submit(self.group_grants, group_id) for group_id in groups]
+        return _Known(
+            site_roles=_results(roles),
+            groups=groups,
+            assigned=dict(zip(groups, _results(assigned), strict=True)),
+        )
+
+    def _collect(
+        self,
+        pages: queue.SimpleQueue[list[JsonObject] | Future[None]],
+        *,
+        searches: int,
+        known: _Known,
+        pool: ThreadPoolExecutor,
+    ) -> _Found:
+        """Take the pages until every search has ended; submit the fallbacks each page needs."""
+        granting = _granting_by_group(known.roles)
+        found = _Found()
+        fallbacks: list[Future[tuple[str, tuple[Activity, ...]]]] = []
+        ended = 0
+        while ended < searches:
+            item = pages.get()
+            if isinstance(item, Future):
+                item.result()  # a failed search fails the read
+                ended += 1
+                continue
+            found.users.update({str(u.get("accountId")): u for u in item})
+            needing = [u for u in item if self._needs_activity_fallback(u, granting=granting)]
+            fallbacks += [pool.submit(self._fallback, u) for u in needing]
+            self._progress(len(item))
+        found.extra_activity.update(_results(fallbacks))
+        return found
 
     def site_roles(self, site: Site) -> SiteRoles:
         """One site's application roles; the caller's accountId from the same response."""
@@ -197,20 +234,16 @@ class OrganizationReader:
         self,
         filters: JsonObject,
         *,
-        found: _Found,
-        granting: Future[Granting],
-        pool: ThreadPoolExecutor,
+        pages: queue.SimpleQueue[list[JsonObject] | Future[None]],
+        stop: threading.Event,
     ) -> None:
+        """Page one search and hand every page over; waits on nothing but its own requests."""
         body = {**filters, "limit": SEARCH_PAGE_SIZE, "expand": list(SEARCH_EXPAND)}
         call = self.client.admin_call("POST", f"{self.directory_path}/users/search", body=body)
         for page in v2_pages(self.client, call):
-            # The first page travels beside the grant reads; every page needs what they said.
-            seats_by_group = granting.result()
-            needing = [u for u in page if self._needs_activity_fallback(u, granting=seats_by_group)]
-            with found.lock:
-                found.users.update({str(u.get("accountId")): u for u in page})
-                found.fallbacks += [pool.submit(self._fallback, u, found=found) for u in needing]
-            self._progress(len(page))
+            if stop.is_set():
+                return
+            pages.put(page)
 
     def _needs_activity_fallback(
         self, user: JsonObject, *, granting: Mapping[str, set[tuple[str, str]]]
@@ -222,15 +255,14 @@ class OrganizationReader:
         seen = {(a.site, a.product) for a in self._search_activity(user)}
         return not held <= seen
 
-    def _fallback(self, user: JsonObject, *, found: _Found) -> None:
+    def _fallback(self, user: JsonObject) -> tuple[str, tuple[Activity, ...]]:
         account_id = str(user["accountId"])
         activity = activity_of(
             self.last_active_entries(account_id),
             sites_by_cloud_id=self.sites_by_cloud_id,
             timestamp_fields=V1_ACTIVITY_FIELDS,
         )
-        with found.lock:
-            found.extra_activity[account_id] = activity
+        return account_id, activity
 
     def last_active_entries(self, account_id: str) -> list[JsonObject]:
         """`product_access` of v1 last-active-dates, every page of it."""
