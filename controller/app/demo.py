@@ -45,8 +45,13 @@ from controller.core.snapshot import Inventory, parse_inventory, seat_counts
 from controller.core.state_records import AuditRecord
 from controller.sim.atlassian import SimConfig, create_app
 from controller.sim.generate import generate_org
+from controller.sim.github import (
+    ADMIN_TOKEN,
+    ActionsSettings,
+    RepositorySettings,
+    init_bare_repository,
+)
 from controller.sim.github import create_app as create_github_app
-from controller.sim.github import init_bare_repository
 from controller.sim.mail import MailCatcher, catching_mail
 from controller.sim.server import running
 
@@ -127,6 +132,10 @@ class Demo:
     def forge(self) -> GitHubForge:
         return GitHubForge.from_env(self.environ)
 
+    def reviewer(self) -> GitHubForge:
+        """The person who reviews and merges the plan pull request."""
+        return GitHubForge.from_env({**self.environ, "GITHUB_TOKEN": ADMIN_TOKEN})
+
 
 def main() -> int:
     started = time.monotonic()
@@ -157,8 +166,11 @@ def start(workspace: Path, servers: ExitStack) -> Demo:
     init_bare_repository(origin)
     organization = generate_org(USERS, SEED, now=DAY_0)
     atlassian = servers.enter_context(running(create_app(organization, SimConfig())))
+    # Set up as docs/github.md says: workflows may open the plan pull request.
+    settings = RepositorySettings()
+    settings.set_actions(ActionsSettings(can_approve_pull_request_reviews=True))
     github = servers.enter_context(
-        running(create_github_app(repository=REPOSITORY, git_dir=origin))
+        running(create_github_app(repository=REPOSITORY, git_dir=origin, settings=settings))
     )
     mail = servers.enter_context(catching_mail())
     demo = Demo(workspace, workspace / "policy-repo", atlassian, github, mail)
@@ -213,7 +225,8 @@ def day(demo: Demo, now: datetime, *, title: str) -> None:
     show_pull(
         pull.number, pull.title, body=pull.body or "", labels=[label.name for label in pull.labels]
     )
-    merged = demo.forge().merge_pull(pull.number, title=f"Merge plan pull request #{pull.number}")
+    title = f"Merge plan pull request #{pull.number}"
+    merged = demo.reviewer().merge_pull(pull.number, title=title)
     demo.git("pull", "--quiet", "--ff-only", "origin", "main")
     for plan_file in StateDir(demo.clone / "state").pending_plans():
         show_sample_actions(parse_plan(plan_file.read_bytes(), source=str(plan_file)))

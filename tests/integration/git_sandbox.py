@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from controller.sim.github import create_app, init_bare_repository
+from controller.sim.github.repo_settings import ActionsSettings, RepositorySettings
 from controller.sim.server import running
 
 REPOSITORY = "acme/access"
@@ -114,11 +115,26 @@ def push_branch(clone: Path, branch: str, *, files: Mapping[str, str], force: bo
     return sha
 
 
+def set_up_as_documented() -> RepositorySettings:
+    """A repository configured as docs/github.md says: workflows may open pull requests."""
+    settings = RepositorySettings()
+    settings.set_actions(ActionsSettings(can_approve_pull_request_reviews=True))
+    return settings
+
+
 @contextmanager
-def serve_github(origin: Origin, *, rate_limit: int = 5000) -> Iterator[str]:
-    """The GitHub simulator for REPOSITORY over `origin`, on loopback; yields its base URL."""
+def serve_github(
+    origin: Origin, *, rate_limit: int = 5000, settings: RepositorySettings | None = None
+) -> Iterator[str]:
+    """The GitHub simulator for REPOSITORY over `origin`, on loopback; yields its base URL.
+
+    Without `settings`, the repository is set up as documented (`set_up_as_documented`)."""
     app = create_app(
-        repository=REPOSITORY, git_dir=origin.git_dir, token=TOKEN, rate_limit=rate_limit
+        repository=REPOSITORY,
+        git_dir=origin.git_dir,
+        token=TOKEN,
+        rate_limit=rate_limit,
+        settings=settings or set_up_as_documented(),
     )
     with running(app, port=0) as base_url:
         yield base_url

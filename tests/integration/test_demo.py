@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -11,12 +12,23 @@ from pathlib import Path
 import pytest
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
+ROOT = Path(__file__).parents[2]
 
 
 def test_the_demo_plays_both_days_and_reclaims_seats(tmp_path: Path) -> None:
     env = {**os.environ, "TMPDIR": str(tmp_path), "COLUMNS": "120"}
+    report = tmp_path / "github-conformance.json"
     done = subprocess.run(
-        [sys.executable, "-m", "controller.app.demo"],
+        # The demo, with every answer of its GitHub simulator checked against GitHub's description.
+        [
+            sys.executable,
+            "-m",
+            "tests.integration.github_conformance",
+            str(report),
+            "--",
+            "controller.app.demo",
+        ],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=150,
@@ -36,6 +48,12 @@ def test_the_demo_plays_both_days_and_reclaims_seats(tmp_path: Path) -> None:
     ):
         assert expected in out
     assert "Traceback" not in out + done.stderr
+    checked = json.loads(report.read_text(encoding="utf-8"))
+    assert checked["failures"] == []
+    assert {
+        "POST /repos/{owner}/{repo}/pulls 201",
+        "PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge 200",
+    } <= set(checked["counts"])
     workspace = next(tmp_path.glob("accessctl-demo-*"))
     log = subprocess.run(
         ["git", "-C", str(workspace / "policy-repo"), "log", "--format=%s"],

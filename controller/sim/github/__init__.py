@@ -2,11 +2,25 @@
 
 Serves the demo and the integration tests of `controller.adapters.github` and
 `controller.adapters.git_workspace`: workspace clones push to the bare repository as `origin`, and
-the API (refs, contents, pulls, issue comments, labels, merges) answers with GitHub's documented
-shapes and status codes.
+the API (refs, contents, pulls, reviews, issue comments, labels, merges, branch protection, rules,
+the Actions workflow permissions, `/user`) answers with GitHub's documented shapes and status
+codes, and refuses what GitHub refuses for the token's kind and the repository's settings.
 """
 
+from controller.sim.github.accounts import ADMIN_TOKEN, APP_TOKEN
 from controller.sim.github.app import DEFAULT_TOKEN, create_app
 from controller.sim.github.bare_repo import init_bare_repository
+from controller.sim.github.protection import ClassicProtection, Ruleset
+from controller.sim.github.repo_settings import ActionsSettings, RepositorySettings
 
-__all__ = ["DEFAULT_TOKEN", "create_app", "init_bare_repository"]
+__all__ = [
+    "ADMIN_TOKEN",
+    "APP_TOKEN",
+    "DEFAULT_TOKEN",
+    "ActionsSettings",
+    "ClassicProtection",
+    "RepositorySettings",
+    "Ruleset",
+    "create_app",
+    "init_bare_repository",
+]

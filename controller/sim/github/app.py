@@ -8,6 +8,7 @@ GitHub's error bodies (`{"message", "documentation_url"[, "errors"]}`) with GitH
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -25,11 +26,19 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from controller.sim.github import payloads
+from controller.sim.github.accounts import ACTIONS_TOKEN, Actor, default_tokens
 from controller.sim.github.bare_repo import BareRepository
+from controller.sim.github.protection import ClassicProtection
+from controller.sim.github.repo_settings import (
+    STATUS_STATES,
+    ActionsSettings,
+    RepositorySettings,
+)
 from controller.sim.github.repo_state import ApiError, PullFilter, SimulatedRepository, not_found
 
 DOCS_URL = "https://docs.github.com/rest"
-DEFAULT_TOKEN = "sim-github-token"
+DEFAULT_TOKEN = ACTIONS_TOKEN
+NOT_BY_INTEGRATION = "Resource not accessible by integration"
 DEFAULT_PER_PAGE = 30
 MAX_PER_PAGE = 100
 
@@ -85,9 +94,11 @@ def error_reply(error: ApiError) -> Reply:
 class GitHubApi:
     """The endpoints; each returns a `Reply` or raises `ApiError`."""
 
-    def __init__(self, *, repo: SimulatedRepository, token: str, rate_limit: RateLimit) -> None:
+    def __init__(
+        self, *, repo: SimulatedRepository, tokens: dict[str, Actor], rate_limit: RateLimit
+    ) -> None:
         self.repo = repo
-        self._token = token
+        self.tokens = tokens
         self._rate_limit = rate_limit
 
     def guarded(self, endpoint: Endpoint) -> Callable[[Request], Awaitable[Response]]:
@@ -96,7 +107,7 @@ class GitHubApi:
         async def handle(request: Request) -> Response:
             allowed, headers = self._rate_limit.spend()
             try:
-                self._authorize(request, allowed=allowed)
+                request.state.actor = self._authorize(request, allowed=allowed)
                 reply = await endpoint(request)
             except ApiError as error:
                 reply = error_reply(error)
@@ -104,16 +115,25 @@ class GitHubApi:
 
         return handle
 
-    def _authorize(self, request: Request, *, allowed: bool) -> None:
-        scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    def _authorize(self, request: Request, *, allowed: bool) -> Actor:
+        actor = self.caller(request.headers.get("authorization", ""))
+        if not allowed:
+            raise ApiError(403, f"API rate limit exceeded for user ID {actor.id}.")
+        owner, name = request.path_params.get("owner"), request.path_params.get("repo")
+        if owner is not None and not self.repo.matches(owner, name or ""):
+            raise not_found()
+        return actor
+
+    def caller(self, authorization: str) -> Actor:
+        """The account a token belongs to: `Bearer`/`token` TOKEN, or Basic with the token as
+        password (git over HTTPS sends `x-access-token:TOKEN`); 401 otherwise."""
+        scheme, _, credentials = authorization.partition(" ")
         if not credentials:
             raise ApiError(401, "Requires authentication")
-        if scheme.lower() not in {"bearer", "token"} or credentials.strip() != self._token:
+        token = _basic_password(credentials) if scheme.lower() == "basic" else credentials.strip()
+        if scheme.lower() not in {"bearer", "token", "basic"} or token not in self.tokens:
             raise ApiError(401, "Bad credentials")
-        if not allowed:
-            raise ApiError(403, f"API rate limit exceeded for user ID {self.repo.user.id}.")
-        if not self.repo.matches(request.path_params["owner"], request.path_params["repo"]):
-            raise not_found()
+        return self.tokens[token]
 
     def _urls(self, request: Request) -> payloads.Urls:
         return payloads.Urls(base=str(request.base_url).rstrip("/"), repo=self.repo)
@@ -170,12 +190,13 @@ class GitHubApi:
         )
         views = await run_in_threadpool(self.repo.list_pulls, query)
         urls = self._urls(request)
-        return paginate(request, [payloads.pull(view, urls) for view in views])
+        return paginate(request, [payloads.pull_simple(view, urls) for view in views])
 
     async def create_pull(self, request: Request) -> Reply:
         data = await _json_object(request)
         view = await run_in_threadpool(
             lambda: self.repo.create_pull(
+                actor=request.state.actor,
                 title=_text(data, "title"),
                 head=_text(data, "head"),
                 base=_text(data, "base"),
@@ -213,13 +234,14 @@ class GitHubApi:
         outcome = await run_in_threadpool(
             lambda: self.repo.merge_pull(
                 request.path_params["number"],
+                actor=request.state.actor,
                 commit_title=_text(data, "commit_title"),
                 commit_message=_text(data, "commit_message"),
                 expected_head_sha=_text(data, "sha"),
                 method=_text(data, "merge_method") or "merge",
             )
         )
-        return Reply({"sha": outcome.sha, "merged": True, "message": outcome.message})
+        return Reply(payloads.merge_result(outcome.sha, outcome.message))
 
     # --- issue comments and labels -----------------------------------------------------------
 
@@ -232,7 +254,9 @@ class GitHubApi:
         data = await _json_object(request)
         number = request.path_params["number"]
         item = await run_in_threadpool(
-            lambda: self.repo.create_comment(number, body=_text(data, "body"))
+            lambda: self.repo.create_comment(
+                number, actor=request.state.actor, body=_text(data, "body")
+            )
         )
         return Reply(payloads.comment(item, self._urls(request)), status=201)
 
@@ -276,12 +300,163 @@ class GitHubApi:
         urls = self._urls(request)
         return Reply([payloads.label(item, urls) for item in labels])
 
-    # --- introspection for tests and demos (no auth, not part of GitHub's API) ---------------
+    # --- reviews -----------------------------------------------------------------------------
+
+    async def list_reviews(self, request: Request) -> Reply:
+        reviews = await run_in_threadpool(self.repo.list_reviews, request.path_params["number"])
+        urls = self._urls(request)
+        return paginate(request, [payloads.review(item, urls) for item in reviews])
+
+    async def create_review(self, request: Request) -> Reply:
+        data = await _json_object(request, empty_ok=True)
+        item = await run_in_threadpool(
+            lambda: self.repo.create_review(
+                request.path_params["number"],
+                actor=request.state.actor,
+                event=_text(data, "event"),
+                body=_text(data, "body"),
+            )
+        )
+        return Reply(payloads.review(item, self._urls(request)))
+
+    # --- the authenticated account and the repository's settings -----------------------------
+
+    async def get_user(self, request: Request) -> Reply:
+        actor: Actor = request.state.actor
+        if actor.is_integration:
+            raise ApiError(403, NOT_BY_INTEGRATION)
+        return Reply(payloads.authenticated_user(actor, self._urls(request)))
+
+    async def get_workflow_permissions(self, request: Request) -> Reply:
+        _require_admin(request.state.actor, reading=True)
+        actions = self.repo.settings.actions
+        return Reply(
+            payloads.workflow_permissions(
+                default=actions.default_workflow_permissions,
+                can_approve=actions.can_approve_pull_request_reviews,
+            )
+        )
+
+    async def set_workflow_permissions(self, request: Request) -> Reply:
+        _require_admin(request.state.actor, reading=False)
+        self.repo.settings.set_actions(_actions_settings(await _json_object(request)))
+        return Reply(None, status=204)
+
+    async def get_protection(self, request: Request) -> Reply:
+        _require_admin(request.state.actor, reading=True)
+        branch = self._existing_branch(request)
+        protection = self.repo.settings.protections.get(branch)
+        if protection is None:
+            raise ApiError(404, "Branch not protected")
+        return Reply(payloads.branch_protection(branch, protection, self._urls(request)))
+
+    async def set_protection(self, request: Request) -> Reply:
+        _require_admin(request.state.actor, reading=False)
+        branch = self._existing_branch(request)
+        protection = _protection(await _json_object(request))
+        self.repo.settings.protect(branch, protection)
+        return Reply(payloads.branch_protection(branch, protection, self._urls(request)))
+
+    async def delete_protection(self, request: Request) -> Reply:
+        _require_admin(request.state.actor, reading=False)
+        if not self.repo.settings.unprotect(self._existing_branch(request)):
+            raise ApiError(404, "Branch not protected")
+        return Reply(None, status=204)
+
+    async def branch_rules(self, request: Request) -> Reply:
+        rulesets = self.repo.settings.rules_for(request.path_params["branch"])
+        return paginate(request, payloads.branch_rules(rulesets, self._urls(request)))
+
+    def _existing_branch(self, request: Request) -> str:
+        branch: str = request.path_params["branch"]
+        if self.repo.git.branch_sha(branch) is None:
+            raise ApiError(404, "Branch not found")
+        return branch
+
+    # --- introspection and control for tests and demos (not part of GitHub's API) -----------
 
     async def sim_pulls(self, request: Request) -> Response:
         views = await run_in_threadpool(self.repo.list_pulls, PullFilter(state="all"))
         urls = self._urls(request)
         return JSONResponse([payloads.pull(view, urls) for view in views])
+
+    async def sim_status(self, request: Request) -> Response:
+        """What a CI system reports for a commit: `{"context": ..., "state": ...}`."""
+        try:
+            data = await _json_object(request)
+            context, state = _text(data, "context"), _text(data, "state")
+            if not context or state not in STATUS_STATES:
+                raise ApiError(422, f"context and a state of {sorted(STATUS_STATES)} are needed")
+        except ApiError as error:
+            return JSONResponse(error_reply(error).body, status_code=error.status)
+        self.repo.settings.report_status(request.path_params["sha"], context=context, state=state)
+        return Response(status_code=204)
+
+
+def _basic_password(credentials: str) -> str:
+    try:
+        decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return ""
+    return decoded.partition(":")[2]
+
+
+def _require_admin(actor: Actor, *, reading: bool) -> None:
+    """Settings need admin rights; an app reads them with the Administration permission."""
+    if actor.admin or (reading and actor.reads_administration):
+        return
+    if actor.is_integration:
+        raise ApiError(403, NOT_BY_INTEGRATION)
+    raise ApiError(403, "Must have admin rights to Repository.")
+
+
+def _actions_settings(data: dict[str, Any]) -> ActionsSettings:
+    default = data.get("default_workflow_permissions", "read")
+    can_approve = data.get("can_approve_pull_request_reviews", False)
+    if default not in {"read", "write"} or not isinstance(can_approve, bool):
+        raise ApiError(422, "Invalid request.\n\nInvalid workflow permissions.")
+    return ActionsSettings(
+        default_workflow_permissions=default, can_approve_pull_request_reviews=can_approve
+    )
+
+
+def _protection(data: dict[str, Any]) -> ClassicProtection:
+    """The body of `PUT .../protection`; its four top-level keys are required, as on GitHub."""
+    required = ("required_status_checks", "enforce_admins", "required_pull_request_reviews")
+    missing = [key for key in (*required, "restrictions") if key not in data]
+    if missing:
+        raise ApiError(422, f"Invalid request.\n\n{', '.join(missing)} wasn't supplied.")
+    checks = data["required_status_checks"] or {}
+    reviews = data["required_pull_request_reviews"]
+    restrictions = data["restrictions"]
+    return ClassicProtection(
+        required_checks=tuple(_names(checks.get("contexts"))),
+        strict=bool(checks.get("strict", False)),
+        require_pull_request=reviews is not None,
+        required_approvals=int((reviews or {}).get("required_approving_review_count", 0)),
+        enforce_admins=bool(data["enforce_admins"]),
+        pull_request_bypass=_people((reviews or {}).get("bypass_pull_request_allowances")),
+        push_allowed=None if restrictions is None else _people(restrictions),
+        allow_force_pushes=bool(data.get("allow_force_pushes") or False),
+        allow_deletions=bool(data.get("allow_deletions") or False),
+    )
+
+
+def _names(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ApiError(422, "Invalid request.\n\nExpected a list of names.")
+    return value
+
+
+def _people(allowances: Any) -> frozenset[str]:
+    """Users by login and apps by slug, as GitHub's allowance lists name them."""
+    if not allowances:
+        return frozenset()
+    users = _names(allowances.get("users"))
+    apps = [f"{slug}[bot]" for slug in _names(allowances.get("apps"))]
+    return frozenset(users + apps)
 
 
 def paginate(request: Request, items: list[Any]) -> Reply:
@@ -389,9 +564,22 @@ def _routes(api: GitHubApi) -> list[Route]:
         ("/issues/{number:int}/labels", api.add_labels, "POST"),
         ("/labels", api.list_labels, "GET"),
         ("/labels", api.create_label, "POST"),
+        ("/pulls/{number:int}/reviews", api.list_reviews, "GET"),
+        ("/pulls/{number:int}/reviews", api.create_review, "POST"),
+        ("/actions/permissions/workflow", api.get_workflow_permissions, "GET"),
+        ("/actions/permissions/workflow", api.set_workflow_permissions, "PUT"),
+        ("/branches/{branch:path}/protection", api.get_protection, "GET"),
+        ("/branches/{branch:path}/protection", api.set_protection, "PUT"),
+        ("/branches/{branch:path}/protection", api.delete_protection, "DELETE"),
+        ("/rules/branches/{branch:path}", api.branch_rules, "GET"),
     ]
     routes = [Route(repo + path, api.guarded(fn), methods=[m]) for path, fn, m in table]
-    return [*routes, Route("/__sim/pulls", api.sim_pulls, methods=["GET"])]
+    return [
+        *routes,
+        Route("/user", api.guarded(api.get_user), methods=["GET"]),
+        Route("/__sim/pulls", api.sim_pulls, methods=["GET"]),
+        Route("/__sim/statuses/{sha}", api.sim_status, methods=["POST"]),
+    ]
 
 
 def create_app(
@@ -400,12 +588,16 @@ def create_app(
     git_dir: Path,
     token: str = DEFAULT_TOKEN,
     rate_limit: int = 5000,
+    settings: RepositorySettings | None = None,
 ) -> Starlette:
-    """A GitHub REST API for `repository` ("owner/name") whose git data is the bare `git_dir`."""
+    """A GitHub REST API for `repository` ("owner/name") whose git data is the bare `git_dir`.
+
+    `token` is the Actions token (`github-actions[bot]`); an app's and an admin's tokens are
+    accepted too (controller.sim.github.accounts). `settings` default to a new repository's."""
     if repository.count("/") != 1 or not all(repository.split("/")):
         raise ValueError(f"repository must look like OWNER/NAME, not {repository!r}")
-    repo = SimulatedRepository(full_name=repository, git=BareRepository(git_dir))
-    api = GitHubApi(repo=repo, token=token, rate_limit=RateLimit(limit=rate_limit))
+    repo = SimulatedRepository(full_name=repository, git=BareRepository(git_dir), settings=settings)
+    api = GitHubApi(repo=repo, tokens=default_tokens(token), rate_limit=RateLimit(limit=rate_limit))
     app = Starlette(routes=_routes(api), exception_handlers={404: _not_found, 405: _not_found})
     app.state.github = repo
     return app

@@ -49,6 +49,16 @@ class FileBlob:
     data: bytes
 
 
+@dataclass(frozen=True)
+class DiffStats:
+    """What a pull request changes: its commits and the lines and files of its diff."""
+
+    commits: int = 0
+    additions: int = 0
+    deletions: int = 0
+    changed_files: int = 0
+
+
 class MergeConflict(Exception):
     """The head and base branches touch the same lines: GitHub calls this 'not mergeable'."""
 
@@ -117,6 +127,21 @@ class BareRepository:
         except GitCommandError:
             return False
         return True
+
+    def diff_stats(self, *, base_sha: str, head_sha: str) -> DiffStats:
+        """Commits on `head_sha` not on `base_sha`, and the diff since they forked."""
+        if not (is_safe_ref_name(base_sha) and is_safe_ref_name(head_sha)):
+            return DiffStats()
+        try:
+            count: str = self._repo.git.rev_list("--count", f"{base_sha}..{head_sha}")
+            numstat: str = self._repo.git.diff("--numstat", f"{base_sha}...{head_sha}", "--")
+        except GitCommandError:
+            return DiffStats()
+        rows = [line.split("\t", 2) for line in numstat.splitlines() if line]
+        # Binary files count as changed with "-" for both line counts.
+        added = sum(int(row[0]) for row in rows if row[0].isdigit())
+        removed = sum(int(row[1]) for row in rows if row[1].isdigit())
+        return DiffStats(int(count), added, removed, len(rows))
 
     def read_path(self, revision: str, path: str) -> FileBlob | list[TreeEntry] | None:
         """A file's blob, a folder's entries, or None when `path` is not there at `revision`."""

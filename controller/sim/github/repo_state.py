@@ -14,8 +14,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
+from controller.sim.github.accounts import Actor
 from controller.sim.github.bare_repo import (
     BareRepository,
+    DiffStats,
     FileBlob,
     MergeConflict,
     RefMoved,
@@ -23,6 +25,7 @@ from controller.sim.github.bare_repo import (
     TreeEntry,
     is_safe_ref_name,
 )
+from controller.sim.github.repo_settings import RepositorySettings
 
 # GitHub's limit for issue, pull request and comment bodies.
 MAX_BODY_CHARS = 65_536
@@ -30,19 +33,13 @@ DEFAULT_LABEL_COLOR = "ededed"
 MERGED_MESSAGE = "Pull Request successfully merged"
 NOT_MERGEABLE = "Pull Request is not mergeable"
 BASE_MODIFIED = "Base branch was modified. Review and try the merge again."
-
-
-@dataclass(frozen=True)
-class SimUser:
-    """The account every token in the simulator belongs to (the Actions bot, as in CI)."""
-
-    login: str = "github-actions[bot]"
-    id: int = 41898282
-    kind: str = "Bot"
-
-    @property
-    def signature(self) -> Signature:
-        return Signature(name=self.login, email=f"{self.id}+{self.login}@users.noreply.github.com")
+# GitHub's answer when the repository does not let workflows open or approve pull requests.
+ACTIONS_MAY_NOT_CREATE = "GitHub Actions is not permitted to create or approve pull requests."
+REVIEW_EVENTS = {
+    "APPROVE": "APPROVED",
+    "REQUEST_CHANGES": "CHANGES_REQUESTED",
+    "COMMENT": "COMMENTED",
+}
 
 
 # GitHub commits web merges as "GitHub <noreply@github.com>" on behalf of the merging user.
@@ -53,7 +50,7 @@ class ApiError(Exception):
     """A GitHub error response: status, message and the optional `errors` list."""
 
     def __init__(
-        self, status: int, message: str, *, errors: list[dict[str, str]] | None = None
+        self, status: int, message: str, *, errors: list[dict[str, str]] | list[str] | None = None
     ) -> None:
         super().__init__(message)
         self.status = status
@@ -84,8 +81,20 @@ class Comment:
     id: int
     issue_number: int
     body: str
+    author: Actor
     created_at: datetime
     updated_at: datetime
+
+
+@dataclass(frozen=True)
+class Review:
+    id: int
+    pull_number: int
+    author: Actor
+    state: str
+    body: str
+    commit_id: str
+    submitted_at: datetime
 
 
 @dataclass(frozen=True)
@@ -98,12 +107,17 @@ class Pull:
     head_ref: str
     base_ref: str
     draft: bool
+    author: Actor
     created_at: datetime
     updated_at: datetime
+    # The shas at the last time the branches were seen, shown if a branch is deleted.
+    last_head_sha: str
+    last_base_sha: str
     state: str = "open"
     closed_at: datetime | None = None
     merged_at: datetime | None = None
     merge_commit_sha: str | None = None
+    merged_by: Actor | None = None
     closed_head_sha: str | None = None
     closed_base_sha: str | None = None
     labels: tuple[str, ...] = ()
@@ -114,11 +128,29 @@ class PullView:
     """A pull request as GitHub shows it now: live shas while open, labels resolved."""
 
     pull: Pull
-    head_sha: str | None
-    base_sha: str | None
+    head_sha: str
+    base_sha: str
     labels: tuple[Label, ...]
     mergeable: bool | None
+    blocked: bool
     comments: int
+    stats: DiffStats
+
+    @property
+    def commits(self) -> int:
+        return self.stats.commits
+
+    @property
+    def additions(self) -> int:
+        return self.stats.additions
+
+    @property
+    def deletions(self) -> int:
+        return self.stats.deletions
+
+    @property
+    def changed_files(self) -> int:
+        return self.stats.changed_files
 
 
 @dataclass(frozen=True)
@@ -140,6 +172,7 @@ class PullFilter:
 class _Store:
     pulls: dict[int, Pull] = field(default_factory=dict)
     comments: dict[int, Comment] = field(default_factory=dict)
+    reviews: dict[int, Review] = field(default_factory=dict)
     labels: dict[str, Label] = field(default_factory=dict)
     next_id: int = 1_000_001
 
@@ -153,11 +186,11 @@ class SimulatedRepository:
         full_name: str,
         git: BareRepository,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC).replace(microsecond=0),
-        user: SimUser = SimUser(),
+        settings: RepositorySettings | None = None,
     ) -> None:
         self.owner, self.name = full_name.split("/", 1)
         self.git = git
-        self.user = user
+        self.settings = settings or RepositorySettings()
         self._clock = clock
         self._store = _Store()
         self._lock = threading.RLock()
@@ -227,6 +260,10 @@ class SimulatedRepository:
 
     # --- pull requests -----------------------------------------------------------------------
 
+    def open_pull_count(self) -> int:
+        with self._lock:
+            return sum(1 for pull in self._store.pulls.values() if pull.state == "open")
+
     def list_pulls(self, query: PullFilter) -> list[PullView]:
         with self._lock:
             pulls = [p for p in self._store.pulls.values() if self._selected(p, query)]
@@ -245,12 +282,14 @@ class SimulatedRepository:
     def create_pull(
         self,
         *,
+        actor: Actor,
         title: str | None,
         head: str | None,
         base: str | None,
         body: str | None,
         draft: bool,
     ) -> PullView:
+        self._refuse_actions_unless_allowed(actor)
         if not title:
             raise validation_failed("PullRequest", "missing_field", field="title")
         _check_body(body, resource="PullRequest")
@@ -267,11 +306,18 @@ class SimulatedRepository:
                 head_ref=head_branch,
                 base_ref=base_branch,
                 draft=draft,
+                author=actor,
                 created_at=now,
                 updated_at=now,
+                last_head_sha=self.git.branch_sha(head_branch) or "",
+                last_base_sha=self.git.branch_sha(base_branch) or "",
             )
             self._store.pulls[pull.number] = pull
             return self._view(pull)
+
+    def _refuse_actions_unless_allowed(self, actor: Actor) -> None:
+        if actor.via == "actions" and not self.settings.actions.can_approve_pull_request_reviews:
+            raise ApiError(403, ACTIONS_MAY_NOT_CREATE)
 
     def _existing_head(self, head: str | None) -> str:
         owner, _, branch = (head or "").rpartition(":")
@@ -362,6 +408,7 @@ class SimulatedRepository:
         self,
         number: int,
         *,
+        actor: Actor,
         commit_title: str | None,
         commit_message: str | None,
         expected_head_sha: str | None,
@@ -370,8 +417,9 @@ class SimulatedRepository:
         with self._lock:
             pull = self._pull(number)
             head_sha = self._mergeable_head(pull, expected=expected_head_sha, method=method)
+            self._refuse_unprotected_merge(pull, head_sha=head_sha, actor=actor)
             message = self._merge_message(pull, title=commit_title, details=commit_message)
-            sha = self._commit_merge(pull, head_sha=head_sha, message=message)
+            sha = self._commit_merge(pull, head_sha=head_sha, message=message, actor=actor)
             now = self._clock()
             self._store.pulls[number] = replace(
                 pull,
@@ -380,6 +428,7 @@ class SimulatedRepository:
                 closed_at=now,
                 updated_at=now,
                 merge_commit_sha=sha,
+                merged_by=actor,
                 closed_head_sha=head_sha,
                 closed_base_sha=self.git.branch_sha(pull.base_ref),
             )
@@ -400,13 +449,28 @@ class SimulatedRepository:
             raise ApiError(409, "Head branch was modified. Review and try the merge again.")
         return head_sha
 
-    def _commit_merge(self, pull: Pull, *, head_sha: str, message: str) -> str:
+    def _refuse_unprotected_merge(self, pull: Pull, *, head_sha: str, actor: Actor) -> None:
+        """Required checks and reviews of the base branch (protection or rulesets): 405."""
+        refusal = self.settings.merge_refusal(
+            branch=pull.base_ref, head_sha=head_sha, actor=actor, approvals=self._approvals(pull)
+        )
+        if refusal is not None:
+            raise ApiError(405, refusal.merge_message())
+
+    def _approvals(self, pull: Pull) -> int:
+        latest: dict[str, str] = {}
+        for review in sorted(self._store.reviews.values(), key=lambda r: r.id):
+            if review.pull_number == pull.number and review.state != "COMMENTED":
+                latest[review.author.login] = review.state
+        return sum(1 for state in latest.values() if state == "APPROVED")
+
+    def _commit_merge(self, pull: Pull, *, head_sha: str, message: str, actor: Actor) -> str:
         try:
             return self.git.commit_merge(
                 base_branch=pull.base_ref,
                 head_sha=head_sha,
                 message=message,
-                author=self.user.signature,
+                author=actor.signature,
                 committer=WEB_FLOW,
             )
         except MergeConflict:
@@ -417,22 +481,37 @@ class SimulatedRepository:
 
     def _view(self, pull: Pull) -> PullView:
         head_sha, base_sha = self._shas(pull)
+        mergeable = self._mergeable(pull, head_sha=head_sha, base_sha=base_sha)
+        blocked = bool(mergeable) and self._blocked(pull, head_sha=head_sha)
         return PullView(
             pull=pull,
             head_sha=head_sha,
             base_sha=base_sha,
             labels=tuple(self._store.labels[name.lower()] for name in pull.labels),
-            mergeable=self._mergeable(pull, head_sha=head_sha, base_sha=base_sha),
+            mergeable=mergeable,
+            blocked=blocked,
             comments=sum(1 for c in self._store.comments.values() if c.issue_number == pull.number),
+            stats=self.git.diff_stats(base_sha=base_sha, head_sha=head_sha),
         )
 
-    def _shas(self, pull: Pull) -> tuple[str | None, str | None]:
-        if pull.state == "closed":
-            return pull.closed_head_sha, pull.closed_base_sha
-        return self.git.branch_sha(pull.head_ref), self.git.branch_sha(pull.base_ref)
+    def _blocked(self, pull: Pull, *, head_sha: str) -> bool:
+        """What GitHub shows as `mergeable_state: blocked`: a person could not merge it now."""
+        refusal = self.settings.merge_refusal(
+            branch=pull.base_ref, head_sha=head_sha, actor=pull.author, approvals=0
+        )
+        return refusal is not None
 
-    def _mergeable(self, pull: Pull, *, head_sha: str | None, base_sha: str | None) -> bool | None:
-        if pull.state != "open" or head_sha is None or base_sha is None:
+    def _shas(self, pull: Pull) -> tuple[str, str]:
+        if pull.state == "closed":
+            return (
+                pull.closed_head_sha or pull.last_head_sha,
+                pull.closed_base_sha or pull.last_base_sha,
+            )
+        head = self.git.branch_sha(pull.head_ref) or pull.last_head_sha
+        return head, self.git.branch_sha(pull.base_ref) or pull.last_base_sha
+
+    def _mergeable(self, pull: Pull, *, head_sha: str, base_sha: str) -> bool | None:
+        if pull.state != "open" or not head_sha or not base_sha:
             return None
         try:
             self.git.merge_tree(base_sha=base_sha, head_sha=head_sha)
@@ -448,13 +527,18 @@ class SimulatedRepository:
             comments = self._store.comments.values()
             return sorted((c for c in comments if c.issue_number == number), key=lambda c: c.id)
 
-    def create_comment(self, number: int, *, body: str | None) -> Comment:
+    def create_comment(self, number: int, *, actor: Actor, body: str | None) -> Comment:
         text = _required_body(body)
         with self._lock:
             self._pull(number)
             now = self._clock()
             comment = Comment(
-                id=self._new_id(), issue_number=number, body=text, created_at=now, updated_at=now
+                id=self._new_id(),
+                issue_number=number,
+                body=text,
+                author=actor,
+                created_at=now,
+                updated_at=now,
             )
             self._store.comments[comment.id] = comment
             return comment
@@ -471,6 +555,41 @@ class SimulatedRepository:
             comment = replace(self.get_comment(comment_id), body=text, updated_at=self._clock())
             self._store.comments[comment_id] = comment
             return comment
+
+    # --- reviews -----------------------------------------------------------------------------
+
+    def list_reviews(self, number: int) -> list[Review]:
+        with self._lock:
+            self._pull(number)
+            reviews = self._store.reviews.values()
+            return sorted((r for r in reviews if r.pull_number == number), key=lambda r: r.id)
+
+    def create_review(
+        self, number: int, *, actor: Actor, event: str | None, body: str | None
+    ) -> Review:
+        """Submit a review; GitHub refuses approving one's own pull request (422), and refuses
+        the Actions token approving when the repository does not allow it (403)."""
+        state = REVIEW_EVENTS.get(event or "COMMENT")
+        if state is None:
+            raise ApiError(422, "Unprocessable Entity", errors=[f"Invalid event: {event}"])
+        with self._lock:
+            pull = self._pull(number)
+            if state == "APPROVED":
+                self._refuse_actions_unless_allowed(actor)
+                if actor.login == pull.author.login:
+                    message = "Can not approve your own pull request"
+                    raise ApiError(422, "Unprocessable Entity", errors=[message])
+            review = Review(
+                id=self._new_id(),
+                pull_number=number,
+                author=actor,
+                state=state,
+                body=body or "",
+                commit_id=self._shas(pull)[0],
+                submitted_at=self._clock(),
+            )
+            self._store.reviews[review.id] = review
+            return review
 
     def _new_id(self) -> int:
         self._store.next_id += 1
