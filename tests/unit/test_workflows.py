@@ -19,7 +19,17 @@ from ruamel.yaml import YAML
 ROOT = Path(__file__).parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
 NAMES = ("ci", "plan", "preview", "apply")
-PINNED_ACTIONS = {"actions/checkout@v5", "actions/setup-python@v6"}
+# Each action pinned to the commit its release tag named when it was checked against a copy of
+# the action's repository (`git rev-parse <tag>^{commit}`). A new pin is checked the same way
+# (or proposed by Dependabot, .github/dependabot.yml) before this table changes.
+VERIFIED_PINS = {
+    "actions/checkout": ("fbc6f3992d24b796d5a048ff273f7fcc4a7b6c09", "v5.1.0"),
+    "actions/setup-python": ("ece7cb06caefa5fff74198d8649806c4678c61a1", "v6.3.0"),
+    "actions/create-github-app-token": ("1b10c78c7865c340bc4f6099eb2f838309f1e8c3", "v3.1.1"),
+}
+_USES_LINE = re.compile(r"^\s*(?:- )?uses: (?P<action>[\w.-]+/[\w.-]+)@(?P<ref>\S+)(?P<rest>.*)$")
+INVENTORY = '"${RUNNER_TEMP}/inventory.json"'
+ATLASSIAN_SECRETS = {"ATLASSIAN_ADMIN_API_KEY", "JIRA_EMAIL", "JIRA_API_TOKEN"}
 # Which jobs may write what; every other scope of every job stays read-only or none.
 WRITES = {
     "plan": {"contents", "pull-requests", "issues"},
@@ -131,10 +141,60 @@ def test_the_secret_check_finds_a_secret_in_a_script() -> None:
     assert len(misplaced_secrets(mixed)) == 1
 
 
+def uses_lines(name: str) -> list[re.Match[str]]:
+    text = (WORKFLOWS / f"{name}.yml").read_text(encoding="utf-8")
+    return [found for line in text.splitlines() if (found := _USES_LINE.match(line))]
+
+
 @pytest.mark.parametrize("name", NAMES)
-def test_actions_are_pinned(name: str) -> None:
-    used = {step["uses"] for step in steps(name) if "uses" in step}
-    assert used <= PINNED_ACTIONS
+def test_every_action_is_pinned_to_a_verified_commit_with_its_version(name: str) -> None:
+    lines = uses_lines(name)
+    assert len(lines) == sum(1 for step in steps(name) if "uses" in step)
+    for line in lines:
+        sha, version = VERIFIED_PINS[line["action"]]
+        assert (line["ref"], line["rest"].strip()) == (sha, f"# {version}")
+
+
+def test_the_pin_check_refuses_a_tag() -> None:
+    found = _USES_LINE.match("      - uses: actions/checkout@v5")
+    assert found is not None
+    assert found["ref"] != VERIFIED_PINS[found["action"]][0]
+
+
+@pytest.mark.parametrize("name", ["plan", "apply"])
+def test_the_app_token_is_used_when_configured_and_github_token_otherwise(name: str) -> None:
+    [job] = jobs(name).values()
+    mint, checkout = job["steps"][0], job["steps"][1]
+    assert mint["uses"].startswith("actions/create-github-app-token@")
+    assert mint["if"] == "${{ vars.ACCESSCTL_APP_CLIENT_ID != '' }}"
+    assert mint["with"]["private-key"] == "${{ secrets.ACCESSCTL_APP_PRIVATE_KEY }}"
+    # The app token asks for no more than the job's own GITHUB_TOKEN may do.
+    asked = {key.removeprefix("permission-").replace("-", "_") for key in mint["with"]}
+    granted = {scope.replace("-", "_") for scope in job["permissions"]}
+    assert asked - {"client_id", "private_key"} == granted
+    assert checkout["with"]["token"] == "${{ steps.app-token.outputs.token || github.token }}"
+
+
+def test_the_plan_pull_request_is_opened_with_the_app_token_when_there_is_one() -> None:
+    [propose] = [step for step in steps("plan") if "accessctl propose" in step.get("run", "")]
+    assert propose["env"] == {
+        "GITHUB_TOKEN": "${{ steps.app-token.outputs.token || github.token }}"
+    }
+
+
+def test_the_scheduled_run_reads_the_organization_once() -> None:
+    runs = {step.get("name"): step for step in steps("plan") if "run" in step}
+    readers = [step for step in runs.values() if ATLASSIAN_SECRETS & set(step.get("env", {}))]
+    assert [step["run"] for step in readers] == [f"accessctl inventory --out {INVENTORY}"]
+    for verb in ("notify", "propose", "report"):
+        [step] = [s for s in runs.values() if s["run"].startswith(f"accessctl {verb}")]
+        assert f"--inventory {INVENTORY}" in step["run"]
+
+
+def test_apply_reads_the_organization_live() -> None:
+    [run] = [step for step in steps("apply") if "accessctl apply" in step.get("run", "")]
+    assert "--inventory" not in run["run"]
+    assert set(run["env"]) >= ATLASSIAN_SECRETS
 
 
 def test_applies_run_only_for_plan_files_on_the_default_branch_and_never_overlap() -> None:
@@ -157,7 +217,7 @@ def test_plans_run_daily_off_the_hour_on_demand_and_one_at_a_time() -> None:
     assert plan["concurrency"]["cancel-in-progress"] is False
     checkout = next(s for s in steps("plan") if s.get("uses", "").startswith("actions/checkout"))
     assert checkout["with"]["fetch-depth"] == 0
-    assert any(step.get("run") == "accessctl propose" for step in steps("plan"))
+    assert any(step.get("run", "").startswith("accessctl propose") for step in steps("plan"))
 
 
 def test_previews_run_for_policy_changes_and_only_validate_forks() -> None:
