@@ -70,7 +70,7 @@ def github_routes(routes: list[Route]) -> set[str]:
         if route.path.startswith("/__sim/"):
             continue
         sample = re.sub(r"\{(\w+)(:\w+)?\}", lambda m: "7" if m[2] == ":int" else "x", route.path)
-        template = template_of(sample.replace(f"/repos/x/x", REPO))
+        template = template_of(sample.replace("/repos/x/x", REPO))
         assert template is not None, f"{route.path} is not in GitHub's description"
         served |= {f"{method} {template}" for method in route.methods or () if method != "HEAD"}
     return served
