@@ -26,6 +26,7 @@ import git
 from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
 
 from controller.adapters.files import write_atomic
+from controller.adapters.http_boundary.scrubbing import scrubbed_line
 from controller.core.errors import RunFailure
 
 PLAN_BRANCH = "accessctl/plan"
@@ -33,8 +34,6 @@ DEFAULT_REMOTE = "origin"
 DEFAULT_PUSH_ATTEMPTS = 4
 # Fetch and push talk to the network; a hung remote must not hang the scheduled job forever.
 NETWORK_TIMEOUT_SECONDS = 120
-_MAX_DETAIL_CHARS = 300
-_CREDENTIALS_IN_URL = re.compile(r"(?<=://)[^/@\s]+@")
 
 
 @dataclass(frozen=True)
@@ -70,12 +69,6 @@ class PushRejected(GitFailure):
     """The remote refused a push: someone else moved the branch and retrying did not help."""
 
 
-def scrub(text: str) -> str:
-    """Git output, one line, without credentials embedded in remote URLs, cut to a sane length."""
-    flat = " ".join(_CREDENTIALS_IN_URL.sub("***@", text).split())
-    return flat if len(flat) <= _MAX_DETAIL_CHARS else flat[: _MAX_DETAIL_CHARS - 1] + "…"
-
-
 def _git_detail(error: GitCommandError) -> str:
     # GitPython wraps stderr as "\n  stderr: '...'"; git's own "fatal:"/"error:" line says most.
     text = str(error.stderr).strip().removeprefix("stderr: '").removesuffix("'")
@@ -85,7 +78,8 @@ def _git_detail(error: GitCommandError) -> str:
 def _most_telling_line(stderr: str) -> str:
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     verdicts = [line for line in lines if line.startswith(("fatal:", "error:"))]
-    return scrub((verdicts or lines or [""])[0])
+    # Remote URLs can carry a token (`https://x-access-token:...@github.com/...`).
+    return scrubbed_line((verdicts or lines or [""])[0])
 
 
 def _failure(what: str, error: GitCommandError, *, then: str) -> GitFailure:

@@ -30,7 +30,7 @@ from controller.adapters.atlassian import (
     Credentials,
     fetch_inventory,
 )
-from controller.adapters.atlassian.errors import Forbidden
+from controller.adapters.http_boundary.errors import Forbidden
 from controller.app.cli import main
 from controller.core.errors import ExitCode
 from controller.core.policy import load_policies

@@ -9,12 +9,12 @@ import httpx
 import pytest
 
 from controller.adapters.github import (
-    BadCredentials,
     ForgeSettings,
     GitHubForge,
     NotMergeable,
     RateLimited,
     RetryPolicy,
+    Unauthorized,
 )
 from controller.core.errors import ExitCode
 from tests.integration.git_sandbox import (
@@ -222,7 +222,7 @@ def test_wrong_token_says_check_github_token_without_leaking_it(base_url: str) -
     secret = "ghp_this-is-a-secret-token"
     settings = ForgeSettings(repository=REPOSITORY, token=secret, api_url=base_url)
 
-    with GitHubForge.connect(settings) as forge, pytest.raises(BadCredentials) as raised:
+    with GitHubForge.connect(settings) as forge, pytest.raises(Unauthorized) as raised:
         forge.repository()
 
     assert raised.value.exit_code == ExitCode.FAILURE
@@ -235,7 +235,7 @@ def test_wrong_token_says_check_github_token_without_leaking_it(base_url: str) -
 def test_exhausted_rate_limit_says_when_it_resets(origin: Origin) -> None:
     with serve_github(origin, rate_limit=1) as url:
         settings = ForgeSettings(repository=REPOSITORY, token=TOKEN, api_url=url)
-        no_waiting = RetryPolicy(attempts=3, max_wait_seconds=0)
+        no_waiting = RetryPolicy(max_attempts=3, max_server_wait=0)
         with GitHubForge.connect(settings, retry=no_waiting) as forge:
             forge.repository()
             with pytest.raises(RateLimited, match=r"resets at \d{4}-\d\d-\d\dT") as raised:

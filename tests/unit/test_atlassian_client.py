@@ -10,19 +10,19 @@ import httpx
 import pytest
 
 from controller.adapters.atlassian.client import AtlassianClient
-from controller.adapters.atlassian.credentials import Credentials
-from controller.adapters.atlassian.errors import (
-    AtlassianError,
+from controller.adapters.atlassian.credentials import Credentials, MissingCredentials
+from controller.adapters.atlassian.pacing import Pacer
+from controller.adapters.http_boundary.errors import (
     Forbidden,
-    MissingCredentials,
     NotFound,
     RateLimited,
     ServerFailed,
+    ServiceError,
     Unauthorized,
     Unreachable,
 )
-from controller.adapters.atlassian.pacing import Budget, Pacer
-from controller.adapters.atlassian.retrying import Idempotency, RetryPolicy
+from controller.adapters.http_boundary.rate_limits import Budget
+from controller.adapters.http_boundary.retrying import Idempotency, RetryPolicy
 from controller.core.errors import ExitCode
 from tests.unit.atlassian_fakes import (
     ADMIN_KEY,
@@ -183,7 +183,7 @@ def test_a_plain_write_is_not_retried_when_it_may_have_been_applied(
     failure: httpx.Response | Exception,
 ) -> None:
     seen, handler = scripted(failure, OK)
-    with pytest.raises(AtlassianError):
+    with pytest.raises(ServiceError):
         get(make_client(handler), Idempotency.WRITE)  # type: ignore[arg-type]
     assert len(seen) == 1
 
@@ -247,7 +247,7 @@ def echoing(status: int) -> object:
     ids=lambda value: str(value) if not isinstance(value, type) else value.__name__,
 )
 def test_statuses_map_to_our_errors_with_hints_and_no_secrets(
-    status: int, api: str, error_type: type[AtlassianError], hint: str
+    status: int, api: str, error_type: type[ServiceError], hint: str
 ) -> None:
     client = make_client(echoing(status))  # type: ignore[arg-type]
     call = (

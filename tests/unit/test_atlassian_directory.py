@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from controller.adapters.atlassian import AtlassianDirectory
-from controller.adapters.atlassian.errors import Rejected
+from controller.adapters.http_boundary.errors import Rejected
 from controller.core.policy.models import Organization
 from tests.unit.atlassian_fakes import make_client
 

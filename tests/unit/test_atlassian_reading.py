@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from controller.adapters.atlassian import AtlassianDirectory, fetch_inventory
-from controller.adapters.atlassian.errors import Rejected
+from controller.adapters.http_boundary.errors import Rejected
 from controller.core.policy.models import Organization
 from controller.core.snapshot import Activity, Inventory
 from tests.unit.atlassian_fakes import make_client

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
 import pytest
 
@@ -10,20 +12,23 @@ from controller.adapters.github import (
     ForgeError,
     ForgeNotConfigured,
     ForgeSettings,
-    ForgeUnavailable,
     GitHubForge,
     NotFound,
     RateLimited,
     RetryPolicy,
+    Unavailable,
     ValidationFailed,
 )
 from controller.adapters.github.http import GitHubHttp
+from controller.adapters.http_boundary.errors import Rejected, ServerFailed, UnexpectedResponse
+from controller.adapters.http_boundary.retrying import Timing
 from controller.core.errors import ExitCode
 
 SECRET = "ghs_secret-token-value"
 SETTINGS = ForgeSettings(repository="acme/access", token=SECRET, api_url="https://api.test")
-RETRY_THRICE = RetryPolicy(attempts=3)
+RETRY_THRICE = RetryPolicy(max_attempts=3, max_server_wait=30)
 REPOSITORY = {"full_name": "acme/access", "default_branch": "main", "html_url": "https://x"}
+NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 
 
 class Recorder:
@@ -42,9 +47,9 @@ class Recorder:
         return answer
 
     def forge(self, retry: RetryPolicy = RETRY_THRICE) -> GitHubForge:
-        http = GitHubHttp(
-            SETTINGS, transport=httpx.MockTransport(self), retry=retry, sleep=self.sleeps.append
-        )
+        # A fixed wall clock: waits computed from GitHub's reset instants are exact.
+        timing = Timing(sleep=self.sleeps.append, wall_clock=lambda: NOW, jitter=lambda: 0.5)
+        http = GitHubHttp(SETTINGS, transport=httpx.MockTransport(self), retry=retry, timing=timing)
         return GitHubForge(http, settings=SETTINGS)
 
 
@@ -77,19 +82,44 @@ def test_safe_calls_are_retried_after_transient_failures() -> None:
 def test_retries_are_bounded() -> None:
     fake = Recorder(httpx.Response(502, json={"message": "Bad Gateway"}))
 
-    with pytest.raises(ForgeUnavailable, match="502"):
-        fake.forge(RetryPolicy(attempts=3)).repository()
+    with pytest.raises(ServerFailed, match="502"):
+        fake.forge(RetryPolicy(max_attempts=3)).repository()
 
     assert len(fake.requests) == 3
 
 
-def test_unsafe_calls_are_never_retried() -> None:
-    fake = Recorder(httpx.Response(503, json={"message": "Service Unavailable"}))
+@pytest.mark.parametrize(
+    "failure",
+    [httpx.Response(503, json={"message": "Service Unavailable"}), httpx.ReadTimeout("lost")],
+    ids=["503", "read-timeout"],
+)
+def test_writes_are_not_retried_when_github_may_have_applied_them(
+    failure: httpx.Response | Exception,
+) -> None:
+    fake = Recorder(failure, httpx.Response(200, json=[]))
 
-    with pytest.raises(ForgeUnavailable):
+    with pytest.raises(Unavailable):
         fake.forge().add_labels(1, ["accessctl"])
 
     assert len(fake.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        httpx.ConnectError("connection refused"),
+        httpx.Response(403, headers={"retry-after": "2"}, json={"message": "secondary rate limit"}),
+    ],
+    ids=["never-connected", "rate-limited"],
+)
+def test_writes_are_retried_when_github_provably_never_processed_them(
+    failure: httpx.Response | Exception,
+) -> None:
+    fake = Recorder(failure, httpx.Response(200, json=[]))
+
+    fake.forge().add_labels(1, ["accessctl"])
+
+    assert len(fake.requests) == 2
 
 
 def test_secondary_rate_limit_waits_as_told_then_retries() -> None:
@@ -101,6 +131,30 @@ def test_secondary_rate_limit_waits_as_told_then_retries() -> None:
     fake.forge().repository()
 
     assert fake.sleeps == [7.0]
+
+
+def test_a_spent_primary_rate_limit_waits_for_its_reset_on_the_given_clock() -> None:
+    reset = int(NOW.timestamp()) + 12  # epoch seconds, 12 s after the fake clock's now
+    headers = {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(reset)}
+    fake = Recorder(
+        httpx.Response(403, headers=headers, json={"message": "API rate limit exceeded"}),
+        httpx.Response(200, json=REPOSITORY),
+    )
+
+    fake.forge().repository()
+
+    assert fake.sleeps == [12.0]
+
+
+def test_a_secondary_rate_limit_naming_no_wait_means_a_minute_too_long_to_hold() -> None:
+    fake = Recorder(
+        httpx.Response(403, json={"message": "You have exceeded a secondary rate limit"})
+    )
+
+    with pytest.raises(RateLimited, match="wait a few minutes"):
+        fake.forge().repository()
+
+    assert fake.sleeps == []
 
 
 def test_primary_rate_limit_an_hour_away_fails_at_once_saying_when() -> None:
@@ -119,7 +173,7 @@ def test_primary_rate_limit_an_hour_away_fails_at_once_saying_when() -> None:
     [
         (403, Forbidden, "pull-requests: write"),
         (404, NotFound, "GITHUB_REPOSITORY"),
-        (418, ForgeError, "unexpected answer"),
+        (418, Rejected, "unexpected answer"),
     ],
     ids=["forbidden", "not-found", "unexpected"],
 )
@@ -147,8 +201,8 @@ def test_messages_never_carry_the_token_and_are_cut_short() -> None:
     echoed = f"token {SECRET} is not allowed here " + "x" * 1000
     fake = Recorder(httpx.Response(500, json={"message": echoed}))
 
-    with pytest.raises(ForgeUnavailable) as raised:
-        fake.forge(RetryPolicy(attempts=1)).repository()
+    with pytest.raises(ServerFailed) as raised:
+        fake.forge(RetryPolicy(max_attempts=1)).repository()
 
     assert SECRET not in raised.value.message
     assert len(raised.value.message) < 400
@@ -166,7 +220,7 @@ def test_pagination_never_follows_links_to_another_host() -> None:
         httpx.Response(200, json=[], headers={"link": '<https://evil.test/x?page=2>; rel="next"'})
     )
 
-    with pytest.raises(ForgeError, match="another host"):
+    with pytest.raises(UnexpectedResponse, match="another host"):
         fake.forge().list_comments(1)
 
 

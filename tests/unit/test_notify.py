@@ -271,7 +271,7 @@ def test_a_username_without_password_is_bad_input_and_the_password_never_shows()
         SmtpSettings.from_policy(smtp, environ={})
     settings = SmtpSettings.from_policy(smtp, environ={"SMTP_PASSWORD": "hunter2-pw"})
     assert "hunter2-pw" not in repr(settings)
-    assert settings.scrub("535 bad hunter2-pw") == "535 bad ***"
+    assert settings.scrub("535 bad hunter2-pw") == "535 bad [redacted]"
 
 
 @pytest.mark.parametrize(

@@ -14,10 +14,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from controller.adapters.atlassian.admin_directory import AtlassianDirectory
-from controller.adapters.atlassian.client import AtlassianClient, Timing
+from controller.adapters.atlassian.client import AtlassianClient
 from controller.adapters.atlassian.credentials import Credentials
 from controller.adapters.atlassian.reading import OrganizationReader, Progress
-from controller.adapters.atlassian.retrying import RetryPolicy
+from controller.adapters.http_boundary.retrying import RetryPolicy, Timing
 from controller.core.policy.models import Organization
 from controller.core.snapshot import Inventory
 

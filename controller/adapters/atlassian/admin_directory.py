@@ -23,10 +23,10 @@ from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
 from controller.adapters.atlassian.client import AtlassianClient
-from controller.adapters.atlassian.errors import NotFound, Rejected
 from controller.adapters.atlassian.pagination import JsonObject
 from controller.adapters.atlassian.reading import SEARCH_PAGE_SIZE, OrganizationReader
-from controller.adapters.atlassian.retrying import Idempotency
+from controller.adapters.http_boundary.errors import NotFound, Rejected
+from controller.adapters.http_boundary.retrying import Idempotency
 from controller.core.directory_port import ChangeResult
 from controller.core.policy.models import Organization
 from controller.core.snapshot import Inventory

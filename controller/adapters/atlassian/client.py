@@ -1,8 +1,9 @@
 """`AtlassianClient`: the one HTTP boundary of the connector (auth, pacing, retries, errors).
 
 Everything above it (`pagination`, `reading`, `directory`) builds `ApiCall`s and gets back a checked
-`httpx.Response`; httpx exceptions and error statuses become `controller.adapters.atlassian.errors`
-here and nowhere else. `transport=` lets tests run all of it under `httpx.MockTransport`.
+`httpx.Response`; httpx exceptions and error statuses become the shared error types
+(`controller.adapters.http_boundary.errors`) here and nowhere else, in Atlassian's words, under
+the shared retry rules. `transport=` lets tests run all of it under `httpx.MockTransport`.
 
 Where calls go: the Admin API at `{base}/admin/v1|v2/...` with the organization key as Bearer,
 Jira through the gateway form `{base}/ex/jira/{cloudId}/rest/api/3/...` with Basic e-mail +
@@ -22,12 +23,9 @@ functions, and no event loop has to cross the click layer.
 
 from __future__ import annotations
 
-import random
 import threading
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -39,44 +37,30 @@ from controller.adapters.atlassian.credentials import (
     JIRA_TOKEN_VARIABLE,
     Credentials,
 )
-from controller.adapters.atlassian.errors import (
-    AtlassianError,
-    Forbidden,
-    NotFound,
+from controller.adapters.atlassian.pacing import Pacer
+from controller.adapters.http_boundary.errors import (
     RateLimited,
-    Rejected,
-    ServerFailed,
-    Unauthorized,
+    ServiceError,
     UnexpectedResponse,
     Unreachable,
-    scrub,
-    shorten,
+    error_class_for,
 )
-from controller.adapters.atlassian.pacing import Budget, Pacer
-from controller.adapters.atlassian.retrying import (
+from controller.adapters.http_boundary.rate_limits import budget_of, requested_wait
+from controller.adapters.http_boundary.retrying import (
+    Failure,
+    GiveUp,
     Idempotency,
     RetryPolicy,
-    backoff_delay,
-    may_retry_error,
-    may_retry_status,
-    requested_delay,
+    Timing,
+    next_step,
 )
+from controller.adapters.http_boundary.scrubbing import one_line, scrub, scrubbed_line
 
 Api = Literal["admin", "jira"]
 QueryValue = str | int | bool | Sequence[str]
 
 USER_AGENT = "accessctl (+https://github.com/accessctl/accessctl)"
 DEFAULT_MAX_IN_FLIGHT = 8
-
-
-@dataclass(frozen=True)
-class Timing:
-    """Clocks, sleep and the jitter source, injected so tests never wait."""
-
-    sleep: Callable[[float], None] = time.sleep
-    monotonic: Callable[[], float] = time.monotonic
-    wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    jitter: Callable[[], float] = random.random
 
 
 @dataclass(frozen=True)
@@ -201,16 +185,16 @@ class AtlassianClient:
         return decode_json(self.send(call), call)
 
     def send(self, call: ApiCall) -> httpx.Response:
-        """Send with retries; return a 2xx response or raise an `AtlassianError`."""
+        """Send with retries; return a 2xx response or raise a `ServiceError`."""
         pacer = self._pacer(call.pacer_key)
         attempt = 0
         while True:
             attempt += 1
             outcome = self._attempt(call, pacer)
             if isinstance(outcome, httpx.Response) and outcome.is_success:
-                pacer.observe(budget_of(outcome))
+                pacer.observe(budget_of(outcome.headers))
                 return outcome
-            self._give_up_or_wait(outcome, call, pacer=pacer, attempt=attempt)
+            self._wait_or_raise(outcome, call, pacer=pacer, attempt=attempt)
 
     def _attempt(self, call: ApiCall, pacer: Pacer) -> httpx.Response | httpx.TransportError:
         pacer.wait_turn()
@@ -221,7 +205,7 @@ class AtlassianClient:
         finally:
             pacer.finished()
 
-    def _give_up_or_wait(
+    def _wait_or_raise(
         self,
         outcome: httpx.Response | httpx.TransportError,
         call: ApiCall,
@@ -229,16 +213,48 @@ class AtlassianClient:
         pacer: Pacer,
         attempt: int,
     ) -> None:
-        """Raise our error when retrying is not allowed or used up; else wait as due."""
-        last = attempt >= self.retry.max_attempts
-        if isinstance(outcome, httpx.TransportError):
-            if last or not may_retry_error(outcome, call.idempotency):
-                raise self._unreachable(call, outcome, attempts=attempt)
-            self.timing.sleep(self._backoff(attempt))
-        elif last or not may_retry_status(outcome.status_code, call.idempotency):
-            raise self.error_for(outcome, call, attempts=attempt)
+        """Raise our error when retrying is not allowed or used up; else wait as due.
+
+        429s and server-requested waits pause every worker on that rate limit; other failures
+        back off alone.
+        """
+        failure = self._failure(outcome, call)
+        step = next_step(failure, attempt=attempt, policy=self.retry, jitter=self.timing.jitter())
+        if isinstance(step, GiveUp):
+            raise self._give_up(outcome, call, step=step, attempts=attempt)
+        if failure.rate_limited or step.asked:
+            pacer.pause(step.seconds)
         else:
-            self._wait_before_retry(outcome, call, pacer=pacer, attempt=attempt)
+            self.timing.sleep(step.seconds)
+
+    def _failure(self, outcome: httpx.Response | httpx.TransportError, call: ApiCall) -> Failure:
+        if isinstance(outcome, httpx.TransportError):
+            return Failure(call.idempotency, error=outcome)
+        return Failure(
+            call.idempotency,
+            status=outcome.status_code,
+            rate_limited=outcome.status_code == 429,
+            asked=requested_wait(outcome.headers, now=self.timing.wall_clock()),
+        )
+
+    def _give_up(
+        self,
+        outcome: httpx.Response | httpx.TransportError,
+        call: ApiCall,
+        *,
+        step: GiveUp,
+        attempts: int,
+    ) -> ServiceError:
+        if isinstance(outcome, httpx.TransportError):
+            return self._unreachable(call, outcome, attempts=attempts)
+        if step.too_long is not None:
+            return RateLimited(
+                f"{self._where(call)}: the server asked us to wait {step.too_long:.0f}s "
+                f"(more than {self.retry.max_server_wait:.0f}s); try again later",
+                status=outcome.status_code,
+                resets_at=budget_of(outcome.headers).resets_at,
+            )
+        return self.error_for(outcome, call, attempts=attempts)
 
     def _send_once(self, call: ApiCall) -> httpx.Response:
         request = self._http.build_request(
@@ -267,33 +283,10 @@ class AtlassianClient:
                 )
             return self._pacers[key]
 
-    def _backoff(self, attempt: int) -> float:
-        return backoff_delay(attempt, policy=self.retry, jitter=self.timing.jitter())
-
-    def _wait_before_retry(
-        self, response: httpx.Response, call: ApiCall, *, pacer: Pacer, attempt: int
-    ) -> None:
-        """429s and server-requested waits pause every worker; other failures back off alone."""
-        asked = requested_delay(response.headers, now=self.timing.wall_clock())
-        if asked is not None and asked > self.retry.max_server_wait:
-            raise RateLimited(
-                f"{self._where(call)}: the server asked us to wait {asked:.0f}s "
-                f"(more than {self.retry.max_server_wait:.0f}s); try again later",
-                status=response.status_code,
-            )
-        if response.status_code == 429:
-            pacer.pause(asked if asked is not None else self._backoff(attempt))
-        elif asked is not None:
-            pacer.pause(asked)
-        else:
-            self.timing.sleep(self._backoff(attempt))
-
     # --- errors ------------------------------------------------------------------------------
 
-    def error_for(
-        self, response: httpx.Response, call: ApiCall, *, attempts: int
-    ) -> AtlassianError:
-        """The one mapping from an HTTP failure to our error types, scrubbed and truncated."""
+    def error_for(self, response: httpx.Response, call: ApiCall, *, attempts: int) -> ServiceError:
+        """An HTTP failure as our error type, in Atlassian's words, scrubbed and truncated."""
         status = response.status_code
         detail = self._detail(response)
         where = f"{self._where(call)}: {status} {response.reason_phrase}".rstrip()
@@ -301,13 +294,17 @@ class AtlassianClient:
         message = f"{where}{f' ({detail})' if detail else ''}{f'; {hint}' if hint else ''}"
         if status >= 500 or status == 429:
             message += f" (after {attempts} attempt{'s' if attempts != 1 else ''})"
-        return _error_class(status)(self._scrub(message), status=status)
+        error_class = error_class_for(status)
+        if error_class is RateLimited:
+            resets_at = budget_of(response.headers).resets_at
+            return RateLimited(self._scrub(message), status=status, resets_at=resets_at)
+        return error_class(self._scrub(message), status=status)
 
     def _unreachable(
         self, call: ApiCall, error: httpx.TransportError, *, attempts: int
     ) -> Unreachable:
         kind = type(error).__name__
-        reason = shorten(str(error), 120)
+        reason = one_line(str(error), 120)
         message = (
             f"{self._where(call)}: no response ({kind}{f': {reason}' if reason else ''}) "
             f"after {attempts} attempt{'s' if attempts != 1 else ''}; "
@@ -323,7 +320,7 @@ class AtlassianClient:
         return f"that {self.credentials.api_base} is reachable (ATLASSIAN_API_BASE)"
 
     def _detail(self, response: httpx.Response) -> str:
-        return shorten(self._scrub(error_text(response)))
+        return scrubbed_line(error_text(response), self.credentials.secrets())
 
     def _scrub(self, text: str) -> str:
         return scrub(text, self.credentials.secrets())
@@ -344,18 +341,6 @@ def _hint_for(status: int, api: Api) -> str:
     if status == 404:
         return "check org_id, cloud_id and directory in the Organization policy"
     return ""
-
-
-def _error_class(status: int) -> type[AtlassianError]:
-    classes: dict[int, type[AtlassianError]] = {
-        401: Unauthorized,
-        403: Forbidden,
-        404: NotFound,
-        429: RateLimited,
-    }
-    if status in classes:
-        return classes[status]
-    return ServerFailed if status >= 500 else Rejected
 
 
 def error_text(response: httpx.Response) -> str:
@@ -391,24 +376,9 @@ def decode_json(response: httpx.Response, call: ApiCall) -> Any:
         return response.json()
     except ValueError:
         raise UnexpectedResponse(
-            f"{call.label}: the response is not JSON ({shorten(response.text, 80)!r})",
+            f"{call.label}: the response is not JSON ({one_line(response.text, 80)!r})",
             status=response.status_code,
         ) from None
-
-
-def budget_of(response: httpx.Response) -> Budget:
-    return Budget(
-        remaining=_int_header(response, "x-ratelimit-remaining"),
-        limit=_int_header(response, "x-ratelimit-limit"),
-    )
-
-
-def _int_header(response: httpx.Response, name: str) -> int | None:
-    value = response.headers.get(name)
-    try:
-        return int(float(value)) if value is not None else None
-    except ValueError:
-        return None
 
 
 def _query(params: Mapping[str, QueryValue]) -> httpx.QueryParams:

@@ -1,8 +1,9 @@
 """Credentials and the API base: read from the environment in this one place (DESIGN §3).
 
 The shell (`controller.app.commands`) calls `Credentials.from_environ(os.environ)`; everything below
-receives the value. `repr` never shows a secret, and `secrets()` lists what error messages must
-scrub, including the Basic-auth header value derived from the Jira token.
+receives the value. `repr` never shows a secret, and `secrets()` lists what the shared scrubber
+(`controller.adapters.http_boundary.scrubbing`) must take out of every message, including the
+Basic-auth header value derived from the Jira token.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from controller.adapters.atlassian.errors import MissingCredentials
+from controller.core.errors import BadInput
 
 DEFAULT_API_BASE = "https://api.atlassian.com"
 
@@ -25,6 +26,10 @@ _WHERE_TO_GET = {
     JIRA_EMAIL_VARIABLE: "the e-mail address of the Atlassian account the API token belongs to",
     JIRA_TOKEN_VARIABLE: "an API token from id.atlassian.com → Security → API tokens",
 }
+
+
+class MissingCredentials(BadInput):
+    """An environment variable the connector needs is not set (exit 2: the user's input)."""
 
 
 @dataclass(frozen=True)

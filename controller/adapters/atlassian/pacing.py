@@ -22,7 +22,8 @@ from __future__ import annotations
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from controller.adapters.http_boundary.rate_limits import Budget
 
 TARGET_FILL = 0.5  # share of the server's bucket to keep: the margin for requests in flight
 INTEGRAL_GAIN = 0.04  # base-rate change per response at an empty bucket (-2%)
@@ -32,14 +33,6 @@ FAST_RAMP = 0.1
 MIN_RATE = 0.5  # requests per second; never stall completely
 SLOWDOWN_ON_429 = 0.7
 ROOM_WAIT_SECONDS = 1.0  # re-check at least this often: the server's bucket refills meanwhile
-
-
-@dataclass(frozen=True)
-class Budget:
-    """The rate-limit headers of one response."""
-
-    remaining: int | None = None
-    limit: int | None = None
 
 
 class Pacer:

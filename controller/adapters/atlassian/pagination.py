@@ -21,7 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from controller.adapters.atlassian.client import ApiCall, AtlassianClient, QueryValue
-from controller.adapters.atlassian.errors import UnexpectedResponse
+from controller.adapters.http_boundary.errors import UnexpectedResponse
 
 JsonObject = dict[str, Any]
 

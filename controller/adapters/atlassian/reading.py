@@ -35,7 +35,6 @@ from datetime import datetime
 from typing import TypeVar
 
 from controller.adapters.atlassian.client import AtlassianClient, decode_json
-from controller.adapters.atlassian.errors import UnexpectedResponse
 from controller.adapters.atlassian.pagination import JsonObject, cursor_of, v2_pages
 from controller.adapters.atlassian.shapes import (
     DirectoryGroup,
@@ -48,6 +47,7 @@ from controller.adapters.atlassian.shapes import (
     product_role_of,
     product_roles_from_assignments,
 )
+from controller.adapters.http_boundary.errors import UnexpectedResponse
 from controller.core.policy.models import Organization
 from controller.core.snapshot import (
     SEATLESS_TYPES,

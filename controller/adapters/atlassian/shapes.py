@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, get_args
 
-from controller.adapters.atlassian.errors import UnexpectedResponse
+from controller.adapters.http_boundary.errors import UnexpectedResponse
 from controller.core.snapshot import (
     Account,
     AccountStatus,

@@ -1,19 +1,20 @@
 """GitHub REST for the GitOps workflows: the plan pull request, its comments and labels (httpx).
 
 Configured from GITHUB_API_URL / GITHUB_REPOSITORY / GITHUB_TOKEN (GitHub Actions sets them; the
-simulator prints them). Failures are `ForgeError`s (`RunFailure`, exit 1) that say what to do.
+simulator prints them). Failures are the shared `ServiceError`s (`ForgeError` here; `RunFailure`,
+exit 1) that say what to do.
 """
 
 from controller.adapters.github.client import GitHubForge
 from controller.adapters.github.errors import (
-    BadCredentials,
     Forbidden,
     ForgeError,
     ForgeNotConfigured,
-    ForgeUnavailable,
     NotFound,
     NotMergeable,
     RateLimited,
+    Unauthorized,
+    Unavailable,
     ValidationFailed,
 )
 from controller.adapters.github.http import RetryPolicy
@@ -28,13 +29,11 @@ from controller.adapters.github.models import (
 from controller.adapters.github.settings import ForgeSettings
 
 __all__ = [
-    "BadCredentials",
     "FileContent",
     "Forbidden",
     "ForgeError",
     "ForgeNotConfigured",
     "ForgeSettings",
-    "ForgeUnavailable",
     "GitHubForge",
     "IssueComment",
     "Label",
@@ -45,5 +44,7 @@ __all__ = [
     "RateLimited",
     "Repository",
     "RetryPolicy",
+    "Unauthorized",
+    "Unavailable",
     "ValidationFailed",
 ]

@@ -1,65 +1,61 @@
-"""What can go wrong talking to GitHub, as `RunFailure`s that say what to do next.
+"""What can go wrong talking to GitHub: the shared failure types, and GitHub's own refinements.
 
-The one place HTTP statuses become accessctl errors is `controller.adapters.github.http`; everything
-above it (the workflows, the CLI) sees only these types. Messages are one line, carry GitHub's own
-message cut short, and never the token.
+The one place HTTP statuses become accessctl errors is `controller.adapters.github.http`, with
+the shared types of `controller.adapters.http_boundary.errors` (`NotFound`, `Forbidden`,
+`RateLimited`...), re-exported here under the names the GitHub modules use. Only what GitHub
+alone answers is defined here: a 422's list of problems, a merge refused, missing settings.
+Messages are one line, carry GitHub's own message cut short, and never the token.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from controller.adapters.http_boundary.errors import (
+    Forbidden,
+    NotFound,
+    RateLimited,
+    Rejected,
+    ServerFailed,
+    ServiceError,
+    Unauthorized,
+    Unavailable,
+    UnexpectedResponse,
+    Unreachable,
+)
+from controller.core.errors import BadInput
 
-from controller.core.errors import BadInput, RunFailure
+# Every failure of a GitHub call is a `ServiceError`; the GitHub modules call it by this name.
+ForgeError = ServiceError
 
-
-class ForgeError(RunFailure):
-    """A GitHub API call failed (exit 1)."""
+__all__ = [
+    "Forbidden",
+    "ForgeError",
+    "ForgeNotConfigured",
+    "NotFound",
+    "NotMergeable",
+    "RateLimited",
+    "Rejected",
+    "ServerFailed",
+    "Unauthorized",
+    "Unavailable",
+    "UnexpectedResponse",
+    "Unreachable",
+    "ValidationFailed",
+]
 
 
 class ForgeNotConfigured(BadInput):
     """GITHUB_REPOSITORY / GITHUB_TOKEN are missing or malformed (exit 2)."""
 
 
-class BadCredentials(ForgeError):
-    """401: the token is missing, wrong, expired or revoked."""
-
-
-class Forbidden(ForgeError):
-    """403 for a reason other than rate limiting: the token lacks a permission."""
-
-
-class RateLimited(ForgeError):
-    """403/429 because a primary or secondary rate limit is exhausted."""
-
-    def __init__(self, message: str, *, resets_at: datetime | None) -> None:
-        super().__init__(message)
-        self.resets_at = resets_at
-
-
-class NotFound(ForgeError):
-    """404: the repository, branch, pull request or comment is not there (or not visible)."""
-
-
-class ValidationFailed(ForgeError):
+class ValidationFailed(Rejected):
     """422: GitHub refused the request's content; `details` holds its `errors[].message`s."""
 
-    def __init__(self, message: str, *, details: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, status: int | None = 422, details: tuple[str, ...] = ()
+    ) -> None:
+        super().__init__(message, status=status)
         self.details = details
 
 
-class NotMergeable(ForgeError):
+class NotMergeable(Rejected):
     """405/409 on merge: conflicts, already merged or closed, or the head moved."""
-
-
-class ForgeUnavailable(ForgeError):
-    """GitHub did not answer usefully: network failure, timeout, or 5xx after retries."""
-
-
-def describe_reset(resets_at: datetime | None, retry_after: float | None) -> str:
-    """When a rate limit lifts, as the user should read it."""
-    if retry_after is not None:
-        return f"retry after {retry_after:.0f} s"
-    if resets_at is not None:
-        return f"it resets at {resets_at.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
-    return "wait a few minutes"

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Literal, Protocol
 
+from controller.adapters.http_boundary.scrubbing import scrubbed_line
 from controller.core.errors import BadInput, RunFailure
 from controller.core.policy.models import Smtp
 
@@ -73,10 +74,7 @@ class SmtpSettings:
 
     def scrub(self, text: str) -> str:
         """Server replies, one line, cut short, without the password should a server echo it."""
-        flat = " ".join(text.split())
-        if self.password:
-            flat = flat.replace(self.password, "***")
-        return flat if len(flat) <= _MAX_REPLY_CHARS else flat[: _MAX_REPLY_CHARS - 1] + "…"
+        return scrubbed_line(text, (self.password,), limit=_MAX_REPLY_CHARS)
 
 
 @contextmanager
