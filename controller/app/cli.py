@@ -21,7 +21,7 @@ from controller.app import console
 from controller.core.errors import AccessctlError, ExitCode
 
 if TYPE_CHECKING:
-    from controller.core.snapshot import Inventory
+    from controller.app.context import RunContext
 
 POLICIES_OPTION = click.option(
     "--policies",
@@ -64,6 +64,25 @@ NOW_OPTION = click.option(
 
 def now_or(given: datetime | None) -> datetime:
     return given or datetime.now(UTC).replace(microsecond=0)
+
+
+def run_context(
+    *,
+    now: datetime | None,
+    policies_dir: Path = Path("policies"),
+    state_dir: Path = Path("state"),
+    inventory_path: Path | None = None,
+) -> RunContext:
+    """The one context of this run: nothing in it is read until a verb asks."""
+    from controller.app.context import RunContext
+
+    return RunContext(
+        policies_dir=policies_dir,
+        state_dir=state_dir,
+        now=now_or(now),
+        environ=os.environ,
+        inventory_path=inventory_path,
+    )
 
 
 def guarded(command: Callable[[], int]) -> int:
@@ -142,31 +161,8 @@ def inventory(policies_dir: Path, out: Path | None, now: datetime | None) -> Non
     """Read the live organization into an inventory snapshot (JSON)."""
     from controller.app.commands import inventory as command
 
-    finish(
-        guarded(
-            lambda: command.run(
-                policies_dir=policies_dir, out=out, now=now_or(now), environ=os.environ
-            )
-        )
-    )
-
-
-def inventory_source(
-    inventory_path: Path | None, policies_dir: Path, *, now: datetime
-) -> Callable[[], Inventory]:
-    """`--inventory FILE`, or the live organization the policies name; read when called, so a
-    command can check its other inputs before the slow read."""
-
-    def read() -> Inventory:
-        if inventory_path is not None:
-            from controller.app.commands.plan import read_inventory_file
-
-            return read_inventory_file(inventory_path)
-        from controller.app.commands.inventory import live_inventory
-
-        return live_inventory(policies_dir, now=now, environ=os.environ)
-
-    return read
+    context = run_context(now=now, policies_dir=policies_dir)
+    finish(guarded(lambda: command.run(context, out=out)))
 
 
 @main.command()
@@ -203,22 +199,16 @@ def plan(
 ) -> None:
     """Compute what should change; nothing is changed."""
     from controller.app.commands import plan as command
-    from controller.app.commands.plan import PlanFormat
 
-    def run() -> int:
-        request = command.PlanRequest(
-            policies_dir=policies_dir,
-            state_dir=state_dir,
-            now=now_or(now),
-            inventory_path=inventory_path,
+    context = run_context(
+        now=now, policies_dir=policies_dir, state_dir=state_dir, inventory_path=inventory_path
+    )
+    chosen = cast("command.PlanFormat", fmt)
+    finish(
+        guarded(
+            lambda: command.run(context, out=out, fmt=chosen, detailed_exitcode=detailed_exitcode)
         )
-        inventory = inventory_source(inventory_path, policies_dir, now=request.now)()
-        chosen = cast("PlanFormat", fmt)
-        return command.run(
-            request, inventory, out=out, fmt=chosen, detailed_exitcode=detailed_exitcode
-        )
-
-    finish(guarded(run))
+    )
 
 
 @main.command()
@@ -246,15 +236,9 @@ def apply(
     if (plan_path is None) == (not pending):
         raise click.UsageError("give a PLAN file or --pending (not both)")
 
-    request = command.ApplyRequest(
-        plan_path=plan_path,
-        policies_dir=policies_dir,
-        state_dir=state_dir,
-        now=now_or(now),
-        dry_run=dry_run,
-        push=push,
-    )
-    finish(guarded(lambda: command.run(request, environ=os.environ)))
+    context = run_context(now=now, policies_dir=policies_dir, state_dir=state_dir)
+    request = command.ApplyRequest(plan_path=plan_path, dry_run=dry_run, push=push)
+    finish(guarded(lambda: command.run(context, request)))
 
 
 INVENTORY_OPTION = click.option(
@@ -280,17 +264,11 @@ def propose(
 ) -> None:
     """Plan, push the plan branch and open or refresh the plan pull request."""
     from controller.app.commands import propose as command
-    from controller.app.commands.plan import PlanRequest
 
-    at = now_or(now)
-    request = command.ProposeRequest(
-        plan=PlanRequest(
-            policies_dir=policies_dir, state_dir=state_dir, now=at, inventory_path=inventory_path
-        ),
-        base_branch=base_branch,
+    context = run_context(
+        now=now, policies_dir=policies_dir, state_dir=state_dir, inventory_path=inventory_path
     )
-    source = inventory_source(inventory_path, policies_dir, now=at)
-    finish(guarded(lambda: command.run(request, inventory_source=source, environ=os.environ)))
+    finish(guarded(lambda: command.run(context, base_branch=base_branch)))
 
 
 @main.command()
@@ -315,17 +293,11 @@ def notify(
     """Mail the warnings and expiry reminders that are due, and record them in the ledger."""
     from controller.app.commands import notify as command
 
-    at = now_or(now)
-    request = command.NotifyRequest(
-        policies_dir=policies_dir,
-        state_dir=state_dir,
-        now=at,
-        dry_run=dry_run,
-        commit=commit,
-        push=push,
+    context = run_context(
+        now=now, policies_dir=policies_dir, state_dir=state_dir, inventory_path=inventory_path
     )
-    source = inventory_source(inventory_path, policies_dir, now=at)
-    finish(guarded(lambda: command.run(request, inventory_source=source, environ=os.environ)))
+    request = command.NotifyRequest(dry_run=dry_run, commit=commit, push=push)
+    finish(guarded(lambda: command.run(context, request)))
 
 
 @main.command()
@@ -346,16 +318,11 @@ def preview(
     """Show what merging this policy change would change, account by account."""
     from controller.app.commands import preview as command
 
-    at = now_or(now)
-    request = command.PreviewRequest(
-        base_ref=base_ref,
-        policies_dir=policies_dir,
-        state_dir=state_dir,
-        now=at,
-        comment_on=pull_number,
+    context = run_context(
+        now=now, policies_dir=policies_dir, state_dir=state_dir, inventory_path=inventory_path
     )
-    source = inventory_source(inventory_path, policies_dir, now=at)
-    finish(guarded(lambda: command.run(request, inventory_source=source, environ=os.environ)))
+    request = command.PreviewRequest(base_ref=base_ref, comment_on=pull_number)
+    finish(guarded(lambda: command.run(context, request)))
 
 
 @main.command()
@@ -387,16 +354,11 @@ def report(
     """License and access report: seats by activity, savings, history, approvals."""
     from controller.app.commands import report as command
 
-    at = now_or(now)
-    request = command.ReportRequest(
-        policies_dir=policies_dir,
-        state_dir=state_dir,
-        now=at,
-        fmt=cast("command.ReportFormat", fmt),
-        out=out,
+    context = run_context(
+        now=now, policies_dir=policies_dir, state_dir=state_dir, inventory_path=inventory_path
     )
-    source = inventory_source(inventory_path, policies_dir, now=at)
-    finish(guarded(lambda: command.run(request, inventory_source=source, environ=os.environ)))
+    request = command.ReportRequest(fmt=cast("command.ReportFormat", fmt), out=out)
+    finish(guarded(lambda: command.run(context, request)))
 
 
 @main.command()
@@ -412,10 +374,11 @@ def audit(account: str | None, since: datetime | None, fmt: str, state_dir: Path
     """The story of one account or period: warned, revoked by which plan, approved by whom."""
     from controller.app.commands import audit as command
 
+    context = run_context(now=None, state_dir=state_dir)
     request = command.AuditRequest(
-        state_dir=state_dir, account=account, since=since, fmt=cast("command.AuditFormat", fmt)
+        account=account, since=since, fmt=cast("command.AuditFormat", fmt)
     )
-    finish(guarded(lambda: command.run(request)))
+    finish(guarded(lambda: command.run(context, request)))
 
 
 @main.command("request-access")
@@ -442,18 +405,17 @@ def request_access(
     """Open a pull request that grants EMAIL a product or groups (an AccessGrants entry)."""
     from controller.app.commands import request_access as command
 
+    context = run_context(now=now, policies_dir=policies_dir)
     request = command.AccessRequest(
         account=account,
         reason=reason,
-        policies_dir=policies_dir,
-        today=now_or(now).date(),
         product=product,
         groups=groups,
         site=site,
         expires=expires.date() if expires else None,
         base_branch=base_branch,
     )
-    finish(guarded(lambda: command.run(request, environ=os.environ)))
+    finish(guarded(lambda: command.run(context, request)))
 
 
 @main.group()

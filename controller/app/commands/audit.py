@@ -10,33 +10,33 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Literal
 
 from rich.table import Table
 
 from controller.adapters.state_dir import StateDir
 from controller.app import console
-from controller.app.commands.report import read_approvals
+from controller.app.approvals import read_approvals
+from controller.app.context import RunContext
 from controller.app.report import AuditTrail, TrailEvent, build_trail, plans_needed
 from controller.app.report.trail import PlanAction
 from controller.core.errors import BadInput, ExitCode
 from controller.core.model_base import format_instant
 from controller.core.plan import parse_plan
+from controller.core.state_records import oldest_first
 
 AuditFormat = Literal["table", "json"]
 
 
 @dataclass(frozen=True)
 class AuditRequest:
-    state_dir: Path
     account: str | None = None
     since: datetime | None = None
     fmt: AuditFormat = "table"
 
 
-def run(request: AuditRequest) -> int:
-    trail = make_trail(request)
+def run(context: RunContext, request: AuditRequest) -> int:
+    trail = make_trail(context, request)
     if request.fmt == "json":
         console.out(trail.model_dump_json(indent=2))
     else:
@@ -44,14 +44,14 @@ def run(request: AuditRequest) -> int:
     return ExitCode.OK
 
 
-def make_trail(request: AuditRequest) -> AuditTrail:
-    state = StateDir(request.state_dir)
-    entries = state.audit_log()
+def make_trail(context: RunContext, request: AuditRequest) -> AuditTrail:
+    state = context.state
+    entries = oldest_first(state.audit_log())
     wanted = plans_needed(entries, account=request.account, since=request.since)
     return build_trail(
         entries,
         ledger=state.read_ledger(),
-        approvals=read_approvals(state) if wanted else {},
+        approvals=read_approvals(context) if wanted else {},
         reasons=read_reasons(state, wanted),
         account=request.account,
         since=request.since,

@@ -13,15 +13,14 @@ so is a safety refusal: exit 4 when the pull request turns an accepted plan into
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 from controller.adapters.git_workspace import Workspace
 from controller.adapters.github import ForgeSettings, GitHubForge
-from controller.adapters.state_dir import StateDir
 from controller.app import console
+from controller.app.context import RunContext
 from controller.core.errors import BadInput, ExitCode, InvalidFiles
 from controller.core.ledger import Ledger
 from controller.core.model_base import format_instant
@@ -43,9 +42,6 @@ from controller.core.snapshot import Inventory
 @dataclass(frozen=True)
 class PreviewRequest:
     base_ref: str
-    policies_dir: Path
-    state_dir: Path
-    now: datetime
     comment_on: int | None = None
 
 
@@ -67,47 +63,41 @@ class Sides:
     head: PolicySet
 
 
-def run(
-    request: PreviewRequest,
-    *,
-    inventory_source: Callable[[], Inventory],
-    environ: Mapping[str, str],
-) -> int:
+def run(context: RunContext, request: PreviewRequest) -> int:
     """Print the preview (and post it with `--comment`); the exit code says how it went."""
-    workspace = Workspace.open(Path.cwd())
+    workspace = context.require_workspace()
     # Checked first so a misconfigured job fails before the slow inventory read.
-    forge_settings = ForgeSettings.from_env(environ) if request.comment_on is not None else None
+    wanted = request.comment_on is not None
+    forge_settings = ForgeSettings.from_env(context.environ) if wanted else None
     try:
-        sides = load_sides(workspace, request)
+        sides = load_sides(workspace, context, base_ref=request.base_ref)
     except InvalidFiles as invalid:
         body = render_invalid(invalid.lines(), head_commit=workspace.head_commit())
         publish(body, request, settings=forge_settings)
         raise
-    inventory = inventory_source()
-    ledger = StateDir(request.state_dir).read_ledger()
-    diff = compare(sides, inventory=inventory, ledger=ledger, now=request.now)
+    inventory = context.inventory()
+    ledger = context.state.read_ledger()
+    diff = compare(sides, inventory=inventory, ledger=ledger, now=context.now)
     provenance = Provenance(
         base_ref=request.base_ref,
         base_commit=sides.base_commit,
         head_commit=sides.head_commit,
         inventory_taken_at=format_instant(inventory.taken_at),
-        as_of=format_instant(request.now),
+        as_of=format_instant(context.now),
     )
     publish(render_preview(diff, provenance=provenance), request, settings=forge_settings)
     return ExitCode.REFUSED if diff.introduces_refusal else ExitCode.OK
 
 
-def load_sides(workspace: Workspace, request: PreviewRequest) -> Sides:
+def load_sides(workspace: Workspace, context: RunContext, *, base_ref: str) -> Sides:
     """Both policy sets; `InvalidFiles` when the pull request's own files do not load."""
-    base_commit = workspace.resolve_commit(request.base_ref)
-    head = load_policies([request.policies_dir], today=request.now.date())
-    for warning in head.warnings:
-        console.warn(str(warning))
+    base_commit = workspace.resolve_commit(base_ref)
+    head = context.policies
     return Sides(
         base_commit=base_commit,
         head_commit=workspace.head_commit(),
-        base=policies_at(workspace, request=request, commit=base_commit),
-        head=head.policies,
+        base=policies_at(workspace, context=context, base=(base_ref, base_commit)),
+        head=head,
     )
 
 
@@ -122,20 +112,24 @@ def compare(sides: Sides, *, inventory: Inventory, ledger: Ledger, now: datetime
     return diff_plans(base.plan, head.plan, head_refusal=head.refusal, base_refusal=base.refusal)
 
 
-def policies_at(workspace: Workspace, *, request: PreviewRequest, commit: str) -> PolicySet | None:
-    """The policy set at `commit`, or None when it has no policy files (a first policy PR)."""
-    directory = workspace.relative_path(request.policies_dir)
+def policies_at(
+    workspace: Workspace, *, context: RunContext, base: tuple[str, str]
+) -> PolicySet | None:
+    """The policy set at the base (ref, commit), or None when it has no policy files (a first
+    policy pull request)."""
+    ref, commit = base
+    directory = workspace.relative_path(context.policies_dir)
     with tempfile.TemporaryDirectory(prefix="accessctl-base-policies-") as temporary:
         exported = Path(temporary) / directory
         if workspace.export_directory(commit, directory, into=exported) == 0:
             return None
         try:
-            return load_policies([exported], today=request.now.date()).policies
+            return load_policies([exported], today=context.now.date()).policies
         except InvalidFiles as invalid:
-            first = replace(invalid.problems[0], file=f"{request.base_ref}:{directory}")
+            first = replace(invalid.problems[0], file=f"{ref}:{directory}")
             raise BadInput(
-                f"the policies at {request.base_ref} do not load ({first}); the preview "
-                f"compares against them, so fix {request.base_ref} first"
+                f"the policies at {ref} do not load ({first}); the preview "
+                f"compares against them, so fix {ref} first"
             ) from None
 
 

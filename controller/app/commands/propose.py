@@ -1,8 +1,9 @@
 """`accessctl propose`: the daily plan pull request (DESIGN §1, "Review a generated ... plan").
 
-Shell around `accessctl plan`: plans the policies and ledger at HEAD (`base_commit`) against the
-live organization (or `--inventory FILE`), writes `state/plans/<id>.yaml` and its Markdown summary
-on the one standing branch `accessctl/plan`, pushes it with --force-with-lease (a newer plan
+Shell around `controller.app.planning` (the plan `accessctl plan` prints): plans the policies
+and ledger at HEAD (`base_commit`) against the live organization (or `--inventory FILE`), writes
+`state/plans/<id>.yaml` and its Markdown summary on the one standing branch `accessctl/plan`,
+pushes it with --force-with-lease (a newer plan
 replaces the older one, but a branch someone else rewrote since our fetch is never clobbered),
 and opens the plan pull request or refreshes the open one. A plan with no actions closes the open
 plan pull request instead; a plan the safety guards refuse (exit 4) publishes nothing.
@@ -16,18 +17,17 @@ made from; HEAD must therefore already be on the base branch at `origin`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from controller.adapters.git_workspace import PLAN_BRANCH, Workspace
 from controller.adapters.github import GitHubForge, PullRequest
 from controller.adapters.state_dir import StateDir
 from controller.app import console
-from controller.app.commands.plan import PlanRequest, make_plan
+from controller.app.context import RunContext
+from controller.app.planning import make_plan
 from controller.core.errors import BadInput, ExitCode
 from controller.core.plan import Plan, dump_plan_yaml, render_markdown
-from controller.core.snapshot import Inventory
 
 PLAN_LABEL = "accessctl-plan"
 IN_LINE_COMMENT = (
@@ -36,28 +36,17 @@ IN_LINE_COMMENT = (
 )
 
 
-@dataclass(frozen=True)
-class ProposeRequest:
-    plan: PlanRequest
-    base_branch: str | None = None
-
-
-def run(
-    request: ProposeRequest,
-    *,
-    inventory_source: Callable[[], Inventory],
-    environ: Mapping[str, str],
-) -> int:
+def run(context: RunContext, *, base_branch: str | None) -> int:
     """Plan, then publish the plan pull request (or close it when there is nothing to do)."""
-    workspace = Workspace.open(Path.cwd())
-    refuse_uncommitted_inputs(workspace, request.plan)
+    workspace = context.require_workspace()
+    refuse_uncommitted_inputs(workspace, context)
     head = workspace.head_commit()
-    with GitHubForge.from_env(environ) as forge:  # configuration errors before the slow fetch
-        plan = make_plan(replace(request.plan, base_commit=head), inventory_source())
-        base = request.base_branch or workspace.current_branch() or default_branch(forge)
+    with GitHubForge.from_env(context.environ) as forge:  # configuration errors before the fetch
+        plan = make_plan(context, context.inventory(), base_commit=head)
+        base = base_branch or workspace.current_branch() or default_branch(forge)
         if not plan.has_changes:
             return close_standing_pull(forge, plan=plan, base=base)
-        state_dir = workspace.relative_path(request.plan.state_dir)
+        state_dir = workspace.relative_path(context.state_dir)
         pull = propose_plan(workspace, forge, plan=plan, base=base, state_dir=state_dir)
     console.out(pull.html_url)
     console.info(f"{pull_title(plan)} -> pull request #{pull.number}")
@@ -82,10 +71,10 @@ def propose_plan(
     )
 
 
-def refuse_uncommitted_inputs(workspace: Workspace, request: PlanRequest) -> None:
+def refuse_uncommitted_inputs(workspace: Workspace, context: RunContext) -> None:
     """The plan names HEAD as its base: policies or ledger edited but not committed would make
     it describe inputs no commit holds (and apply would refuse it on merge)."""
-    inputs = [workspace.relative_path(d) for d in (request.policies_dir, request.state_dir)]
+    inputs = [workspace.relative_path(d) for d in (context.policies_dir, context.state_dir)]
     changed = workspace.uncommitted_paths(inputs)
     if changed:
         shown = ", ".join(changed[:3]) + (" …" if len(changed) > 3 else "")

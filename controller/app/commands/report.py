@@ -10,28 +10,19 @@ shows it on its summary page.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Literal
 
 from controller.adapters.files import write_atomic
-from controller.adapters.git_workspace import CommitInfo, Workspace
-from controller.adapters.state_dir import StateDir
 from controller.app import console
-from controller.app.report import (
-    Approval,
-    Report,
-    build_report,
-    render_csv,
-    render_html,
-    render_markdown,
-)
+from controller.app.approvals import read_approvals
+from controller.app.context import RunContext
+from controller.app.report import Report, build_report, render_csv, render_html, render_markdown
 from controller.core.errors import ExitCode, RunFailure
-from controller.core.policy import load_policies
 from controller.core.reconcile import reconcile
-from controller.core.snapshot import Inventory
+from controller.core.state_records import oldest_first
 
 ReportFormat = Literal["markdown", "html", "csv", "json"]
 STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
@@ -39,51 +30,40 @@ STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
 
 @dataclass(frozen=True)
 class ReportRequest:
-    policies_dir: Path
-    state_dir: Path
-    now: datetime
     fmt: ReportFormat = "markdown"
     out: Path | None = None
 
 
-def run(
-    request: ReportRequest,
-    *,
-    inventory_source: Callable[[], Inventory],
-    environ: Mapping[str, str],
-) -> int:
-    report = make_report(request, inventory_source=inventory_source)
+def run(context: RunContext, request: ReportRequest) -> int:
+    report = make_report(context)
     text = render(report, request.fmt)
     if request.out is None:
         console.out(text)
     else:
         write_atomic(request.out, text.encode())
     if request.fmt == "markdown":
-        append_step_summary(text, environ=environ)
+        append_step_summary(text, environ=context.environ)
     console.info(headline(report) + (f" -> {request.out}" if request.out else ""))
     return ExitCode.OK
 
 
-def make_report(request: ReportRequest, *, inventory_source: Callable[[], Inventory]) -> Report:
+def make_report(context: RunContext) -> Report:
     """Everything read first (policies and state before the slow inventory), then computed."""
-    loaded = load_policies([request.policies_dir], today=request.now.date())
-    for warning in loaded.warnings:
-        console.warn(str(warning))
-    state = StateDir(request.state_dir)
+    policies, state = context.policies, context.state
     ledger = state.read_ledger()
-    audit = state.audit_log()
+    audit = oldest_first(state.audit_log())
     markers = state.applied_markers()
-    approvals = read_approvals(state)
-    inventory = inventory_source()
-    plan = reconcile(loaded.policies, inventory, ledger=ledger, now=request.now)
+    approvals = read_approvals(context)
+    inventory = context.inventory()
+    plan = reconcile(policies, inventory, ledger=ledger, now=context.now)
     return build_report(
-        policies=loaded.policies,
+        policies=policies,
         inventory=inventory,
         plan=plan,
         audit=audit,
         applied=markers,
         approvals=approvals,
-        now=request.now,
+        now=context.now,
     )
 
 
@@ -107,38 +87,6 @@ def headline(report: Report) -> str:
     return (
         f"{report.org_id}: {totals.total} seats, {totals.active_30} active in 30 days, "
         f"{reclaim.revoke_now} to reclaim, {reclaim.warned} warned{saving}"
-    )
-
-
-# --- reading the history (shared with `accessctl audit`) ----------------------------------
-
-
-def read_approvals(state: StateDir) -> dict[str, Approval]:
-    """Who merged each plan, from the history of the branch checked out (the default branch in
-    the scheduled job); empty, with a note, when git cannot tell."""
-    plans = state.root / "plans"
-    if not plans.is_dir():
-        return {}
-    try:
-        workspace = Workspace.open(plans)
-        added = workspace.commits_adding(workspace.relative_path(plans))
-    except RunFailure as failure:
-        console.info(f"approvers unknown: {failure.message}")
-        return {}
-    return {
-        PurePosixPath(path).stem: approval(commit)
-        for path, commit in added.items()
-        if path.endswith(".yaml")
-    }
-
-
-def approval(commit: CommitInfo) -> Approval:
-    return Approval(
-        commit=commit.sha,
-        name=commit.author_name,
-        email=commit.author_email,
-        at=commit.authored_at,
-        merge=commit.merge,
     )
 
 

@@ -21,9 +21,9 @@ from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from controller.adapters.git_workspace import Workspace
 from controller.adapters.github import GitHubForge
 from controller.app import console
+from controller.app.context import RunContext
 from controller.core.errors import BadInput, ExitCode
 from controller.core.policy import load_policies
 from controller.core.policy.models import AccessGrant
@@ -46,8 +46,6 @@ grants: []
 class AccessRequest:
     account: str
     reason: str
-    policies_dir: Path
-    today: date
     product: str | None = None
     groups: tuple[str, ...] = ()
     site: str | None = None
@@ -55,27 +53,25 @@ class AccessRequest:
     base_branch: str | None = None
 
 
-def run(request: AccessRequest, *, environ: Mapping[str, str]) -> int:
-    workspace = Workspace.open(Path.cwd())
+def run(context: RunContext, request: AccessRequest) -> int:
+    workspace = context.require_workspace()
     entry = grant_entry(request)
-    loaded = load_policies([request.policies_dir], today=request.today)
-    target = grants_file(loaded.sources, request.policies_dir)
+    target = grants_file(context.loaded.sources, context.policies_dir)
     relative = workspace.relative_path(target)
     text = add_grant(
         target.read_text(encoding="utf-8") if target.exists() else NEW_GRANTS_HEADER, entry
     )
     branch = request_branch(request)
     head = workspace.head_commit()
-    with GitHubForge.from_env(environ) as forge:
+    with GitHubForge.from_env(context.environ) as forge:
         base = (
             request.base_branch or workspace.current_branch() or forge.repository().default_branch
         )
         with workspace.temporary_worktree(head) as tree:
             tree.reset_branch(branch, base=head)
             tree.commit_files({relative: text}, message=commit_message(request))
-            load_policies(
-                [tree.root / workspace.relative_path(request.policies_dir)], today=request.today
-            )
+            policies_dir = tree.root / workspace.relative_path(context.policies_dir)
+            load_policies([policies_dir], today=context.now.date())
             tree.push_with_lease(branch, expected_sha=workspace.remote_branch_sha(branch))
         pull = forge.open_or_update_pull(
             head=branch,

@@ -17,7 +17,7 @@ from pathlib import Path
 from types import FrameType
 
 from controller.app import console
-from controller.app.commands.plan import read_inventory_file
+from controller.app.context import read_inventory_file
 from controller.core.errors import BadInput
 from controller.core.snapshot import Inventory
 from controller.sim.atlassian import SimConfig, create_app

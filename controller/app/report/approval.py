@@ -1,6 +1,6 @@
 """Who approved a plan, as the reports show it: the person who merged it. Pure.
 
-`accessctl report` and `accessctl audit` read it from git (`controller.app.state_history`); the
+`accessctl report` and `accessctl audit` read it from git (`controller.app.approvals`); the
 audit records and applied markers they set it beside are `controller.core.state_records`.
 """
 

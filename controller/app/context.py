@@ -1,0 +1,123 @@
+"""What one run of a command works with, built once by the CLI and handed to the verb.
+
+`controller.app.cli` makes one `RunContext` per run; the verbs in `controller.app.commands` take
+what they need from it, so every verb gets the same answer to the same question:
+
+- the policy set, loaded once (its warnings printed once, when it is first used);
+- the state directory, and the git clone that holds it (or none: state is then written but
+  not committed), with `commit_state` as the one commit -> push of `state/`;
+- the Atlassian credentials from the environment, read when first needed;
+- the inventory: the `--inventory FILE` snapshot, or the live organization.
+
+Nothing is read before a verb asks for it, so a verb can check its cheap inputs before the slow
+read of the organization.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+
+from controller.adapters.atlassian import AtlassianClient, Credentials, fetch_inventory
+from controller.adapters.files import read_input
+from controller.adapters.git_workspace import GitFailure, Workspace
+from controller.adapters.state_dir import StateDir
+from controller.app import console
+from controller.core.policy import LoadedPolicies, PolicySet, load_policies
+from controller.core.snapshot import Inventory, parse_inventory
+
+
+@dataclass
+class RunContext:
+    policies_dir: Path
+    state_dir: Path
+    now: datetime
+    environ: Mapping[str, str]
+    inventory_path: Path | None = None  # None: the live organization
+
+    # --- policies -------------------------------------------------------------------------
+
+    @cached_property
+    def loaded(self) -> LoadedPolicies:
+        """The policy set with where each document came from; its warnings are printed here."""
+        loaded = load_policies([self.policies_dir], today=self.now.date())
+        for warning in loaded.warnings:
+            console.warn(str(warning))
+        return loaded
+
+    @property
+    def policies(self) -> PolicySet:
+        return self.loaded.policies
+
+    # --- state and the clone that holds it --------------------------------------------------
+
+    @cached_property
+    def state(self) -> StateDir:
+        return StateDir(self.state_dir)
+
+    @cached_property
+    def workspace(self) -> Workspace | None:
+        """The git clone holding the state directory; None outside git."""
+        try:
+            return self.require_workspace()
+        except GitFailure:
+            return None
+
+    def require_workspace(self) -> Workspace:
+        """The git clone holding the state directory, for the verbs that cannot work without
+        one; the state directory need not exist yet (the first apply creates it)."""
+        return Workspace.open(_nearest_existing(self.state_dir.resolve()))
+
+    def commit_state(self, message: str, *, push: bool) -> str | None:
+        """Commit the state directory (and with `push`, push it, rebasing when the remote
+        moved); the new commit, or None when nothing changed or there is no clone."""
+        workspace = self.workspace
+        if workspace is None:
+            console.warn(f"{self.state_dir} is not in a git clone: written, but not committed")
+            return None
+        path = workspace.relative_path(self.state_dir)
+        sha = workspace.commit_paths([path], message=message)
+        console.info(f"committed {path}/ as {sha[:12]}" if sha else f"{path}/ unchanged")
+        if push:
+            _push(workspace)
+        return sha
+
+    # --- the organization ---------------------------------------------------------------------
+
+    @cached_property
+    def credentials(self) -> Credentials:
+        return Credentials.from_environ(self.environ)
+
+    def inventory(self) -> Inventory:
+        """The `--inventory` snapshot, or the live organization the policies name."""
+        if self.inventory_path is None:
+            return self.live_inventory()
+        return read_inventory_file(self.inventory_path)
+
+    def live_inventory(self) -> Inventory:
+        """Read the organization through the APIs, with a progress count on a terminal."""
+        organization = self.policies.organization
+        with (
+            AtlassianClient(self.credentials) as client,
+            console.counting("reading accounts") as advance,
+        ):
+            return fetch_inventory(organization, client=client, taken_at=self.now, progress=advance)
+
+
+def read_inventory_file(path: Path) -> Inventory:
+    """A snapshot the user named (`--inventory`, `sim serve --org`)."""
+    return parse_inventory(read_input(path, what="inventory"), source=str(path))
+
+
+def _nearest_existing(path: Path) -> Path:
+    return next(p for p in (path, *path.parents) if p.exists())
+
+
+def _push(workspace: Workspace) -> None:
+    branch = workspace.current_branch()
+    if branch is None:
+        raise GitFailure("HEAD is detached; check out the branch the state belongs to, then push")
+    console.info(f"pushed {branch} at {workspace.push_with_rebase(branch)[:12]}")
