@@ -1,4 +1,9 @@
-"""An in-memory `Directory` for unit tests of apply (integration tests use the real simulator)."""
+"""An in-memory `Directory` for unit tests of apply (integration tests use the real simulator).
+
+It keeps the port's contract as the Atlassian adapter does, and
+tests/integration/test_directory_contract.py holds both to the same cases: removing an account
+the directory does not know is `already` done, any other change to it is an error.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +33,13 @@ class FakeDirectory:
         )
 
     def _account(self, account_id: str) -> Account:
-        return next(a for a in self.inventory.accounts if a.account_id == account_id)
+        found = next((a for a in self.inventory.accounts if a.account_id == account_id), None)
+        if found is None:
+            raise RunFailure(f"account {account_id} is not in the organization's directory")
+        return found
+
+    def _known(self, account_id: str) -> bool:
+        return any(a.account_id == account_id for a in self.inventory.accounts)
 
     def _replace(self, account: Account) -> None:
         accounts = tuple(
@@ -44,6 +55,8 @@ class FakeDirectory:
 
     def remove_from_group(self, *, account_id: str, group_id: str) -> ChangeResult:
         self._guard(account_id)
+        if not self._known(account_id):
+            return ChangeResult("already", "the account is no longer in the directory")
         account = self._account(account_id)
         if group_id not in account.groups:
             return ChangeResult("already", f"not in {group_id}")

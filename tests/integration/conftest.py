@@ -1,15 +1,104 @@
-"""Fixtures shared by the integration tests."""
+"""Fixtures shared by the integration tests: the simulators, the policy repository, the mail
+sink. Each starts what it needs on loopback and stops it however the test ends."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.integration.git_sandbox import guard_git_environment
+from controller.core.snapshot import Inventory
+from controller.sim.atlassian import SimConfig, create_app
+from controller.sim.server import running
+from tests.integration.git_sandbox import Origin, guard_git_environment, serve_github
+from tests.integration.policy_repo import PolicyClone, PolicyRepo, make_clone, with_forge
+from tests.integration.sim_atlassian_support import AtlassianSim, ServeAtlassian
+from tests.integration.smtp_sink import SmtpServer, serve_smtp
+
+QUICK = SimConfig(latency_ms=0)
 
 
 @pytest.fixture
 def guarded_git(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Git with an empty HOME and no system config: nothing of the developer's config leaks in."""
     guard_git_environment(monkeypatch, tmp_path / "home")
+
+
+@pytest.fixture
+def running_servers() -> Iterator[ExitStack]:
+    """Servers a test starts, stopped when it ends (last started, first stopped)."""
+    with ExitStack() as servers:
+        yield servers
+
+
+@pytest.fixture
+def atlassian_sim(running_servers: ExitStack, monkeypatch: pytest.MonkeyPatch) -> ServeAtlassian:
+    """Start an Atlassian simulator serving `organization`; `accessctl` run by the test reaches
+    the last one started (its ATLASSIAN_* environment is set)."""
+
+    def serve(organization: Inventory, config: SimConfig = QUICK) -> AtlassianSim:
+        base_url = running_servers.enter_context(running(create_app(organization, config)))
+        sim = AtlassianSim(base_url, config)
+        for name, value in sim.environ().items():
+            monkeypatch.setenv(name, value)
+        return sim
+
+    return serve
+
+
+@pytest.fixture
+def github_sim(running_servers: ExitStack) -> Callable[..., str]:
+    """Start the GitHub simulator over a bare origin (`serve_github`'s options); its base URL."""
+
+    def serve(origin: Origin, **options: Any) -> str:
+        return running_servers.enter_context(serve_github(origin, **options))
+
+    return serve
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpServer]:
+    """A real SMTP server on 127.0.0.1 recording what it receives (tests/integration/smtp_sink)."""
+    with serve_smtp() as server:
+        yield server
+
+
+@pytest.fixture
+def policy_clone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, guarded_git: None
+) -> Callable[..., PolicyClone]:
+    """A bare origin holding the example policies (or `files`, plus `extra`) and a clone of it,
+    which becomes the current directory, as in a CI job."""
+
+    def make(
+        *, files: Mapping[str, str] | None = None, extra: Mapping[str, str] | None = None
+    ) -> PolicyClone:
+        clone = make_clone(tmp_path, files=files, extra=extra)
+        monkeypatch.chdir(clone.clone)
+        return clone
+
+    return make
+
+
+@pytest.fixture
+def policy_repo(
+    policy_clone: Callable[..., PolicyClone],
+    github_sim: Callable[..., str],
+    running_servers: ExitStack,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Callable[..., PolicyRepo]:
+    """The policy clone with its origin served by the GitHub simulator, and the GitHub
+    environment set as GitHub Actions provides it."""
+
+    def make(*, extra: Mapping[str, str] | None = None) -> PolicyRepo:
+        clone = policy_clone(extra=extra)
+        base_url = github_sim(clone.origin)
+        repo = running_servers.enter_context(with_forge(clone, base_url=base_url))
+        for name, value in repo.environ().items():
+            monkeypatch.setenv(name, value)
+        return repo
+
+    return make

@@ -1,21 +1,21 @@
-"""A policy repository as the GitOps commands meet it: a bare origin on the GitHub simulator, a
-clone holding a copy of policies/ and a state/ directory, and the CLI run inside the clone.
+"""A policy repository as the GitOps commands meet it: a bare origin (on the GitHub simulator,
+for the commands that open pull requests), a clone holding a copy of policies/ and a state/
+directory, and the CLI run inside the clone.
 
-Shared by the `accessctl propose` and `accessctl preview` tests. The clone is the current
-directory while a command runs (as in a CI job), and the GitHub settings come from the
-environment, as GitHub Actions provides them.
+The `policy_clone` and `policy_repo` fixtures (tests/integration/conftest.py) build them. The
+clone is the current directory while a command runs (as in a CI job), and the GitHub settings
+come from the environment, as GitHub Actions provides them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
-import pytest
 from click.testing import CliRunner
 
 from controller.adapters.github import GitHubForge, IssueComment, PullRequest
@@ -27,7 +27,6 @@ from tests.integration.git_sandbox import (
     Origin,
     git,
     make_origin,
-    serve_github,
 )
 
 ROOT = Path(__file__).parents[2]
@@ -79,13 +78,11 @@ def accessctl(*args: str) -> Result:
 
 
 @dataclass(frozen=True)
-class PolicyRepo:
-    """A clone (the current directory) of an origin the GitHub simulator serves."""
+class PolicyClone:
+    """A clone (the current directory) of a bare origin holding the policies."""
 
     origin: Origin
     clone: Path
-    forge: GitHubForge
-    base_url: str
 
     def commit(self, files: dict[str, str], *, message: str = "change policies") -> str:
         for path, text in files.items():
@@ -105,6 +102,24 @@ class PolicyRepo:
     def push(self, branch: str) -> None:
         git(self.clone, "push", "--quiet", "--force", "origin", f"HEAD:refs/heads/{branch}")
 
+    def current_branch(self) -> str:
+        return git(self.clone, "branch", "--show-current")
+
+
+@dataclass(frozen=True)
+class PolicyRepo(PolicyClone):
+    """A policy clone whose origin the GitHub simulator serves."""
+
+    forge: GitHubForge
+    base_url: str
+
+    def environ(self) -> dict[str, str]:
+        return {
+            "GITHUB_API_URL": self.base_url,
+            "GITHUB_REPOSITORY": REPOSITORY,
+            "GITHUB_TOKEN": TOKEN,
+        }
+
     def pulls(self) -> list[PullRequest]:
         """Every pull request the simulator holds, open or closed, oldest first."""
         answer = httpx.get(f"{self.base_url}/__sim/pulls", timeout=5)
@@ -119,27 +134,29 @@ class PolicyRepo:
     def comments(self, number: int) -> list[IssueComment]:
         return self.forge.list_comments(number)
 
-    def current_branch(self) -> str:
-        return git(self.clone, "branch", "--show-current")
+
+def make_clone(
+    root: Path, *, files: Mapping[str, str] | None = None, extra: Mapping[str, str] | None = None
+) -> PolicyClone:
+    """An origin whose main holds `files` (default: the example policies and a state/ directory)
+    and `extra`, and a fresh clone of it."""
+    committed = {**(files or {**policy_files(), "state/README.md": "state\n"}), **(extra or {})}
+    origin = make_origin(root, files=committed)
+    return PolicyClone(origin=origin, clone=origin.clone("work"))
 
 
 @contextmanager
-def policy_repo(
-    root: Path, monkeypatch: pytest.MonkeyPatch, *, extra: dict[str, str] | None = None
-) -> Iterator[PolicyRepo]:
-    """Origin with the example policies (and `extra` files) on main, the simulator serving it,
-    the GitHub environment set, and the current directory in a fresh clone."""
-    files = {**policy_files(), "state/README.md": "state\n", **(extra or {})}
-    origin = make_origin(root, files=files)
-    clone = origin.clone("work")
-    with serve_github(origin) as base_url:
-        environment = {
-            "GITHUB_API_URL": base_url,
-            "GITHUB_REPOSITORY": REPOSITORY,
-            "GITHUB_TOKEN": TOKEN,
-        }
-        for name, value in environment.items():
-            monkeypatch.setenv(name, value)
-        monkeypatch.chdir(clone)
-        with GitHubForge.from_env(environment) as forge:
-            yield PolicyRepo(origin=origin, clone=clone, forge=forge, base_url=base_url)
+def with_forge(clone: PolicyClone, *, base_url: str) -> Iterator[PolicyRepo]:
+    """The clone, with a GitHub client for the simulator at `base_url` serving its origin."""
+    environment = {
+        "GITHUB_API_URL": base_url,
+        "GITHUB_REPOSITORY": REPOSITORY,
+        "GITHUB_TOKEN": TOKEN,
+    }
+    with GitHubForge.from_env(environment) as forge:
+        yield PolicyRepo(origin=clone.origin, clone=clone.clone, forge=forge, base_url=base_url)
+
+
+def github_environ(base_url: str) -> dict[str, str]:
+    """What GitHub Actions provides a job, pointing at the simulator."""
+    return {"GITHUB_API_URL": base_url, "GITHUB_REPOSITORY": REPOSITORY, "GITHUB_TOKEN": TOKEN}

@@ -1,10 +1,16 @@
-"""Shared pieces for the Atlassian simulator tests: seeds, credentials, a served client, OpenAPI."""
+"""Shared pieces for the Atlassian simulator tests: seeds, credentials, a served client, OpenAPI.
+
+`AtlassianSim` is the simulator as the other integration tests meet it, started by the
+`atlassian_sim` fixture (tests/integration/conftest.py): a base URL, the environment the CLI
+reads, and the organization as the simulator holds it now.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
@@ -40,6 +46,32 @@ PEGGY = "557058:00000014-0000-4000-8000-000000000014"
 V1 = f"/admin/v1/orgs/{ORG}"
 V2 = f"/admin/v2/orgs/{ORG}/directories"
 API = f"/ex/jira/{ACME}/rest/api/3"
+
+
+@dataclass(frozen=True)
+class AtlassianSim:
+    """A running Atlassian simulator."""
+
+    base_url: str
+    config: SimConfig
+
+    def environ(self) -> dict[str, str]:
+        """What `accessctl` reads to reach it (DESIGN §3: base URLs may be overridden)."""
+        return {
+            "ATLASSIAN_API_BASE": self.base_url,
+            "ATLASSIAN_ADMIN_API_KEY": self.config.admin_key,
+            "JIRA_EMAIL": self.config.jira_email,
+            "JIRA_API_TOKEN": self.config.jira_token,
+        }
+
+    def inventory(self) -> Inventory:
+        """The organization as the simulator holds it now, changes included."""
+        answer = httpx.get(f"{self.base_url}/__sim/inventory", timeout=10)
+        answer.raise_for_status()
+        return parse_inventory(answer.content, source="simulator")
+
+
+ServeAtlassian = Callable[..., AtlassianSim]  # the `atlassian_sim` fixture: (organization, config)
 
 
 @contextmanager

@@ -8,22 +8,21 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from click.testing import CliRunner
 
+from controller.adapters.state_dir import StateDir
 from controller.app.cli import main
 from controller.core.errors import ExitCode
 from controller.core.plan import parse_plan
 from controller.core.snapshot import Inventory, parse_inventory
-from controller.sim.atlassian import SimConfig, create_app
-from controller.sim.server import running
-from tests.integration.git_sandbox import Origin, git, guard_git_environment, make_origin
+from tests.integration.git_sandbox import Origin, git
+from tests.integration.policy_repo import PolicyClone
+from tests.integration.sim_atlassian_support import AtlassianSim, ServeAtlassian
 
 pytestmark = pytest.mark.integration
 
@@ -47,36 +46,26 @@ def policy_files() -> dict[str, str]:
 
 @dataclass
 class World:
-    clone: Path
-    origin: Origin
-    base_url: str
+    repo: PolicyClone
+    sim: AtlassianSim
 
-    def sim_inventory(self) -> Inventory:
-        data = httpx.get(f"{self.base_url}/__sim/inventory", timeout=10).content
-        return parse_inventory(data, source="sim")
+    @property
+    def clone(self) -> Path:
+        return self.repo.clone
+
+    @property
+    def origin(self) -> Origin:
+        return self.repo.origin
 
     def cli(self, *args: str) -> tuple[int, str]:
         result = CliRunner().invoke(main, list(args))
         return result.exit_code, result.stdout + result.stderr
 
 
-def sim_env(monkeypatch: pytest.MonkeyPatch, base_url: str) -> None:
-    monkeypatch.setenv("ATLASSIAN_API_BASE", base_url)
-    monkeypatch.setenv("ATLASSIAN_ADMIN_API_KEY", "sim-admin-key")
-    monkeypatch.setenv("JIRA_EMAIL", "bot@example.com")
-    monkeypatch.setenv("JIRA_API_TOKEN", "sim-jira-token")
-
-
 @pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    guard_git_environment(monkeypatch, tmp_path / "home")
-    origin = make_origin(tmp_path, files=policy_files())
-    clone = origin.clone("work")
-    monkeypatch.chdir(clone)
-    seed = parse_inventory(EXAMPLE.read_bytes(), source="example")
-    with running(create_app(seed, SimConfig(latency_ms=0)), port=0) as base_url:
-        sim_env(monkeypatch, base_url)
-        yield World(clone, origin, base_url)
+def world(policy_clone: Callable[..., PolicyClone], atlassian_sim: ServeAtlassian) -> World:
+    repo = policy_clone(files=policy_files())
+    return World(repo, atlassian_sim(parse_inventory(EXAMPLE.read_bytes(), source="example")))
 
 
 def merge_plan(world: World, *extra: str) -> Path:
@@ -99,12 +88,12 @@ def groups_by_email(inventory: Inventory) -> dict[str, set[str]]:
 
 
 def test_apply_changes_exactly_the_plan_and_commits_the_audit(world: World) -> None:
-    before = world.sim_inventory()
+    before = world.sim.inventory()
     plan_file = merge_plan(world)
     plan = parse_plan(plan_file.read_bytes(), source="plan")
     code, output = world.cli("apply", str(plan_file), "--now", APPLIED_AT, "--push")
     assert code == ExitCode.OK, output
-    after = world.sim_inventory()
+    after = world.sim.inventory()
     expected = groups_by_email(before)
     for action in plan.actions:
         changed = {g.id for g in action.groups}
@@ -127,31 +116,50 @@ def test_apply_changes_exactly_the_plan_and_commits_the_audit(world: World) -> N
     assert log == f"accessctl: apply {plan.id}"
 
 
+LAPSED = """\
+version: 1
+kind: Exclusions
+name: lapsed
+entries:
+  - account: gone@acme.example
+    reason: Left in the summer.
+    owner: it-ops@acme.example
+    expires: 2026-10-01
+"""
+
+
+def test_apply_prints_the_policy_warnings_once(world: World) -> None:
+    world.repo.commit({"policies/lapsed.yaml": LAPSED}, message="an exclusion that has ended")
+    plan_file = merge_plan(world)
+    code, output = world.cli("apply", str(plan_file), "--now", APPLIED_AT)
+    assert code == ExitCode.OK, output
+    warnings = [line for line in output.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 1
+    assert "exclusion for 'gone@acme.example' expired on 2026-10-01" in warnings[0]
+
+
 def test_second_apply_does_nothing(world: World) -> None:
     plan_file = merge_plan(world)
     assert world.cli("apply", str(plan_file), "--now", APPLIED_AT)[0] == ExitCode.OK
-    after_first = world.sim_inventory()
+    after_first = world.sim.inventory()
     code, output = world.cli("apply", str(plan_file), "--now", APPLIED_AT)
     assert code == ExitCode.OK
     assert "already applied" in output
-    assert world.sim_inventory() == after_first
+    assert world.sim.inventory() == after_first
 
 
-def test_user_who_logs_in_between_plan_and_apply_keeps_the_seat(world: World) -> None:
+def test_user_who_logs_in_between_plan_and_apply_keeps_the_seat(
+    world: World, atlassian_sim: ServeAtlassian
+) -> None:
     stale = json.loads(EXAMPLE.read_text())
     bob = next(a for a in stale["accounts"] if a["email"] == "bob@acme.example")
     live_bob = dict(bob, activity=[dict(bob["activity"][0], last_active="2026-11-23T07:30:00Z")])
-    # The simulator serves the organization after Bob logged in; the plan was made before.
-    httpx.post(f"{world.base_url}/__sim/reset", timeout=10)
     plan_file = merge_plan(world, "--inventory", str(EXAMPLE))
+    # The organization after Bob logged in; the plan was made before.
     live = dict(stale, accounts=[live_bob if a is bob else a for a in stale["accounts"]])
-    with running(create_app(Inventory.model_validate(live), SimConfig()), port=0) as base_url:
-        os.environ["ATLASSIAN_API_BASE"] = base_url
-        code, output = world.cli("apply", str(plan_file), "--now", APPLIED_AT)
-        bob_groups = {
-            a.email: a.groups
-            for a in World(world.clone, world.origin, base_url).sim_inventory().accounts
-        }["bob@acme.example"]
+    served = atlassian_sim(Inventory.model_validate(live))
+    code, output = world.cli("apply", str(plan_file), "--now", APPLIED_AT)
+    bob_groups = next(a.groups for a in served.inventory().accounts if a.email == bob["email"])
     assert code == ExitCode.OK, output
     assert "active on 2026-11-23, after the plan" in output
     assert "7d1e0a52-jsw-acme" in bob_groups
@@ -163,11 +171,11 @@ def test_changed_policies_refuse_the_plan(world: World) -> None:
     policy.write_text(
         policy.read_text().replace("inactive_after_days: 60", "inactive_after_days: 30")
     )
-    before = world.sim_inventory()
+    before = world.sim.inventory()
     code, output = world.cli("apply", str(plan_file), "--now", APPLIED_AT)
     assert code == ExitCode.BAD_INPUT
     assert "policies changed since plan" in output
-    assert world.sim_inventory() == before
+    assert world.sim.inventory() == before
 
 
 def test_expired_plan_is_refused(world: World) -> None:
@@ -199,41 +207,54 @@ def test_hand_added_action_is_refused_and_reported(world: World) -> None:
     assert f"refused: revoke:acme:jira-software:{walter}: not in the reviewed plan" in output
 
 
-def test_killed_apply_resumes_to_exactly_once(world: World, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("phase", "count"),
+    [
+        pytest.param("after", 2, id="after-the-second-action"),
+        pytest.param("before", 3, id="as-the-third-action-begins"),
+    ],
+)
+def test_killed_apply_resumes_to_exactly_once(world: World, phase: str, count: int) -> None:
     plan_file = merge_plan(world)
     plan = parse_plan(plan_file.read_bytes(), source="plan")
-    slow = parse_inventory(EXAMPLE.read_bytes(), source="example")
     journal = world.clone / "state" / "journal" / f"{plan.id}.jsonl"
-    with running(create_app(slow, SimConfig(latency_ms=400)), port=0) as base_url:
-        env = {**os.environ, "ATLASSIAN_API_BASE": base_url}
-        command = [sys.executable, "-m", "controller", "apply", str(plan_file), "--now", APPLIED_AT]
-        process = subprocess.Popen(
-            command, cwd=world.clone, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and _finished_actions(journal) < 2:
-            time.sleep(0.05)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=10)
-        killed_after = _finished_actions(journal)
-        assert 2 <= killed_after < len(plan.actions)
-        done = subprocess.run(
-            command,
-            cwd=world.clone,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert done.returncode == ExitCode.OK, done.stderr
-        final = parse_inventory(
-            httpx.get(f"{base_url}/__sim/inventory", timeout=10).content, source="sim"
-        )
-    finished = [json.loads(line) for line in journal.read_text().splitlines() if '"after"' in line]
-    assert sorted(e["key"] for e in finished) == sorted(a.key for a in plan.actions)
-    audit = (world.clone / "state/audit/2026-11.jsonl").read_text().splitlines()
-    assert len(audit) == len(plan.actions)
+    arguments = ["apply", str(plan_file), "--now", APPLIED_AT]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    killed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.integration.killed_at_journal",
+            phase,
+            str(count),
+            *arguments,
+        ],
+        cwd=world.clone,
+        env=env,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert journal_phases(journal).count(phase) == count
+    assert journal_phases(journal)[-1] == phase  # killed right there, nothing written after
+    done = subprocess.run(
+        [sys.executable, "-m", "controller", *arguments],
+        cwd=world.clone,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == ExitCode.OK, done.stderr
+    finished = [
+        e for e in StateDir(world.clone / "state").read_journal(plan.id) if e.phase == "after"
+    ]
+    assert sorted(e.key for e in finished) == sorted(a.key for a in plan.actions)
+    audit = StateDir(world.clone / "state").audit_log()
+    assert sorted(r.key for r in audit) == sorted(a.key for a in plan.actions)
+    final = world.sim.inventory()
     for action in plan.actions:
         account = next(a for a in final.accounts if a.account_id == action.account_id)
         groups = {g.id for g in action.groups}
@@ -243,10 +264,8 @@ def test_killed_apply_resumes_to_exactly_once(world: World, tmp_path: Path) -> N
             assert not groups & set(account.groups)
 
 
-def _finished_actions(journal: Path) -> int:
-    if not journal.exists():
-        return 0
-    return sum(1 for line in journal.read_text().splitlines() if '"after"' in line)
+def journal_phases(journal: Path) -> list[str]:
+    return [json.loads(line)["phase"] for line in journal.read_text().splitlines()]
 
 
 def test_pending_applies_every_waiting_plan_and_marks_a_stale_one_refused(world: World) -> None:

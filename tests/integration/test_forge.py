@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -25,7 +25,6 @@ from tests.integration.git_sandbox import (
     git,
     make_origin,
     push_branch,
-    serve_github,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("guarded_git")]
@@ -39,9 +38,8 @@ def origin(tmp_path: Path) -> Origin:
 
 
 @pytest.fixture
-def base_url(origin: Origin) -> Iterator[str]:
-    with serve_github(origin) as url:
-        yield url
+def base_url(origin: Origin, github_sim: Callable[..., str]) -> str:
+    return github_sim(origin)
 
 
 @pytest.fixture
@@ -232,13 +230,15 @@ def test_wrong_token_says_check_github_token_without_leaking_it(base_url: str) -
     assert secret not in repr(settings)
 
 
-def test_exhausted_rate_limit_says_when_it_resets(origin: Origin) -> None:
-    with serve_github(origin, rate_limit=1) as url:
-        settings = ForgeSettings(repository=REPOSITORY, token=TOKEN, api_url=url)
-        no_waiting = RetryPolicy(max_attempts=3, max_server_wait=0)
-        with GitHubForge.connect(settings, retry=no_waiting) as forge:
+def test_exhausted_rate_limit_says_when_it_resets(
+    origin: Origin, github_sim: Callable[..., str]
+) -> None:
+    limited = github_sim(origin, rate_limit=1)
+    settings = ForgeSettings(repository=REPOSITORY, token=TOKEN, api_url=limited)
+    no_waiting = RetryPolicy(max_attempts=3, max_server_wait=0)
+    with GitHubForge.connect(settings, retry=no_waiting) as forge:
+        forge.repository()
+        with pytest.raises(RateLimited, match=r"resets at \d{4}-\d\d-\d\dT") as raised:
             forge.repository()
-            with pytest.raises(RateLimited, match=r"resets at \d{4}-\d\d-\d\dT") as raised:
-                forge.repository()
 
     assert raised.value.resets_at is not None

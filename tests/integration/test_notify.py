@@ -8,14 +8,12 @@ Time never passes: every run gets `--now`.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from click.testing import CliRunner
 
@@ -25,16 +23,15 @@ from controller.core.errors import ExitCode
 from controller.core.ledger import Ledger
 from controller.core.model_base import format_instant
 from controller.core.plan import parse_plan
-from controller.core.snapshot import Inventory, dump_inventory, parse_inventory
-from controller.sim.atlassian import SimConfig, create_app
-from controller.sim.server import running
-from tests.integration.git_sandbox import Origin, git, guard_git_environment, make_origin
+from controller.core.snapshot import Inventory, dump_inventory
+from tests.integration.git_sandbox import Origin, git
+from tests.integration.policy_repo import PolicyClone
+from tests.integration.sim_atlassian_support import ServeAtlassian
 from tests.integration.smtp_sink import (
     SMTP_PASSWORD,
     Received,
     SmtpServer,
     self_signed_certificate,
-    serve_smtp,
     server_context,
 )
 
@@ -174,35 +171,19 @@ class World:
 
 
 @pytest.fixture
-def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
-    guard_git_environment(monkeypatch, tmp_path / "home")
+def world(
+    policy_clone: Callable[..., PolicyClone],
+    smtp_sink: SmtpServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> World:
     for name in GITHUB_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SMTP_PASSWORD", SMTP_PASSWORD)
-    with serve_smtp() as smtp:
-        origin = make_origin(tmp_path, files=policy_files(smtp.port))
-        clone = origin.clone("work")
-        monkeypatch.chdir(clone)
-        scratch = tmp_path / "scratch"
-        scratch.mkdir()
-        yield World(clone=clone, origin=origin, smtp=smtp, scratch=scratch)
-
-
-@contextmanager
-def atlassian(inventory: Inventory, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The Atlassian simulator serving `inventory`, with the environment apply reads."""
-    with running(create_app(inventory, SimConfig(latency_ms=0)), port=0) as base_url:
-        monkeypatch.setenv("ATLASSIAN_API_BASE", base_url)
-        monkeypatch.setenv("ATLASSIAN_ADMIN_API_KEY", "sim-admin-key")
-        monkeypatch.setenv("JIRA_EMAIL", "bot@example.com")
-        monkeypatch.setenv("JIRA_API_TOKEN", "sim-jira-token")
-        yield base_url
-
-
-def sim_inventory(base_url: str) -> Inventory:
-    return parse_inventory(
-        httpx.get(f"{base_url}/__sim/inventory", timeout=10).content, source="sim"
-    )
+    repo = policy_clone(files=policy_files(smtp_sink.port))
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    return World(clone=repo.clone, origin=repo.origin, smtp=smtp_sink, scratch=scratch)
 
 
 def with_activity(
@@ -262,7 +243,7 @@ accessctl for Acme Corp's Atlassian Cloud organization
 
 
 def test_warning_then_revoke_then_restore_each_mailed_exactly_once(
-    world: World, monkeypatch: pytest.MonkeyPatch
+    world: World, atlassian_sim: ServeAtlassian
 ) -> None:
     # Day 0: Bob has not opened Jira Software for 55 days; the warning window (60 - 7) is open.
     notified = world.notify(organization(DAY0), DAY0)
@@ -295,9 +276,9 @@ def test_warning_then_revoke_then_restore_each_mailed_exactly_once(
     assert world.notify(day7, on(7)).exit_code == ExitCode.OK
     assert world.mails() == []
     plan_file = world.merge_plan(day7, on(7))
-    with atlassian(day7, monkeypatch) as base_url:
-        applied = world.cli("apply", plan_file, "--now", iso(on(7, hours=1)))
-        after = sim_inventory(base_url)
+    served = atlassian_sim(day7)
+    applied = world.cli("apply", plan_file, "--now", iso(on(7, hours=1)))
+    after = served.inventory()
     assert applied.exit_code == ExitCode.OK, applied.output
     notice, digest = world.mails()
     assert notice.rcpt_tos == ("bob@acme.example",)
@@ -311,11 +292,9 @@ def test_warning_then_revoke_then_restore_each_mailed_exactly_once(
     # Day 8 Bob works in Confluence; day 9 the plan restores his seat and apply tells him.
     back = with_activity(after, BOB, product="confluence", at=on(8))
     plan_file = world.merge_plan(back, on(9))
-    with atlassian(back, monkeypatch) as base_url:
-        restored = world.cli("apply", plan_file, "--now", iso(on(9, hours=1)))
-        assert JSW in next(
-            a.groups for a in sim_inventory(base_url).accounts if a.account_id == BOB
-        )
+    served = atlassian_sim(back)
+    restored = world.cli("apply", plan_file, "--now", iso(on(9, hours=1)))
+    assert JSW in next(a.groups for a in served.inventory().accounts if a.account_id == BOB)
     assert restored.exit_code == ExitCode.OK, restored.output
     notice, digest = world.mails()
     assert notice.rcpt_tos == ("bob@acme.example",)
@@ -548,16 +527,16 @@ def test_starttls_asked_of_a_server_without_it_is_explained(world: World) -> Non
 
 
 def test_apply_keeps_its_changes_and_audit_when_the_mail_server_is_down(
-    world: World, monkeypatch: pytest.MonkeyPatch
+    world: World, atlassian_sim: ServeAtlassian
 ) -> None:
     assert world.notify(organization(DAY0), DAY0).exit_code == ExitCode.OK
     world.mails()
     day7 = organization(on(7))
     plan_file = world.merge_plan(day7, on(7))
     world.smtp.stop()
-    with atlassian(day7, monkeypatch) as base_url:
-        applied = world.cli("apply", plan_file, "--now", iso(on(7, hours=1)))
-        bob = next(a for a in sim_inventory(base_url).accounts if a.account_id == BOB)
+    served = atlassian_sim(day7)
+    applied = world.cli("apply", plan_file, "--now", iso(on(7, hours=1)))
+    bob = next(a for a in served.inventory().accounts if a.account_id == BOB)
     assert applied.exit_code == ExitCode.OK  # the apply succeeded; the mail is reported
     assert "error: notices not sent: cannot talk to the mail server" in applied.stderr
     assert JSW not in bob.groups

@@ -4,16 +4,14 @@ simulator over HTTP, and one inventory for both sides of the comparison."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from controller.adapters.github import PullRequest
 from controller.core.errors import ExitCode
 from controller.core.preview import MARKER
-from tests.integration.git_sandbox import guard_git_environment
 from tests.integration.policy_repo import (
     BOB,
     EXAMPLE_INVENTORY,
@@ -24,7 +22,6 @@ from tests.integration.policy_repo import (
     accessctl,
     ledger_text,
     matured_warning,
-    policy_repo,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(30)]
@@ -34,17 +31,15 @@ EXCLUSIONS = "policies/exclusions.yaml"
 
 
 @pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[PolicyRepo]:
+def repo(policy_repo: Callable[..., PolicyRepo]) -> PolicyRepo:
     """Main revokes bob and trent (their warnings matured); sam, warned after his last visit
     but idle for 5 days only, has his warning withdrawn."""
-    guard_git_environment(monkeypatch, tmp_path / "home")
     ledger = ledger_text(
         matured_warning(BOB, "bob@acme.example"),
         matured_warning(TRENT, "trent@acme.example"),
         matured_warning(SAM, "sam.lee@acme.example", warned_at=datetime(2026, 11, 19, tzinfo=UTC)),
     )
-    with policy_repo(tmp_path, monkeypatch, extra={"state/ledger.json": ledger}) as made:
-        yield made
+    return policy_repo(extra={"state/ledger.json": ledger})
 
 
 def open_policy_pull(repo: PolicyRepo, files: dict[str, str]) -> PullRequest:

@@ -4,7 +4,7 @@ example organization (as a snapshot file and once through the Atlassian simulato
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -13,9 +13,7 @@ from controller.adapters.git_workspace import PLAN_BRANCH
 from controller.core.errors import ExitCode
 from controller.core.plan import parse_plan
 from controller.core.snapshot import parse_inventory
-from controller.sim.atlassian import SimConfig, create_app
-from controller.sim.server import running
-from tests.integration.git_sandbox import git, guard_git_environment
+from tests.integration.git_sandbox import git
 from tests.integration.policy_repo import (
     BOB,
     EXAMPLE_INVENTORY,
@@ -25,18 +23,16 @@ from tests.integration.policy_repo import (
     accessctl,
     ledger_text,
     matured_warning,
-    policy_repo,
 )
+from tests.integration.sim_atlassian_support import ServeAtlassian
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(30)]
 LATER = "2026-11-24T06:00:00Z"
 
 
 @pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[PolicyRepo]:
-    guard_git_environment(monkeypatch, tmp_path / "home")
-    with policy_repo(tmp_path, monkeypatch) as made:
-        yield made
+def repo(policy_repo: Callable[..., PolicyRepo]) -> PolicyRepo:
+    return policy_repo()
 
 
 def propose(*args: str, inventory: Path = EXAMPLE_INVENTORY, now: str = NOW) -> tuple[int, str]:
@@ -184,15 +180,10 @@ def test_uncommitted_policy_changes_are_refused(repo: PolicyRepo) -> None:
 
 
 def test_plans_the_live_organization_through_the_atlassian_simulator(
-    repo: PolicyRepo, monkeypatch: pytest.MonkeyPatch
+    repo: PolicyRepo, atlassian_sim: ServeAtlassian
 ) -> None:
-    organization = parse_inventory(EXAMPLE_INVENTORY.read_bytes(), source="example")
-    with running(create_app(organization, SimConfig())) as atlassian:
-        monkeypatch.setenv("ATLASSIAN_API_BASE", atlassian)
-        monkeypatch.setenv("ATLASSIAN_ADMIN_API_KEY", "sim-admin-key")
-        monkeypatch.setenv("JIRA_EMAIL", "bot@example.com")
-        monkeypatch.setenv("JIRA_API_TOKEN", "sim-jira-token")
-        result = accessctl("propose", "--now", NOW)
+    atlassian_sim(parse_inventory(EXAMPLE_INVENTORY.read_bytes(), source="example"))
+    result = accessctl("propose", "--now", NOW)
 
     assert result.exit_code == ExitCode.OK, result.stderr
     [pull] = repo.pulls()

@@ -3,27 +3,24 @@ entry; merged, the next plan grants the access."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 
 import pytest
 from ruamel.yaml import YAML
 
 from controller.core.errors import ExitCode
 from controller.core.plan import parse_plan
-from tests.integration.git_sandbox import git, guard_git_environment
-from tests.integration.policy_repo import EXAMPLE_INVENTORY, NOW, PolicyRepo, accessctl, policy_repo
+from tests.integration.git_sandbox import git
+from tests.integration.policy_repo import EXAMPLE_INVENTORY, NOW, PolicyRepo, accessctl
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(30)]
 BRANCH = "access-request/walter-acme-example-jira-software"
 
 
 @pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[PolicyRepo]:
-    guard_git_environment(monkeypatch, tmp_path / "home")
-    with policy_repo(tmp_path, monkeypatch) as made:
-        yield made
+def repo(policy_repo: Callable[..., PolicyRepo]) -> PolicyRepo:
+    return policy_repo()
 
 
 def request(*extra: str) -> tuple[int, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -17,7 +17,6 @@ from tests.integration.git_sandbox import (
     git,
     make_origin,
     push_branch,
-    serve_github,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("guarded_git")]
@@ -30,11 +29,10 @@ def origin(tmp_path: Path) -> Origin:
 
 
 @pytest.fixture
-def api(origin: Origin) -> Iterator[httpx.Client]:
-    with serve_github(origin) as base_url:
-        headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/vnd.github+json"}
-        with httpx.Client(base_url=base_url, headers=headers, timeout=10) as client:
-            yield client
+def api(origin: Origin, github_sim: Callable[..., str]) -> Iterator[httpx.Client]:
+    headers = {"Authorization": f"Bearer {TOKEN}", "Accept": "application/vnd.github+json"}
+    with httpx.Client(base_url=github_sim(origin), headers=headers, timeout=10) as client:
+        yield client
 
 
 def open_pull(api: httpx.Client, head: str, *, title: str = "Plan") -> httpx.Response:
@@ -309,12 +307,14 @@ def test_merge_with_a_stale_head_sha_is_409(api: httpx.Client, origin: Origin) -
     assert response.status_code == 409
 
 
-def test_exhausted_rate_limit_is_403_with_zero_remaining(origin: Origin) -> None:
-    with serve_github(origin, rate_limit=1) as base_url:
-        headers = {"Authorization": f"Bearer {TOKEN}"}
-        with httpx.Client(base_url=base_url, headers=headers, timeout=10) as client:
-            assert client.get(REPO).status_code == 200
-            response = client.get(REPO)
+def test_exhausted_rate_limit_is_403_with_zero_remaining(
+    origin: Origin, github_sim: Callable[..., str]
+) -> None:
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    base_url = github_sim(origin, rate_limit=1)
+    with httpx.Client(base_url=base_url, headers=headers, timeout=10) as client:
+        assert client.get(REPO).status_code == 200
+        response = client.get(REPO)
 
     assert response.status_code == 403
     assert response.headers["x-ratelimit-remaining"] == "0"
