@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import jsonschema
 
+from controller.adapters.atlassian import Credentials
 from controller.core.snapshot import Account, Activity, Group, Inventory, Seats, parse_inventory
 from controller.sim.atlassian import SimConfig, create_app
 from controller.sim.server import running
@@ -55,14 +56,30 @@ class AtlassianSim:
     base_url: str
     config: SimConfig
 
-    def environ(self) -> dict[str, str]:
+    def environ(self, **overrides: str) -> dict[str, str]:
         """What `accessctl` reads to reach it (DESIGN §3: base URLs may be overridden)."""
         return {
             "ATLASSIAN_API_BASE": self.base_url,
             "ATLASSIAN_ADMIN_API_KEY": self.config.admin_key,
             "JIRA_EMAIL": self.config.jira_email,
             "JIRA_API_TOKEN": self.config.jira_token,
+            **overrides,
         }
+
+    def credentials(self, **wrong: str) -> Credentials:
+        values = {
+            "admin_api_key": self.config.admin_key,
+            "jira_email": self.config.jira_email,
+            "jira_api_token": self.config.jira_token,
+            **wrong,
+        }
+        return Credentials(api_base=self.base_url, **values)
+
+    def stats(self) -> dict[str, Any]:
+        """The simulator's request and fault counters."""
+        answer = httpx.get(f"{self.base_url}/__sim/stats", timeout=10)
+        answer.raise_for_status()
+        return dict(answer.json())
 
     def inventory(self) -> Inventory:
         """The organization as the simulator holds it now, changes included."""

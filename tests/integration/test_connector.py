@@ -12,22 +12,17 @@ their IdP flag (from the v2 group search), seats per (site, product), accounts a
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from click.testing import CliRunner
 
 from controller.adapters.atlassian import (
     AtlassianClient,
     AtlassianDirectory,
-    Credentials,
     fetch_inventory,
 )
 from controller.adapters.http_boundary.errors import Forbidden
@@ -36,10 +31,10 @@ from controller.core.errors import ExitCode
 from controller.core.policy import load_policies
 from controller.core.policy.models import Organization
 from controller.core.snapshot import SEATLESS_TYPES, Account, Inventory, parse_inventory
-from controller.sim.atlassian import SimConfig, create_app
+from controller.sim.atlassian import SimConfig
 from controller.sim.atlassian.products import JIRA_PRODUCTS
 from controller.sim.generate import generate_org
-from controller.sim.server import running
+from tests.integration.sim_atlassian_support import AtlassianSim, ServeAtlassian
 
 pytestmark = pytest.mark.integration
 
@@ -85,43 +80,7 @@ def minimal_requests(seed: Inventory, *, searches: int) -> int:
     )
 
 
-@dataclass
-class Served:
-    base: str
-    config: SimConfig
-
-    def credentials(self, **wrong: str) -> Credentials:
-        values = {
-            "admin_api_key": self.config.admin_key,
-            "jira_email": self.config.jira_email,
-            "jira_api_token": self.config.jira_token,
-            **wrong,
-        }
-        return Credentials(api_base=self.base, **values)
-
-    def environ(self, **overrides: str) -> dict[str, str]:
-        return {
-            "ATLASSIAN_API_BASE": self.base,
-            "ATLASSIAN_ADMIN_API_KEY": self.config.admin_key,
-            "JIRA_EMAIL": self.config.jira_email,
-            "JIRA_API_TOKEN": self.config.jira_token,
-            **overrides,
-        }
-
-    def stats(self) -> dict[str, Any]:
-        return dict(httpx.get(f"{self.base}/__sim/stats").json())
-
-    def inventory(self) -> Inventory:
-        return parse_inventory(httpx.get(f"{self.base}/__sim/inventory").content, source="sim")
-
-
-@contextmanager
-def serving(seed: Inventory, config: SimConfig = SIM) -> Iterator[Served]:
-    with running(create_app(seed, config)) as base:
-        yield Served(base, config)
-
-
-def read(served: Served, **client_options: Any) -> Inventory:
+def read(served: AtlassianSim, **client_options: Any) -> Inventory:
     with AtlassianClient(served.credentials(), **client_options) as client:
         return fetch_inventory(organization(), client=client, taken_at=NOW)
 
@@ -130,11 +89,13 @@ def read(served: Served, **client_options: Any) -> Inventory:
 
 
 @pytest.mark.parametrize(("users", "seed"), [(120, 1), (700, 2), (2500, 3)])
-def test_the_inventory_read_through_the_api_is_the_seed(users: int, seed: int) -> None:
+def test_the_inventory_read_through_the_api_is_the_seed(
+    users: int, seed: int, atlassian_sim: ServeAtlassian
+) -> None:
     org = generate_org(users, seed, now=NOW)
-    with serving(org) as served:
-        fetched = read(served)
-        stats = served.stats()
+    served = atlassian_sim(org, SIM)
+    fetched = read(served)
+    stats = served.stats()
     assert fetched == as_the_apis_show_it(org)
     minimal = minimal_requests(org, searches=math.ceil(len(org.accounts) / 100)) + len(
         seat_holders_missing_activity(org)  # last-active-dates
@@ -142,12 +103,14 @@ def test_the_inventory_read_through_the_api_is_the_seed(users: int, seed: int) -
     assert stats["requests_total"] == minimal
 
 
-def test_activity_the_search_leaves_out_is_read_for_seat_holders() -> None:
+def test_activity_the_search_leaves_out_is_read_for_seat_holders(
+    atlassian_sim: ServeAtlassian,
+) -> None:
     org = generate_org(600, 4, now=NOW)
     config = SimConfig(product_access_gap=0.3)
-    with serving(org, config) as served:
-        fetched = read(served)
-        calls = served.stats()["requests"]
+    served = atlassian_sim(org, config)
+    fetched = read(served)
+    calls = served.stats()["requests"]
     expected = {a.account_id: a for a in as_the_apis_show_it(org).accounts}
     route = "GET /admin/v1/orgs/{org_id}/directory/users/{account_id}/last-active-dates"
     seat_holders = {
@@ -167,22 +130,24 @@ def fetched_account(inventory: Inventory, account_id: str) -> Account:
 
 
 @pytest.mark.parametrize("seed", [5, 6])
-def test_the_inventory_survives_a_20_percent_fault_rate(seed: int) -> None:
+def test_the_inventory_survives_a_20_percent_fault_rate(
+    seed: int, atlassian_sim: ServeAtlassian
+) -> None:
     org = generate_org(300, seed, now=NOW)
     config = SimConfig(fault_rate=0.2, fault_seed=seed, slow_seconds=2.0, retry_after_seconds=1)
-    with serving(org, config) as served:
-        fetched = read(served, timeout=0.5)
-        stats = served.stats()
+    served = atlassian_sim(org, config)
+    fetched = read(served, timeout=0.5)
+    stats = served.stats()
     assert fetched == as_the_apis_show_it(org)
     assert stats["faults_total"] > 0
 
 
-def test_the_inventory_under_a_tight_rate_limit() -> None:
+def test_the_inventory_under_a_tight_rate_limit(atlassian_sim: ServeAtlassian) -> None:
     org = generate_org(1500, 7, now=NOW)
     config = SimConfig(rate_limit_rps=25, burst=5, latency_ms=5)
-    with serving(org, config) as served:
-        fetched = read(served)
-        stats = served.stats()
+    served = atlassian_sim(org, config)
+    fetched = read(served)
+    stats = served.stats()
     assert fetched == as_the_apis_show_it(org)
     # The pacer keeps 429s rare: a storm would show as dozens.
     assert stats["responses_429"] <= 5
@@ -200,12 +165,12 @@ def test_the_inventory_under_a_tight_rate_limit() -> None:
     ids=["admin-key", "jira-token"],
 )
 def test_wrong_credentials_end_in_one_clear_line_and_exit_1(
-    wrong: dict[str, str], named: str
+    wrong: dict[str, str], named: str, atlassian_sim: ServeAtlassian
 ) -> None:
-    with serving(generate_org(50, 1, now=NOW)) as served:
-        result = CliRunner().invoke(
-            main, ["inventory", "--policies", str(ROOT / "policies")], env=served.environ(**wrong)
-        )
+    served = atlassian_sim(generate_org(50, 1, now=NOW))
+    result = CliRunner().invoke(
+        main, ["inventory", "--policies", str(ROOT / "policies")], env=served.environ(**wrong)
+    )
     assert result.exit_code == ExitCode.FAILURE
     assert "401" in result.output
     assert named in result.output
@@ -223,21 +188,23 @@ def test_missing_credentials_are_bad_input() -> None:
     assert "ATLASSIAN_ADMIN_API_KEY" in result.output
 
 
-def test_inventory_command_writes_the_snapshot_and_plan_reads_live(tmp_path: Path) -> None:
+def test_inventory_command_writes_the_snapshot_and_plan_reads_live(
+    tmp_path: Path, atlassian_sim: ServeAtlassian
+) -> None:
     org = generate_org(200, 8, now=NOW)
     out = tmp_path / "inventory.json"
     now = ["--now", "2026-11-23T06:00:00Z"]
     policies = ["--policies", str(ROOT / "policies")]
-    with serving(org) as served:
-        runner = CliRunner()
-        written = runner.invoke(
-            main, ["inventory", *policies, "--out", str(out), *now], env=served.environ()
-        )
-        planned = runner.invoke(
-            main,
-            ["plan", *policies, "--state", str(tmp_path / "state"), "--format", "json", *now],
-            env=served.environ(),
-        )
+    served = atlassian_sim(org, SIM)
+    runner = CliRunner()
+    written = runner.invoke(
+        main, ["inventory", *policies, "--out", str(out), *now], env=served.environ()
+    )
+    planned = runner.invoke(
+        main,
+        ["plan", *policies, "--state", str(tmp_path / "state"), "--format", "json", *now],
+        env=served.environ(),
+    )
     assert written.exit_code == ExitCode.OK, written.output
     assert parse_inventory(out.read_bytes(), source=str(out)) == as_the_apis_show_it(org)
     assert planned.exit_code in (ExitCode.OK, ExitCode.REFUSED), planned.output
@@ -260,11 +227,14 @@ def jira_software_user(org: Inventory) -> Account:
     )
 
 
-def test_directory_changes_the_organization_and_is_idempotent() -> None:
+def test_directory_changes_the_organization_and_is_idempotent(
+    atlassian_sim: ServeAtlassian,
+) -> None:
     org = generate_org(150, 9, now=NOW)
     person = jira_software_user(org)
     jsw = next(g.id for g in org.groups if g.name == "jira-software-users-acme")
-    with serving(org) as served, AtlassianClient(served.credentials()) as client:
+    served = atlassian_sim(org, SIM)
+    with AtlassianClient(served.credentials()) as client:
         directory = AtlassianDirectory(client, organization(), clock=lambda: NOW)
         outcomes = [
             (
@@ -305,10 +275,13 @@ def test_directory_changes_the_organization_and_is_idempotent() -> None:
     assert final == person
 
 
-def test_fetch_accounts_is_a_complete_snapshot_of_just_those_accounts() -> None:
+def test_fetch_accounts_is_a_complete_snapshot_of_just_those_accounts(
+    atlassian_sim: ServeAtlassian,
+) -> None:
     org = generate_org(400, 10, now=NOW)
     wanted = [a.account_id for a in org.accounts[:3]]
-    with serving(org) as served, AtlassianClient(served.credentials()) as client:
+    served = atlassian_sim(org, SIM)
+    with AtlassianClient(served.credentials()) as client:
         fetched = AtlassianDirectory(client, organization(), clock=lambda: NOW).fetch_accounts(
             wanted
         )
@@ -322,11 +295,12 @@ def test_fetch_accounts_is_a_complete_snapshot_of_just_those_accounts() -> None:
     assert requests == minimal_requests(org, searches=1) + fallbacks
 
 
-def test_an_idp_synced_group_is_refused_not_edited() -> None:
+def test_an_idp_synced_group_is_refused_not_edited(atlassian_sim: ServeAtlassian) -> None:
     org = generate_org(150, 11, now=NOW)
     sso = next(g for g in org.groups if g.managed_by == "idp")
     member = next(a for a in org.accounts if sso.id in a.groups)
-    with serving(org) as served, AtlassianClient(served.credentials()) as client:
+    served = atlassian_sim(org, SIM)
+    with AtlassianClient(served.credentials()) as client:
         directory = AtlassianDirectory(client, organization(), clock=lambda: NOW)
         with pytest.raises(Forbidden) as raised:
             directory.remove_from_group(account_id=member.account_id, group_id=sso.id)
@@ -338,12 +312,13 @@ def test_an_idp_synced_group_is_refused_not_edited() -> None:
 
 
 @pytest.mark.timeout(30)
-def test_a_recheck_with_more_batches_than_workers_completes() -> None:
+def test_a_recheck_with_more_batches_than_workers_completes(atlassian_sim: ServeAtlassian) -> None:
     """2,600 accounts are 26 searches of 100 against a pool of 3: none may wait on work queued
     behind it (a worker blocked on the group reads queued after the searches hung forever)."""
     org = generate_org(2600, 12, now=NOW)
     wanted = [a.account_id for a in org.accounts]
-    with serving(org) as served, AtlassianClient(served.credentials(), max_in_flight=2) as client:
+    served = atlassian_sim(org, SIM)
+    with AtlassianClient(served.credentials(), max_in_flight=2) as client:
         fetched = AtlassianDirectory(client, organization(), clock=lambda: NOW).fetch_accounts(
             wanted
         )
@@ -351,14 +326,15 @@ def test_a_recheck_with_more_batches_than_workers_completes() -> None:
 
 
 @pytest.mark.timeout(60)
-def test_directory_writes_from_many_threads_at_once() -> None:
+def test_directory_writes_from_many_threads_at_once(atlassian_sim: ServeAtlassian) -> None:
     """Apply may run its writes side by side: 16 threads through one directory and one client
     (4 in flight), every member removed twice at once, then added back twice at once."""
     org = generate_org(400, 13, now=NOW)
     jsw = next(g.id for g in org.groups if g.name == "jira-software-users-acme")
     members = [a.account_id for a in org.accounts if jsw in a.groups]
     twice = [account_id for account_id in members for _ in range(2)]  # side by side
-    with serving(org) as served, AtlassianClient(served.credentials(), max_in_flight=4) as client:
+    served = atlassian_sim(org, SIM)
+    with AtlassianClient(served.credentials(), max_in_flight=4) as client:
         directory = AtlassianDirectory(client, organization(), clock=lambda: NOW)
 
         def remove(account_id: str) -> tuple[str, str]:
