@@ -24,7 +24,7 @@ from controller.adapters.state_dir import StateDir
 from controller.core.apply_decision import Decision, check_applicable, decide
 from controller.core.directory_port import ChangeResult, Directory
 from controller.core.errors import AccessctlError
-from controller.core.ledger import Ledger, action_executed
+from controller.core.ledger import Ledger, actions_executed
 from controller.core.plan.model import Action, Plan
 from controller.core.plan.summary import recount
 from controller.core.policy.policy_set import PolicySet
@@ -199,9 +199,7 @@ def _record(run: ApplyRun, results: Sequence[ActionResult], *, ledger: Ledger) -
 
 def updated_ledger(ledger: Ledger, results: Sequence[ActionResult], *, run: ApplyRun) -> Ledger:
     """The ledger after the actions that were carried out (`done` or `already`), in order."""
-    for result in results:
-        if result.outcome in EXECUTED:
-            ledger = action_executed(
-                ledger, result.action, plan_id=run.plan.id, policies=run.policies, now=run.now
-            )
-    return ledger
+    executed = [r.action for r in results if r.outcome in EXECUTED]
+    return actions_executed(
+        ledger, executed, plan_id=run.plan.id, policies=run.policies, now=run.now
+    )

@@ -12,13 +12,15 @@ changes only through these events, each a pure function from one ledger to the n
 - `access_granted`: an AccessGrants entry gave groups back; they are no longer owed;
 - `reminder_sent`: an expiry reminder reached an exclusion's owner (once per expiry date).
 
-`action_executed` is the event an action of a plan is, once `apply` has carried it out.
+`actions_executed` records the actions `apply` carried out, each as the event it is, in time
+linear in the actions (an apply may carry out thousands).
 `controller.adapters.state_dir.StateDir` reads and writes the file (`parse_ledger`,
 `dump_ledger`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Literal
 
@@ -154,65 +156,125 @@ def reminder_due(ledger: Ledger, entry: Exclusion, *, today: date, days_before: 
 
 def warned(ledger: Ledger, warning: WarningRecord) -> Ledger:
     """A warning delivered; it replaces any earlier one for the same seat."""
-    kept = _warnings_except(ledger, warning.seat)
-    return ledger.model_copy(update={"warnings": (*kept, warning)})
+    return _Changing(ledger).warned(warning).ledger()
 
 
 def warning_cleared(ledger: Ledger, seat: Seat) -> Ledger:
-    return ledger.model_copy(update={"warnings": _warnings_except(ledger, seat)})
-
-
-def _warnings_except(ledger: Ledger, seat: Seat) -> tuple[WarningRecord, ...]:
-    return tuple(w for w in ledger.warnings if w.seat != seat)
+    """The account was active since its warning, or no rule warns it any more."""
+    return _Changing(ledger).warning_cleared(seat).ledger()
 
 
 def seat_removed(ledger: Ledger, removal: RemovalRecord) -> Ledger:
     """A revoke ran: the removal is recorded, and the warning that led to it is settled."""
-    settled = warning_cleared(ledger, removal.seat)
-    return settled.model_copy(update={"removals": (*ledger.removals, removal)})
+    return _Changing(ledger).seat_removed(removal).ledger()
 
 
 def seat_restored(ledger: Ledger, seat: Seat) -> Ledger:
     """A restore gave back the recorded groups: nothing is owed for the seat any more."""
-    kept = tuple(r for r in ledger.removals if r.seat != seat)
-    return ledger.model_copy(update={"removals": kept})
+    return _Changing(ledger).seat_restored(seat).ledger()
 
 
 def access_granted(ledger: Ledger, seat: Seat, *, groups: tuple[GroupRef, ...]) -> Ledger:
     """A grant added `groups`: a removal of the seat no longer owes them, and one that owes
     nothing more is settled. A suspension is not undone by a grant, so it stays owed."""
-    given = {g.id for g in groups}
-    removals: list[RemovalRecord] = []
-    for removal in ledger.removals:
-        if removal.seat != seat or removal.method != "remove-from-groups":
-            removals.append(removal)
-            continue
-        owed = tuple(g for g in removal.groups if g.id not in given)
-        if owed:
-            removals.append(removal.model_copy(update={"groups": owed}))
-    return ledger.model_copy(update={"removals": tuple(removals)})
+    return _Changing(ledger).access_granted(seat, groups=groups).ledger()
 
 
 def reminder_sent(ledger: Ledger, reminder: ReminderRecord) -> Ledger:
-    return ledger.model_copy(update={"reminders": (*ledger.reminders, reminder)})
+    return _Changing(ledger).reminder_sent(reminder).ledger()
 
 
-def action_executed(
-    ledger: Ledger, action: Action, *, plan_id: str, policies: PolicySet, now: datetime
+def actions_executed(
+    ledger: Ledger, actions: Iterable[Action], *, plan_id: str, policies: PolicySet, now: datetime
 ) -> Ledger:
-    """The ledger after `apply` carried out `action` (outcome `done` or `already`)."""
-    seat = seat_of(action)
-    match action.action:
-        case "warn":
-            return warned(ledger, warning_record(action, policies=policies, now=now))
-        case "clear-warning":
-            return warning_cleared(ledger, seat)
-        case "revoke":
-            return seat_removed(ledger, removal_record(action, plan_id=plan_id, now=now))
-        case "restore":
-            return seat_restored(ledger, seat)
-        case "grant":
-            return access_granted(ledger, seat, groups=action.groups)
+    """The ledger after `apply` carried out `actions` (outcome `done` or `already`), in order:
+    each is the event it names. Linear in the actions and the ledger, however many there are."""
+    changing = _Changing(ledger)
+    for action in actions:
+        changing.action_executed(action, plan_id=plan_id, policies=policies, now=now)
+    return changing.ledger()
+
+
+class _Changing:
+    """A ledger while events change it: what each event does, at a cost that does not grow
+    with the ledger (a restore or a grant looks only at the removals of its seat)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self._ledger = ledger
+        self._warnings = {w.seat: w for w in ledger.warnings}
+        self._removals: dict[int, RemovalRecord] = {}  # in the order recorded
+        self._removals_of: dict[Seat, list[int]] = {}
+        self._next_key = 0
+        for removal in ledger.removals:
+            self._add_removal(removal)
+        self._reminders = list(ledger.reminders)
+
+    def ledger(self) -> Ledger:
+        return self._ledger.model_copy(
+            update={
+                "warnings": tuple(self._warnings.values()),
+                "removals": tuple(self._removals.values()),
+                "reminders": tuple(self._reminders),
+            }
+        )
+
+    def warned(self, warning: WarningRecord) -> _Changing:
+        self._warnings.pop(warning.seat, None)
+        self._warnings[warning.seat] = warning
+        return self
+
+    def warning_cleared(self, seat: Seat) -> _Changing:
+        self._warnings.pop(seat, None)
+        return self
+
+    def seat_removed(self, removal: RemovalRecord) -> _Changing:
+        self._add_removal(removal)
+        return self.warning_cleared(removal.seat)
+
+    def seat_restored(self, seat: Seat) -> _Changing:
+        for key in self._removals_of.pop(seat, []):
+            del self._removals[key]
+        return self
+
+    def access_granted(self, seat: Seat, *, groups: tuple[GroupRef, ...]) -> _Changing:
+        given = {g.id for g in groups}
+        for key in list(self._removals_of.get(seat, [])):
+            removal = self._removals[key]
+            if removal.method != "remove-from-groups":
+                continue
+            owed = tuple(g for g in removal.groups if g.id not in given)
+            if owed:
+                self._removals[key] = removal.model_copy(update={"groups": owed})
+            else:
+                del self._removals[key]
+                self._removals_of[seat].remove(key)
+        return self
+
+    def reminder_sent(self, reminder: ReminderRecord) -> _Changing:
+        self._reminders.append(reminder)
+        return self
+
+    def action_executed(
+        self, action: Action, *, plan_id: str, policies: PolicySet, now: datetime
+    ) -> _Changing:
+        seat = seat_of(action)
+        match action.action:
+            case "warn":
+                return self.warned(warning_record(action, policies=policies, now=now))
+            case "clear-warning":
+                return self.warning_cleared(seat)
+            case "revoke":
+                return self.seat_removed(removal_record(action, plan_id=plan_id, now=now))
+            case "restore":
+                return self.seat_restored(seat)
+            case "grant":
+                return self.access_granted(seat, groups=action.groups)
+
+    def _add_removal(self, removal: RemovalRecord) -> None:
+        key = self._next_key
+        self._next_key += 1
+        self._removals[key] = removal
+        self._removals_of.setdefault(removal.seat, []).append(key)
 
 
 # --- the file -------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The ledger and its events (DESIGN §7): warn -> grace -> revoke -> restore, end to end.
 
 The stories plan with `reconcile` day after day and carry the plan out on the ledger with
-`action_executed`, exactly the events `apply` records, over the organization as it stands each
+`actions_executed`, exactly the events `apply` records, over the organization as it stands each
 day; the tables below hold each event and each ledger rule to its edge cases.
 """
 
@@ -19,7 +19,7 @@ from controller.core.ledger import (
     RemovalRecord,
     WarningRecord,
     access_granted,
-    action_executed,
+    actions_executed,
     reminder_due,
     reminder_record,
     reminder_sent,
@@ -153,11 +153,9 @@ def planned(plan: Plan) -> tuple[str, ...]:
 
 def carried_out(plan: Plan, *, ledger: Ledger, policies: PolicySet) -> Ledger:
     """The ledger after every action of the plan was carried out, as `apply` records it."""
-    for action in plan.actions:
-        ledger = action_executed(
-            ledger, action, plan_id=plan.id, policies=policies, now=plan.created_at
-        )
-    return ledger
+    return actions_executed(
+        ledger, plan.actions, plan_id=plan.id, policies=policies, now=plan.created_at
+    )
 
 
 def standing(ledger: Ledger) -> tuple[str, ...]:
@@ -335,7 +333,7 @@ def action(
 def test_each_executed_action_is_its_event(
     executed: Action, before: Ledger, after: tuple[str, ...]
 ) -> None:
-    ledger = action_executed(before, executed, plan_id="plan-x", policies=POLICIES, now=on(1))
+    ledger = actions_executed(before, [executed], plan_id="plan-x", policies=POLICIES, now=on(1))
     assert standing(ledger) == after
 
 
