@@ -3,8 +3,10 @@
 Sits in the imperative shell beside `controller.adapters.github` (the GitHub API). The plan job
 resets the standing plan branch from the default branch, commits the plan file and pushes it with
 `--force-with-lease`; the apply job commits `state/` and pushes the default branch, rebasing and
-retrying when another run pushed first. Every git failure becomes a `RunFailure` that says what to
-do next, with credentials scrubbed from anything git printed.
+retrying when another run pushed first. When the remote refuses that push (branch protection, a
+ruleset), the commit is not lost: it is pushed to a branch of its own (`state_branch`) and
+`StateParked` names that branch. Every git failure becomes a `RunFailure` that says what to do
+next, with credentials scrubbed from anything git printed.
 
 Commits are made with a pinned identity (environment or `accessctl <accessctl@users.noreply...>`)
 passed to git through its environment, so the runner's or the user's git config never decides who
@@ -30,6 +32,7 @@ from controller.adapters.http_boundary.scrubbing import scrubbed_line
 from controller.core.errors import RunFailure
 
 PLAN_BRANCH = "accessctl/plan"
+STATE_BRANCH_PREFIX = "accessctl/state/"
 DEFAULT_REMOTE = "origin"
 DEFAULT_PUSH_ATTEMPTS = 4
 # Fetch and push talk to the network; a hung remote must not hang the scheduled job forever.
@@ -67,6 +70,22 @@ class GitFailure(RunFailure):
 
 class PushRejected(GitFailure):
     """The remote refused a push: someone else moved the branch and retrying did not help."""
+
+
+class StateParked(PushRejected):
+    """The remote refused a state commit (branch protection, a ruleset); the commit was pushed
+    to `branch` instead, so nothing is lost, and waits there to be merged into `refused`."""
+
+    def __init__(self, message: str, *, branch: str, refused: str, sha: str | None) -> None:
+        super().__init__(message)
+        self.branch = branch
+        self.refused = refused
+        self.sha = sha
+
+
+def state_branch(name: str) -> str:
+    """Where a refused state commit is kept: `accessctl/state/<plan id or run>`."""
+    return STATE_BRANCH_PREFIX + name
 
 
 def _git_detail(error: GitCommandError) -> str:
@@ -382,15 +401,21 @@ class Workspace:
             )
         raise self._refused(branch, rejection)
 
-    def push_with_rebase(self, branch: str, *, attempts: int = DEFAULT_PUSH_ATTEMPTS) -> str:
+    def push_with_rebase(
+        self, branch: str, *, attempts: int = DEFAULT_PUSH_ATTEMPTS, park_as: str | None = None
+    ) -> str:
         """Push `branch`; when another run pushed first, rebase onto theirs and try again.
 
         Bounded: after `attempts` pushes that lost the race it gives up with a PushRejected.
+        When the remote refuses the update itself (protection, rules) and `park_as` names a
+        branch, the commit is pushed there and `StateParked` says so.
         Returns the sha the remote branch now has."""
         for attempt in range(1, attempts + 1):
             rejection = self._push(f"refs/heads/{branch}:refs/heads/{branch}")
             if rejection is None:
                 return self._repo.commit(branch).hexsha
+            if rejection.by_remote and park_as is not None:
+                raise self._park(branch, park_as=park_as, rejection=rejection)
             if not rejection.behind:
                 raise self._refused(branch, rejection)
             if attempt < attempts:
@@ -400,6 +425,58 @@ class Workspace:
             f"{self.remote} kept refusing the push of {branch} after {attempts} attempts "
             f"({rejection}): other runs are pushing; run again later"
         )
+
+    def _park(self, branch: str, *, park_as: str, rejection: Rejection) -> PushRejected:
+        """Keep the refused commit on `park_as` at the remote; the error that says where."""
+        sha = self._repo.commit(branch).hexsha
+        why = f"{self.remote} refused the push of {branch} ({rejection})"
+        if self._push(f"{sha}:refs/heads/{park_as}") is not None:
+            return PushRejected(
+                f"{why}, and the push of {park_as} too: the commit {sha[:12]} is only in this "
+                f"clone; push it to a branch yourself, then merge that into {branch}"
+            )
+        return StateParked(
+            f"{why}; the commit {sha[:12]} is safe on branch {park_as}: open a pull request "
+            f"from {park_as} into {branch} and merge it, or let accessctl's GitHub App bypass "
+            "the rule (docs/github.md)",
+            branch=park_as,
+            refused=branch,
+            sha=sha,
+        )
+
+    def refuse_if_parked(self, name: str, *, into: str) -> None:
+        """StateParked when an earlier run parked `name`'s state on its branch: it is not
+        merged into `into` yet, and acting again before it is would act twice."""
+        parked = state_branch(name)
+        if self.remote_branch_exists(parked):
+            raise StateParked(
+                f"{name} was applied before and its state commit waits on branch {parked}: "
+                f"merge that branch into {into} (a pull request), then run again; applying "
+                "now would act twice",
+                branch=parked,
+                refused=into,
+                sha=None,
+            )
+
+    def remote_branch_exists(self, branch: str) -> bool:
+        """Whether the remote has `branch` now (asks it; a fetch may be stale)."""
+        try:
+            self._repo.git.ls_remote(
+                "--exit-code",
+                "--heads",
+                self.remote,
+                f"refs/heads/{branch}",
+                kill_after_timeout=NETWORK_TIMEOUT_SECONDS,
+            )
+        except GitCommandError as error:
+            if error.status == 2:  # git's "no such ref"
+                return False
+            raise _failure(
+                f"cannot list the branches of {self.remote}",
+                error,
+                then="check the remote and credentials",
+            ) from None
+        return True
 
     def _refused(self, branch: str, rejection: Rejection) -> PushRejected:
         return PushRejected(
@@ -420,7 +497,7 @@ class Workspace:
         )
         if status == 0:
             return None
-        rejection = Rejection.from_porcelain(stdout)
+        rejection = Rejection.from_porcelain(stdout, stderr=stderr)
         if rejection is None:
             detail = _most_telling_line(stderr) or f"git exited with status {status}"
             raise GitFailure(
@@ -455,16 +532,23 @@ class Rejection:
 
     kind: str
     why: str
+    # What the remote said about it (GitHub: "GH006: Protected branch update failed ...").
+    remote_says: tuple[str, ...] = ()
 
     @classmethod
-    def from_porcelain(cls, porcelain: str) -> Rejection | None:
+    def from_porcelain(cls, porcelain: str, *, stderr: str = "") -> Rejection | None:
         """None when no ref was rejected (the push failed some other way)."""
         for line in porcelain.splitlines():
             flag, _, rest = line.partition("\t")
             found = _PORCELAIN_REJECTION.search(rest) if flag == "!" else None
             if found:
-                return cls(kind=found["kind"], why=found["why"] or "")
+                return cls(found["kind"], found["why"] or "", _remote_verdict(stderr))
         return None
+
+    @property
+    def by_remote(self) -> bool:
+        """The server itself declined the update (a hook: protection, rulesets)."""
+        return self.kind == "remote rejected"
 
     @property
     def behind(self) -> bool:
@@ -476,4 +560,15 @@ class Rejection:
         return self.kind == "rejected" and self.why == "stale info"
 
     def __str__(self) -> str:
-        return f"{self.kind}: {self.why}" if self.why else self.kind
+        shown = f"{self.kind}: {self.why}" if self.why else self.kind
+        return "; ".join([shown, *self.remote_says])
+
+
+def _remote_verdict(stderr: str) -> tuple[str, ...]:
+    """The remote's own error lines (`remote: error: ...`, `remote: - ...`), de-noised."""
+    said = []
+    for line in stderr.splitlines():
+        text = line.removeprefix("remote:").strip() if line.startswith("remote:") else ""
+        if text.startswith(("error:", "- ")):
+            said.append(scrubbed_line(text.removeprefix("error:").removeprefix("- ").strip()))
+    return tuple(said)

@@ -485,14 +485,25 @@ def sim_serve(
 )
 @click.option("--port", type=int, default=0, show_default=True, help="0 picks a free port.")
 @click.option("--token", default="sim-github-token", show_default=True)
-def sim_github(repository: str, git_dir: Path, port: int, token: str) -> None:
+@click.option(
+    "--actions-may-open-prs",
+    is_flag=True,
+    help="Allow GitHub Actions to create pull requests (off in a new GitHub repository).",
+)
+def sim_github(
+    repository: str, git_dir: Path, port: int, token: str, actions_may_open_prs: bool
+) -> None:
     """Serve a simulated GitHub REST API for one repository and print its environment."""
     from controller.app.commands import sim_github as command
 
     finish(
         guarded(
             lambda: command.serve_github(
-                repository=repository, git_dir=git_dir, port=port, token=token
+                repository=repository,
+                git_dir=git_dir,
+                port=port,
+                token=token,
+                actions_may_open_prs=actions_may_open_prs,
             )
         )
     )

@@ -71,9 +71,10 @@ class RunContext:
         one; the state directory need not exist yet (the first apply creates it)."""
         return Workspace.open(_nearest_existing(self.state_dir.resolve()))
 
-    def commit_state(self, message: str, *, push: bool) -> str | None:
+    def commit_state(self, message: str, *, push: bool, park_as: str | None = None) -> str | None:
         """Commit the state directory (and with `push`, push it, rebasing when the remote
-        moved); the new commit, or None when nothing changed or there is no clone."""
+        moved; when the remote refuses it, to the branch `park_as`, raising StateParked);
+        the new commit, or None when nothing changed or there is no clone."""
         workspace = self.workspace
         if workspace is None:
             console.warn(f"{self.state_dir} is not in a git clone: written, but not committed")
@@ -82,7 +83,7 @@ class RunContext:
         sha = workspace.commit_paths([path], message=message)
         console.info(f"committed {path}/ as {sha[:12]}" if sha else f"{path}/ unchanged")
         if push:
-            _push(workspace)
+            _push(workspace, park_as=park_as)
         return sha
 
     # --- the organization ---------------------------------------------------------------------
@@ -116,8 +117,9 @@ def _nearest_existing(path: Path) -> Path:
     return next(p for p in (path, *path.parents) if p.exists())
 
 
-def _push(workspace: Workspace) -> None:
+def _push(workspace: Workspace, *, park_as: str | None) -> None:
     branch = workspace.current_branch()
     if branch is None:
         raise GitFailure("HEAD is detached; check out the branch the state belongs to, then push")
-    console.info(f"pushed {branch} at {workspace.push_with_rebase(branch)[:12]}")
+    pushed = workspace.push_with_rebase(branch, park_as=park_as)
+    console.info(f"pushed {branch} at {pushed[:12]}")

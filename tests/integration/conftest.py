@@ -12,8 +12,9 @@ import pytest
 
 from controller.core.snapshot import Inventory
 from controller.sim.atlassian import SimConfig, create_app
+from controller.sim.github import RepositorySettings
 from controller.sim.server import running
-from tests.integration.git_sandbox import Origin, guard_git_environment, serve_github
+from tests.integration.git_sandbox import TOKEN, Origin, guard_git_environment, serve_github
 from tests.integration.policy_repo import PolicyClone, PolicyRepo, make_clone, with_forge
 from tests.integration.sim_atlassian_support import AtlassianSim, ServeAtlassian
 from tests.integration.smtp_sink import SmtpServer, serve_smtp
@@ -90,13 +91,19 @@ def policy_repo(
     running_servers: ExitStack,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Callable[..., PolicyRepo]:
-    """The policy clone with its origin served by the GitHub simulator, and the GitHub
-    environment set as GitHub Actions provides it."""
+    """The policy clone with its origin served by the GitHub simulator (set up as documented
+    unless `settings` say otherwise), and the GitHub environment set as GitHub Actions provides
+    it (with the Actions token unless `token` is another)."""
 
-    def make(*, extra: Mapping[str, str] | None = None) -> PolicyRepo:
+    def make(
+        *,
+        extra: Mapping[str, str] | None = None,
+        settings: RepositorySettings | None = None,
+        token: str = TOKEN,
+    ) -> PolicyRepo:
         clone = policy_clone(extra=extra)
-        base_url = github_sim(clone.origin)
-        repo = running_servers.enter_context(with_forge(clone, base_url=base_url))
+        base_url = github_sim(clone.origin, settings=settings)
+        repo = running_servers.enter_context(with_forge(clone, base_url=base_url, token=token))
         for name, value in repo.environ().items():
             monkeypatch.setenv(name, value)
         return repo

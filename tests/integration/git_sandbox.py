@@ -7,6 +7,7 @@ leaks into a test. `serve_github` runs the GitHub simulator over the bare origin
 
 from __future__ import annotations
 
+import base64
 import subprocess
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -92,6 +93,23 @@ def make_origin(root: Path, *, files: Mapping[str, str] | None = None) -> Origin
     git(seed, "commit", "--quiet", "-m", "initial policies")
     git(seed, "push", "--quiet", "origin", "main")
     return origin
+
+
+def clone_over_http(origin: Origin, base_url: str, *, token: str, name: str) -> Path:
+    """A clone of REPOSITORY from the simulator's git endpoint, authenticated with `token` the
+    way actions/checkout leaves a clone (an `http.extraheader` in its config)."""
+    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
+    target = origin.workspace / name
+    git(
+        origin.workspace,
+        "clone",
+        "--quiet",
+        "--config",
+        f"http.extraheader=AUTHORIZATION: basic {basic}",
+        f"{base_url}/{REPOSITORY}.git",
+        str(target),
+    )
+    return target
 
 
 def write(path: Path, text: str) -> None:

@@ -112,12 +112,13 @@ class PolicyRepo(PolicyClone):
 
     forge: GitHubForge
     base_url: str
+    token: str = TOKEN  # the Actions token, unless a test gives the job an app's
 
     def environ(self) -> dict[str, str]:
         return {
             "GITHUB_API_URL": self.base_url,
             "GITHUB_REPOSITORY": REPOSITORY,
-            "GITHUB_TOKEN": TOKEN,
+            "GITHUB_TOKEN": self.token,
         }
 
     def pulls(self) -> list[PullRequest]:
@@ -146,15 +147,17 @@ def make_clone(
 
 
 @contextmanager
-def with_forge(clone: PolicyClone, *, base_url: str) -> Iterator[PolicyRepo]:
+def with_forge(clone: PolicyClone, *, base_url: str, token: str = TOKEN) -> Iterator[PolicyRepo]:
     """The clone, with a GitHub client for the simulator at `base_url` serving its origin."""
     environment = {
         "GITHUB_API_URL": base_url,
         "GITHUB_REPOSITORY": REPOSITORY,
-        "GITHUB_TOKEN": TOKEN,
+        "GITHUB_TOKEN": token,
     }
     with GitHubForge.from_env(environment) as forge:
-        yield PolicyRepo(origin=clone.origin, clone=clone.clone, forge=forge, base_url=base_url)
+        yield PolicyRepo(
+            origin=clone.origin, clone=clone.clone, forge=forge, base_url=base_url, token=token
+        )
 
 
 def github_environ(base_url: str) -> dict[str, str]:

@@ -5,7 +5,7 @@ simulator prints them). Failures are the shared `ServiceError`s (`ForgeError` he
 exit 1) that say what to do.
 """
 
-from controller.adapters.github.client import GitHubForge
+from controller.adapters.github.client import ActionsMayNotOpenPulls, GitHubForge, ProtectedMerge
 from controller.adapters.github.errors import (
     Forbidden,
     ForgeError,
@@ -19,16 +19,22 @@ from controller.adapters.github.errors import (
 )
 from controller.adapters.github.http import RetryPolicy
 from controller.adapters.github.models import (
+    BranchProtection,
+    BranchRule,
     FileContent,
     IssueComment,
     Label,
     MergeResult,
     PullRequest,
     Repository,
+    WorkflowPermissions,
 )
 from controller.adapters.github.settings import ForgeSettings
 
 __all__ = [
+    "ActionsMayNotOpenPulls",
+    "BranchProtection",
+    "BranchRule",
     "FileContent",
     "Forbidden",
     "ForgeError",
@@ -40,6 +46,7 @@ __all__ = [
     "MergeResult",
     "NotFound",
     "NotMergeable",
+    "ProtectedMerge",
     "PullRequest",
     "RateLimited",
     "Repository",
@@ -47,4 +54,5 @@ __all__ = [
     "Unauthorized",
     "Unavailable",
     "ValidationFailed",
+    "WorkflowPermissions",
 ]

@@ -15,9 +15,18 @@ from typing import Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from controller.adapters.github.errors import ForgeError, NotFound, ValidationFailed
+from controller.adapters.github.errors import (
+    Forbidden,
+    ForgeError,
+    NotFound,
+    NotMergeable,
+    ValidationFailed,
+)
 from controller.adapters.github.http import DEFAULT_RETRY, GitHubHttp, RetryPolicy
 from controller.adapters.github.models import (
+    Account,
+    BranchProtection,
+    BranchRule,
     FileContent,
     GitRef,
     IssueComment,
@@ -25,11 +34,28 @@ from controller.adapters.github.models import (
     MergeResult,
     PullRequest,
     Repository,
+    WorkflowPermissions,
 )
 from controller.adapters.github.settings import ForgeSettings
 
 Model = TypeVar("Model", bound=BaseModel)
 _ALREADY_EXISTS = "A pull request already exists"
+# GitHub's own words when the repository setting forbids the Actions token to open pull requests.
+_ACTIONS_MAY_NOT_CREATE = "GitHub Actions is not permitted to create or approve pull requests"
+_PROTECTED_MERGE = ("Required status check", "approving review", "Repository rule violations")
+ACTIONS_SETTING = (
+    "turn on Settings > Actions > General > Workflow permissions > 'Allow GitHub Actions to "
+    "create and approve pull requests' (an organization's own setting may have to allow it "
+    "first), or let the workflow use a GitHub App token (docs/github.md)"
+)
+
+
+class ActionsMayNotOpenPulls(Forbidden):
+    """403: the repository does not let the Actions token create pull requests."""
+
+
+class ProtectedMerge(NotMergeable):
+    """405: the base branch's protection or rulesets want checks or reviews first."""
 
 
 def parse(model: type[Model], data: Any, *, what: str) -> Model:
@@ -83,6 +109,30 @@ class GitHubForge:
     def repository(self) -> Repository:
         return parse(Repository, self._http.get_json(self._repo_path), what="repository")
 
+    # --- settings a run depends on (what `doctor` reads) --------------------------------------
+
+    def authenticated_user(self) -> Account:
+        """Whose token this is; GitHub answers 403 for app and Actions tokens."""
+        return parse(Account, self._http.get_json("/user"), what="user")
+
+    def workflow_permissions(self) -> WorkflowPermissions:
+        """The Actions token's defaults and whether it may open pull requests (admin read)."""
+        data = self._http.get_json(f"{self._repo_path}/actions/permissions/workflow")
+        return parse(WorkflowPermissions, data, what="workflow permissions")
+
+    def branch_protection(self, branch: str) -> BranchProtection | None:
+        """The branch's classic protection; None when it has none."""
+        try:
+            data = self._http.get_json(f"{self._repo_path}/branches/{branch}/protection")
+        except NotFound:
+            return None
+        return parse(BranchProtection, data, what="branch protection")
+
+    def branch_rules(self, branch: str) -> tuple[BranchRule, ...]:
+        """Every rule of the rulesets active on `branch` (readable with any token)."""
+        pages = self._http.paginate(f"{self._repo_path}/rules/branches/{branch}")
+        return tuple(parse(BranchRule, item, what="branch rule") for item in pages)
+
     def branch_sha(self, branch: str) -> str | None:
         """The commit `branch` points at on GitHub, or None when there is no such branch."""
         try:
@@ -132,6 +182,13 @@ class GitHubForge:
         request = {"head": head, "base": base, "title": title, "body": body}
         try:
             data = self._http.send_json("POST", f"{self._repo_path}/pulls", body=request)
+        except Forbidden as error:
+            if _ACTIONS_MAY_NOT_CREATE not in str(error):
+                raise
+            raise ActionsMayNotOpenPulls(
+                f"GitHub refused to open the pull request from {head} with 403 "
+                f'"{_ACTIONS_MAY_NOT_CREATE}.": {ACTIONS_SETTING}'
+            ) from None
         except ValidationFailed as error:
             # Another run opened it between our look-up and our create: use theirs.
             existing = self.find_open_pull(head, base) if _duplicate(error) else None
@@ -157,7 +214,18 @@ class GitHubForge:
         request = {"commit_title": title, "merge_method": "merge"}
         if expected_head_sha is not None:
             request["sha"] = expected_head_sha
-        data = self._http.send_json("PUT", f"{self._repo_path}/pulls/{number}/merge", body=request)
+        try:
+            data = self._http.send_json(
+                "PUT", f"{self._repo_path}/pulls/{number}/merge", body=request
+            )
+        except NotMergeable as error:
+            if not any(marker in str(error) for marker in _PROTECTED_MERGE):
+                raise
+            raise ProtectedMerge(
+                f"{error}; the base branch's protection or rulesets want these first. A pull "
+                "request opened with GITHUB_TOKEN starts no workflow, so its checks never "
+                "report: open it with a GitHub App token (docs/github.md)"
+            ) from None
         return parse(MergeResult, data, what="merge result")
 
     # --- comments and labels -----------------------------------------------------------------

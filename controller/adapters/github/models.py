@@ -75,6 +75,42 @@ class MergeResult(GitHubObject):
     message: str
 
 
+class WorkflowPermissions(GitHubObject):
+    """Settings > Actions > General > Workflow permissions of the repository."""
+
+    default_workflow_permissions: Literal["read", "write"]
+    can_approve_pull_request_reviews: bool
+
+
+class RequiredChecks(GitHubObject):
+    contexts: tuple[str, ...] = ()
+    strict: bool = False
+
+
+class RequiredReviews(GitHubObject):
+    required_approving_review_count: int = 0
+
+
+class Enabled(GitHubObject):
+    enabled: bool = False
+
+
+class BranchProtection(GitHubObject):
+    """Classic branch protection, as much of it as decides whether accessctl can push."""
+
+    required_status_checks: RequiredChecks | None = None
+    required_pull_request_reviews: RequiredReviews | None = None
+    enforce_admins: Enabled = Enabled()
+
+
+class BranchRule(GitHubObject):
+    """One active rule of a ruleset on a branch (`pull_request`, `required_status_checks` ...)."""
+
+    type: str
+    ruleset_id: int | None = None
+    parameters: dict[str, object] | None = None
+
+
 class Repository(GitHubObject):
     full_name: str
     default_branch: str

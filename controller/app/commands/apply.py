@@ -17,6 +17,7 @@ from rich.table import Table
 
 from controller.adapters.atlassian import AtlassianClient, AtlassianDirectory
 from controller.adapters.files import read_input
+from controller.adapters.git_workspace import StateParked, state_branch
 from controller.app import console
 from controller.app.context import RunContext
 from controller.app.executor import ActionResult, ApplyReport, ApplyRun, apply_plan
@@ -77,6 +78,10 @@ def apply_one(context: RunContext, request: ApplyRequest, *, plan_path: Path) ->
     policies = context.policies
     workspace = context.workspace
     commit = workspace.head_commit() if workspace else None
+    branch = workspace.current_branch() if workspace else None
+    if workspace and branch and request.push and not request.dry_run:
+        # A state commit parked by an earlier run means this plan was applied already.
+        workspace.refuse_if_parked(plan.id, into=branch)
     with AtlassianClient(context.credentials) as client:
         directory = AtlassianDirectory(client, policies.organization, clock=lambda: context.now)
         report = apply_plan(
@@ -92,9 +97,13 @@ def apply_one(context: RunContext, request: ApplyRequest, *, plan_path: Path) ->
             )
         )
     show_report(report)
+    parked: StateParked | None = None
     if report.results:
         message = f"accessctl: apply {report.plan_id}\n\n{report.headline()}\n"
-        context.commit_state(message, push=request.push)
+        try:
+            context.commit_state(message, push=request.push, park_as=state_branch(plan.id))
+        except StateParked as refused:
+            parked = refused  # the audit is safe on its branch; the notices still go out
     # After the commit, so that a mail problem can never cost the audit. It is reported but
     # leaves the exit code to the apply: the apply job (and the next plan in its loop) goes on.
     applied = AppliedPlan(
@@ -106,6 +115,8 @@ def apply_one(context: RunContext, request: ApplyRequest, *, plan_path: Path) ->
         commit=commit,
     )
     send_apply_notices(applied, environ=context.environ)
+    if parked is not None:
+        raise parked
     if report.failures:
         return ExitCode.FAILURE
     return ExitCode.BAD_INPUT if report.count("refused") else ExitCode.OK

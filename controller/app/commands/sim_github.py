@@ -3,7 +3,11 @@
 Prints the `export` lines that point `controller.adapters.github` at it (GITHUB_API_URL,
 GITHUB_REPOSITORY, GITHUB_TOKEN), so `eval "$(accessctl sim github ...)"`-style demos work. The
 repository's git data is a bare repository on disk, created empty when `--git-dir` does not exist
-yet; clone it and push to it as `origin`.
+yet; clone it over HTTP with a token (protection and rulesets apply there) or from disk.
+
+The repository starts with GitHub's defaults for a new one: workflows may not open pull requests
+(`--actions-may-open-prs` turns that on, as docs/github.md has it set up) and no branch is
+protected (`PUT .../branches/main/protection` with the admin token protects one).
 """
 
 from __future__ import annotations
@@ -19,7 +23,14 @@ import git
 
 from controller.app import console
 from controller.core.errors import BadInput
-from controller.sim.github import create_app, init_bare_repository
+from controller.sim.github import (
+    ADMIN_TOKEN,
+    APP_TOKEN,
+    ActionsSettings,
+    RepositorySettings,
+    create_app,
+    init_bare_repository,
+)
 from controller.sim.server import running
 
 # How often the serving loop wakes up; Ctrl-C is delivered between sleeps.
@@ -32,17 +43,27 @@ def serve_github(
     git_dir: Path,
     port: int,
     token: str,
+    actions_may_open_prs: bool = False,
     stop: threading.Event | None = None,
 ) -> int:
     """Serve until Ctrl-C or SIGTERM (or until `stop` is set, for tests); exit code 0."""
     _check_repository_name(repository)
     _ensure_bare_repository(git_dir)
-    app = create_app(repository=repository, git_dir=git_dir, token=token)
+    settings = RepositorySettings()
+    settings.set_actions(ActionsSettings(can_approve_pull_request_reviews=actions_may_open_prs))
+    app = create_app(repository=repository, git_dir=git_dir, token=token, settings=settings)
     with running(app, port=port) as base_url:
         console.out(f"export GITHUB_API_URL={base_url}")
         console.out(f"export GITHUB_REPOSITORY={repository}")
         console.out(f"export GITHUB_TOKEN={token}")
-        console.info(f"serving {repository} from {git_dir} (clone it from there); Ctrl-C stops")
+        console.info(
+            f"serving {repository} from {git_dir}; git over HTTP: {base_url}/{repository}.git"
+        )
+        console.info(
+            f"tokens: {token} (GitHub Actions), {APP_TOKEN} (a GitHub App), "
+            f"{ADMIN_TOKEN} (an admin)"
+        )
+        console.info("Ctrl-C stops")
         if stop is None:
             with _stopped_by_signals() as stop_signal:
                 _wait(stop_signal)

@@ -28,6 +28,7 @@ from starlette.routing import Route
 from controller.sim.github import payloads
 from controller.sim.github.accounts import ACTIONS_TOKEN, Actor, default_tokens
 from controller.sim.github.bare_repo import BareRepository
+from controller.sim.github.git_http import GitEndpoint
 from controller.sim.github.protection import ClassicProtection
 from controller.sim.github.repo_settings import (
     STATUS_STATES,
@@ -540,7 +541,7 @@ async def _not_found(request: Request, exc: Exception) -> Response:
     return JSONResponse({"message": message, "documentation_url": DOCS_URL}, status_code=status)
 
 
-def _routes(api: GitHubApi) -> list[Route]:
+def _routes(api: GitHubApi, git: GitEndpoint) -> list[Route]:
     repo = "/repos/{owner}/{repo}"
     table: list[tuple[str, Endpoint, str]] = [
         ("", api.get_repository, "GET"),
@@ -579,6 +580,8 @@ def _routes(api: GitHubApi) -> list[Route]:
         Route("/user", api.guarded(api.get_user), methods=["GET"]),
         Route("/__sim/pulls", api.sim_pulls, methods=["GET"]),
         Route("/__sim/statuses/{sha}", api.sim_status, methods=["POST"]),
+        Route("/__sim/pre-receive", git.pre_receive, methods=["POST"]),
+        Route("/{owner}/{name}.git/{service:path}", git.serve, methods=["GET", "POST"]),
     ]
 
 
@@ -597,7 +600,15 @@ def create_app(
     if repository.count("/") != 1 or not all(repository.split("/")):
         raise ValueError(f"repository must look like OWNER/NAME, not {repository!r}")
     repo = SimulatedRepository(full_name=repository, git=BareRepository(git_dir), settings=settings)
-    api = GitHubApi(repo=repo, tokens=default_tokens(token), rate_limit=RateLimit(limit=rate_limit))
-    app = Starlette(routes=_routes(api), exception_handlers={404: _not_found, 405: _not_found})
+    tokens = default_tokens(token)
+    api = GitHubApi(repo=repo, tokens=tokens, rate_limit=RateLimit(limit=rate_limit))
+    git = GitEndpoint(
+        git_dir=git_dir,
+        settings=repo.settings,
+        caller=api.caller,
+        accounts={actor.login: actor for actor in tokens.values()},
+        matches=repo.matches,
+    )
+    app = Starlette(routes=_routes(api, git), exception_handlers={404: _not_found, 405: _not_found})
     app.state.github = repo
     return app

@@ -1,0 +1,353 @@
+"""The GitHub settings that break a first run, modelled by the simulator and answered by accessctl.
+
+- "Allow GitHub Actions to create and approve pull requests" off: the Actions token gets
+  GitHub's 403, `propose` says which setting to change; an app token opens the pull request.
+- A protected `main` (classic protection or a ruleset) refuses the `state/` push of
+  `apply --push`: the audit is kept on `accessctl/state/<plan id>`, the run fails saying how to
+  land it, and no re-run acts again until it is landed. An app the rules let bypass pushes.
+- Required status checks block a merge until the checks report.
+- What `doctor` will read: workflow permissions, branch protection, branch rules, `/user`.
+
+Clones talk to the simulator's git endpoint with a token, as `actions/checkout` leaves them.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from controller.adapters.git_workspace import (
+    StateParked,
+    Workspace,
+    state_branch,
+)
+from controller.adapters.github import (
+    ActionsMayNotOpenPulls,
+    Forbidden,
+    GitHubForge,
+    ProtectedMerge,
+)
+from controller.adapters.github.settings import ForgeSettings
+from controller.app.cli import main
+from controller.core.errors import ExitCode
+from controller.core.plan import parse_plan
+from controller.core.snapshot import parse_inventory
+from controller.sim.atlassian import SimConfig
+from controller.sim.atlassian import create_app as create_atlassian_app
+from controller.sim.github import (
+    ADMIN_TOKEN,
+    APP_TOKEN,
+    ClassicProtection,
+    RepositorySettings,
+    Ruleset,
+    create_app,
+)
+from controller.sim.server import running
+from tests.integration.git_sandbox import (
+    REPOSITORY,
+    TOKEN,
+    Origin,
+    clone_over_http,
+    git,
+    guard_git_environment,
+    make_origin,
+    push_branch,
+    set_up_as_documented,
+)
+from tests.integration.policy_repo import EXAMPLE_INVENTORY, NOW, PolicyRepo, accessctl
+from tests.integration.test_apply_e2e import APPLIED_AT, PLANNED_AT, policy_files
+
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
+APP_ID = 1000001  # controller.sim.github.accounts.APP_BOT
+
+
+# --- the Actions setting for pull requests ---------------------------------------------------
+
+
+def test_propose_with_the_actions_token_says_which_setting_refuses_it(
+    policy_repo: Callable[..., PolicyRepo],
+) -> None:
+    repo = policy_repo(settings=RepositorySettings())
+    result = accessctl("propose", "--inventory", str(EXAMPLE_INVENTORY), "--now", NOW)
+    pulls = repo.pulls()
+
+    assert result.exit_code == ExitCode.FAILURE
+    assert "GitHub Actions is not permitted to create or approve pull requests" in result.stderr
+    assert "Allow GitHub Actions to create and approve pull requests" in result.stderr
+    assert "GitHub App token" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert pulls == []
+
+
+def test_propose_with_an_app_token_opens_the_pull_request_as_the_app(
+    policy_repo: Callable[..., PolicyRepo],
+) -> None:
+    repo = policy_repo(settings=RepositorySettings(), token=APP_TOKEN)
+    result = accessctl("propose", "--inventory", str(EXAMPLE_INVENTORY), "--now", NOW)
+    [pull] = repo.pulls()
+
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert pull.user is not None
+    assert pull.user.login == "accessctl-app[bot]"
+
+
+def test_the_actions_token_may_neither_open_nor_approve(tmp_path: Path) -> None:
+    origin = make_origin(tmp_path)
+    push_branch(origin.clone("a"), "topic", files={"x.txt": "x\n"})
+    with running(create_app(repository=REPOSITORY, git_dir=origin.git_dir)) as base_url:
+        with forge(base_url, TOKEN) as bot, pytest.raises(ActionsMayNotOpenPulls):
+            bot.open_or_update_pull(head="topic", base="main", title="t", body="b")
+        with forge(base_url, ADMIN_TOKEN) as admin:
+            pull = admin.open_or_update_pull(head="topic", base="main", title="t", body="b")
+        answer = httpx.post(
+            f"{base_url}/repos/{REPOSITORY}/pulls/{pull.number}/reviews",
+            json={"event": "APPROVE"},
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        )
+    assert answer.status_code == 403
+    assert answer.json()["message"].startswith("GitHub Actions is not permitted")
+
+
+# --- a protected main and the state push -----------------------------------------------------
+
+
+@dataclass
+class Org:
+    """The Atlassian simulator, the GitHub simulator over a bare origin, and the settings."""
+
+    origin: Origin
+    github: str
+    atlassian: str
+    settings: RepositorySettings
+
+    def inventory_size(self) -> int:
+        data = httpx.get(f"{self.atlassian}/__sim/inventory", timeout=10).content
+        return sum(len(a.groups) for a in parse_inventory(data, source="sim").accounts)
+
+
+@pytest.fixture
+def org(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Org]:
+    guard_git_environment(monkeypatch, tmp_path / "home")
+    origin = make_origin(tmp_path, files=policy_files())
+    settings = set_up_as_documented()
+    seed = parse_inventory(EXAMPLE_INVENTORY.read_bytes(), source="example")
+    with (
+        running(create_atlassian_app(seed, SimConfig(latency_ms=0))) as atlassian,
+        running(create_app(repository=REPOSITORY, git_dir=origin.git_dir, settings=settings)) as gh,
+    ):
+        for name, value in {
+            "ATLASSIAN_API_BASE": atlassian,
+            "ATLASSIAN_ADMIN_API_KEY": "sim-admin-key",
+            "JIRA_EMAIL": "bot@example.com",
+            "JIRA_API_TOKEN": "sim-jira-token",
+        }.items():
+            monkeypatch.setenv(name, value)
+        yield Org(origin, gh, atlassian, settings)
+
+
+def cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.stdout + result.stderr
+
+
+def merged_plan(org: Org, monkeypatch: pytest.MonkeyPatch, *, token: str) -> tuple[Path, str]:
+    """A clone made with `token` whose main holds a merged plan (landed by an admin)."""
+    admin = clone_over_http(org.origin, org.github, token=ADMIN_TOKEN, name="reviewer")
+    monkeypatch.chdir(admin)
+    code, output = cli("plan", "--now", PLANNED_AT, "--out", "state/plans/current.yaml")
+    assert code == ExitCode.OK, output
+    plan = parse_plan((admin / "state/plans/current.yaml").read_bytes(), source="plan")
+    (admin / "state/plans/current.yaml").rename(admin / f"state/plans/{plan.id}.yaml")
+    git(admin, "add", "state")
+    git(admin, "commit", "--quiet", "-m", f"Merge plan {plan.id}")
+    git(admin, "push", "--quiet", "origin", "main")
+    runner = clone_over_http(org.origin, org.github, token=token, name=f"runner-{token}")
+    monkeypatch.chdir(runner)
+    return runner, plan.id
+
+
+def apply_pending() -> tuple[int, str]:
+    return cli("apply", "--pending", "--push", "--now", APPLIED_AT)
+
+
+def remote_files(org: Org, branch: str, folder: str) -> list[str]:
+    listed = git(org.origin.git_dir, "ls-tree", "-r", "--name-only", branch, folder)
+    return listed.splitlines()
+
+
+def test_a_refused_state_push_keeps_the_audit_on_a_branch_and_never_applies_twice(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, plan_id = merged_plan(org, monkeypatch, token=TOKEN)
+    org.settings.protect("main", ClassicProtection(require_pull_request=True))
+    main_before = org.origin.branch_sha("main")
+    memberships_before = org.inventory_size()
+
+    code, output = apply_pending()
+
+    parked = state_branch(plan_id)
+    assert code == ExitCode.FAILURE, output
+    assert "GH006: Protected branch update failed for refs/heads/main" in output
+    assert "Changes must be made through a pull request" in output
+    assert f"safe on branch {parked}" in output
+    assert "Traceback" not in output
+    assert org.origin.branch_sha("main") == main_before
+    applied = org.inventory_size()
+    assert applied < memberships_before
+    audit = remote_files(org, parked, "state/audit")
+    assert audit
+    assert any(plan_id in path for path in remote_files(org, parked, "state"))
+
+    # Run again in the same clone (its state says applied), then in a fresh one as the next
+    # CI job would (its state does not, the parked branch does): nothing acts again.
+    code, output = apply_pending()
+    assert code == ExitCode.OK, output
+    assert "no merged plan is waiting" in output
+    fresh = clone_over_http(org.origin, org.github, token=TOKEN, name="next-job")
+    monkeypatch.chdir(fresh)
+    code, output = apply_pending()
+    assert code == ExitCode.FAILURE
+    assert f"waits on branch {parked}" in output
+    assert org.inventory_size() == applied
+
+    # Landing it as the message says (a pull request, merged by a person) ends the story.
+    with forge(org.github, ADMIN_TOKEN) as admin:
+        pull = admin.open_or_update_pull(head=parked, base="main", title="state", body="audit")
+        admin.merge_pull(pull.number, title="Land the audit")
+    landed = clone_over_http(org.origin, org.github, token=TOKEN, name="after-landing")
+    monkeypatch.chdir(landed)
+    assert "audit" in " ".join(remote_files(org, "main", "state"))
+    code, output = apply_pending()
+    assert code == ExitCode.OK, output
+    assert "no merged plan is waiting" in output
+    assert org.inventory_size() == applied
+
+
+def test_a_ruleset_lets_the_app_it_names_bypass_it_and_push_the_state(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, plan_id = merged_plan(org, monkeypatch, token=APP_TOKEN)
+    org.settings.add_ruleset(
+        Ruleset(
+            id=1,
+            name="protect main",
+            branches=("main",),
+            require_pull_request=True,
+            bypass_app_ids=frozenset({APP_ID}),
+        )
+    )
+
+    code, output = apply_pending()
+
+    assert code == ExitCode.OK, output
+    message = git(org.origin.git_dir, "log", "-1", "--format=%s", "main")
+    assert message == f"accessctl: apply {plan_id}"
+    assert not Workspace.open(Path.cwd()).remote_branch_exists(state_branch(plan_id))
+
+
+def test_a_ruleset_refusal_is_reported_in_githubs_words(
+    org: Org, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner, _ = merged_plan(org, monkeypatch, token=TOKEN)
+    org.settings.add_ruleset(
+        Ruleset(id=2, name="main", branches=("main",), required_checks=("ci",))
+    )
+    workspace = Workspace.open(runner)
+    (runner / "state" / "note.txt").write_text("x\n")
+    workspace.commit_paths(["state"], message="state")
+
+    with pytest.raises(StateParked) as parked:
+        workspace.push_with_rebase("main", park_as=state_branch("run-1"))
+
+    assert parked.value.branch == "accessctl/state/run-1"
+    assert parked.value.refused == "main"
+    assert "GH013: Repository rule violations found for refs/heads/main" in str(parked.value)
+    assert 'Required status check "ci" is expected' in str(parked.value)
+    assert org.origin.branch_sha("accessctl/state/run-1") == parked.value.sha
+
+
+# --- required checks block a merge until they report ------------------------------------------
+
+
+def forge(base_url: str, token: str) -> GitHubForge:
+    return GitHubForge.connect(ForgeSettings(repository=REPOSITORY, token=token, api_url=base_url))
+
+
+def test_required_checks_block_the_merge_until_they_report(tmp_path: Path) -> None:
+    origin = make_origin(tmp_path)
+    head = push_branch(origin.clone("a"), "accessctl/plan", files={"state/p.yaml": "x\n"})
+    settings = set_up_as_documented()
+    settings.protect("main", ClassicProtection(required_checks=("ci",), enforce_admins=True))
+    app = create_app(repository=REPOSITORY, git_dir=origin.git_dir, settings=settings)
+    with running(app) as base_url, forge(base_url, ADMIN_TOKEN) as admin:
+        pull = admin.open_or_update_pull(head="accessctl/plan", base="main", title="t", body="b")
+        with pytest.raises(ProtectedMerge) as refused:
+            admin.merge_pull(pull.number, title="merge")
+        blocked = admin.get_pull(pull.number)
+        httpx.post(f"{base_url}/__sim/statuses/{head}", json={"context": "ci", "state": "failure"})
+        with pytest.raises(ProtectedMerge, match='"ci" is failing'):
+            admin.merge_pull(pull.number, title="merge")
+        httpx.post(f"{base_url}/__sim/statuses/{head}", json={"context": "ci", "state": "success"})
+        merged = admin.merge_pull(pull.number, title="merge")
+
+    assert 'Required status check "ci" is expected' in str(refused.value)
+    assert "GitHub App token" in str(refused.value)
+    assert not blocked.merged
+    assert merged.merged
+
+
+# --- what doctor reads -------------------------------------------------------------------------
+
+
+def test_the_settings_doctor_reads_are_readable_with_the_right_token(tmp_path: Path) -> None:
+    origin = make_origin(tmp_path)
+    settings = RepositorySettings()
+    settings.protect("main", ClassicProtection(required_checks=("ci",), require_pull_request=True))
+    settings.add_ruleset(Ruleset(id=3, name="main", branches=("main",), require_pull_request=True))
+    app = create_app(repository=REPOSITORY, git_dir=origin.git_dir, settings=settings)
+    with (
+        running(app) as base_url,
+        forge(base_url, ADMIN_TOKEN) as admin,
+        forge(base_url, TOKEN) as actions,
+    ):
+        permissions = admin.workflow_permissions()
+        protection = admin.branch_protection("main")
+        unprotected = admin.branch_protection("nothing-protected")
+        rules = actions.branch_rules("main")
+        person = admin.authenticated_user()
+        with pytest.raises(Forbidden, match="Resource not accessible by integration"):
+            actions.workflow_permissions()
+        with pytest.raises(Forbidden, match="Resource not accessible by integration"):
+            actions.authenticated_user()
+
+    assert (
+        permissions.default_workflow_permissions,
+        permissions.can_approve_pull_request_reviews,
+    ) == (
+        "read",
+        False,
+    )
+    assert protection is not None
+    assert protection.required_status_checks is not None
+    assert protection.required_status_checks.contexts == ("ci",)
+    assert protection.required_pull_request_reviews is not None
+    assert unprotected is None
+    assert [rule.type for rule in rules] == ["deletion", "non_fast_forward", "pull_request"]
+    assert person.login == "octo-admin"
+
+
+def test_an_unknown_token_cannot_clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    guard_git_environment(monkeypatch, tmp_path / "home")
+    origin = make_origin(tmp_path)
+    with running(create_app(repository=REPOSITORY, git_dir=origin.git_dir)) as base_url:
+        with pytest.raises(subprocess.CalledProcessError):
+            clone_over_http(origin, base_url, token="stolen", name="nope")
+        clone = clone_over_http(origin, base_url, token=TOKEN, name="yes")
+    assert json.dumps(git(clone, "log", "--format=%s"))
