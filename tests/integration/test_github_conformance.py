@@ -67,8 +67,8 @@ def github_routes(routes: list[Route]) -> set[str]:
     """`METHOD template` of each GitHub API route the simulator serves."""
     served = set()
     for route in routes:
-        if route.path.startswith("/__sim/"):
-            continue
+        if route.path.startswith("/__sim/") or ".git/" in route.path:
+            continue  # the simulator's own controls, and git's protocol (not REST)
         sample = re.sub(r"\{(\w+)(:\w+)?\}", lambda m: "7" if m[2] == ":int" else "x", route.path)
         template = template_of(sample.replace("/repos/x/x", REPO))
         assert template is not None, f"{route.path} is not in GitHub's description"
