@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import replace
 
 from controller.core.directory_port import ChangeResult
 from controller.core.errors import RunFailure
@@ -60,9 +61,7 @@ class FakeDirectory:
         account = self._account(account_id)
         if group_id not in account.groups:
             return ChangeResult("already", f"not in {group_id}")
-        self._replace(
-            account.model_copy(update={"groups": tuple(g for g in account.groups if g != group_id)})
-        )
+        self._replace(replace(account, groups=tuple(g for g in account.groups if g != group_id)))
         self.changes[("remove", account_id, group_id)] += 1
         return ChangeResult("done", f"removed from {group_id}")
 
@@ -71,9 +70,7 @@ class FakeDirectory:
         account = self._account(account_id)
         if group_id in account.groups:
             return ChangeResult("already", f"already in {group_id}")
-        self._replace(
-            account.model_copy(update={"groups": tuple(sorted((*account.groups, group_id)))})
-        )
+        self._replace(replace(account, groups=tuple(sorted((*account.groups, group_id)))))
         self.changes[("add", account_id, group_id)] += 1
         return ChangeResult("done", f"added to {group_id}")
 
@@ -82,7 +79,7 @@ class FakeDirectory:
         account = self._account(account_id)
         if account.status == "suspended":
             return ChangeResult("already", "already suspended")
-        self._replace(account.model_copy(update={"status": "suspended"}))
+        self._replace(replace(account, status="suspended"))
         self.changes[("suspend", account_id, "")] += 1
         return ChangeResult("done", "suspended")
 
@@ -91,7 +88,7 @@ class FakeDirectory:
         account = self._account(account_id)
         if account.status == "active":
             return ChangeResult("already", "already active")
-        self._replace(account.model_copy(update={"status": "active"}))
+        self._replace(replace(account, status="active"))
         self.changes[("restore", account_id, "")] += 1
         return ChangeResult("done", "restored")
 

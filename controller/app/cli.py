@@ -7,6 +7,7 @@ returns an exit code; `AccessctlError` (and only it) becomes a one-line message 
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import traceback
@@ -117,6 +118,19 @@ def main() -> None:
 
     Policies live in git; plans are reviewed in pull requests; merges apply exactly the plan.
     """
+    collect_garbage_rarely()
+
+
+def collect_garbage_rarely() -> None:
+    """Read a 100,000-account snapshot without the cyclic collector walking it again and again.
+
+    Reading and planning allocate millions of objects that live to the end of the run and hold
+    no reference cycles; with the default threshold (700) the collector passes over all of them
+    every few thousand allocations, which costs a third of `plan`'s time. Reference counting
+    still frees everything else at once (mypy raises the threshold for the same reason).
+    """
+    gc.freeze()  # what the imports made is never garbage
+    gc.set_threshold(100_000)
 
 
 @main.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -581,7 +582,7 @@ def test_last_active_dates_pagination_boundaries(count: int) -> None:
         ("acme", "jira-software"),
         ("acme-labs", "jira-software"),
     ][:count]
-    account = people(1)[0].model_copy(update={"activity": active_on(*places)})
+    account = replace(people(1)[0], activity=active_on(*places))
     with serving(org_with(accounts=(account,)), last_active_page_size=PAGE) as client:
         pages, keys, cursor = 0, list[str](), None
         while True:
@@ -747,7 +748,7 @@ def test_idp_managed_group_cannot_be_edited(sim: httpx.Client, method: str, via:
 def limited_org(limit: int) -> Inventory:
     seats = (Seats(site="acme", product="jira-software", limit=limit),)
     holders = people(1)
-    others = tuple(a.model_copy(update={"groups": ()}) for a in people(6)[1:])  # seatless people
+    others = tuple(replace(a, groups=()) for a in people(6)[1:])  # seatless people
     return org_with(accounts=holders + others, seats=seats)
 
 

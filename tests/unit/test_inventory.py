@@ -1,14 +1,19 @@
-"""The inventory snapshot: canonical on construction, round trip, digest, clear errors."""
+"""The inventory snapshot: canonical on construction, round trip, digest, integrity, errors."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from controller.core.errors import BadInput
 from controller.core.snapshot import (
-    Account,
+    Activity,
     dump_inventory,
     inventory_digest,
     parse_inventory,
@@ -27,9 +32,7 @@ def test_example_snapshot_is_canonical() -> None:
 def test_order_of_lists_does_not_change_the_digest() -> None:
     a = account("a", idle=3, groups=("g-jsw", "g-staff"), elsewhere=[("acme", "confluence", 1)])
     b = account("b", idle=5)
-    reordered = Account.model_validate(
-        {**a.model_dump(), "groups": ("g-staff", "g-jsw"), "activity": tuple(reversed(a.activity))}
-    )
+    reordered = replace(a, groups=("g-staff", "g-jsw"), activity=tuple(reversed(a.activity)))
     first = inventory(a, b)
     second = inventory(b, reordered)
     assert inventory_digest(first) == inventory_digest(second)
@@ -57,6 +60,115 @@ def test_bad_snapshot_is_bad_input(data: bytes, fragment: str) -> None:
         parse_inventory(data, source="snap.json")
     assert fragment in error.value.message
     assert "accessctl inventory --out" in error.value.message
+
+
+def example_data() -> dict[str, Any]:
+    return dict(json.loads(EXAMPLE.read_bytes()))
+
+
+def changed(**top: Any) -> bytes:
+    return json.dumps({**example_data(), **top}).encode()
+
+
+def with_accounts(transform: Any) -> bytes:
+    data = example_data()
+    data["accounts"] = transform(data["accounts"])
+    return json.dumps(data).encode()
+
+
+def with_groups(transform: Any) -> bytes:
+    data = example_data()
+    data["groups"] = transform(data["groups"])
+    return json.dumps(data).encode()
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        pytest.param(
+            with_accounts(lambda a: [*a, a[3]]),
+            "accounts: account '557058:",
+            id="duplicate-account",
+        ),
+        pytest.param(with_groups(lambda g: [*g, g[0]]), "is listed twice", id="duplicate-group"),
+        pytest.param(
+            with_accounts(lambda a: [{**a[0], "groups": ["no-such-group"]}, *a[1:]]),
+            "is in group 'no-such-group', which the snapshot's `groups` do not list",
+            id="account-in-unknown-group",
+        ),
+        pytest.param(
+            with_groups(lambda g: [{**g[0], "site": "elsewhere"}, *g[1:]]),
+            "grants on site 'elsewhere', which the snapshot's `sites` do not list",
+            id="group-on-unknown-site",
+        ),
+        pytest.param(
+            changed(taken_at="2026-11-23T06:00:00+02:00"),
+            "taken_at: Timezone offset of 0 required",
+            id="instant-not-in-utc",
+        ),
+        pytest.param(
+            with_accounts(
+                lambda a: [{**a[0], "activity": [*a[0]["activity"], *a[0]["activity"]]}, *a[1:]]
+            ),
+            "has two activity entries for",
+            id="activity-twice",
+        ),
+    ],
+)
+def test_a_snapshot_that_contradicts_itself_is_refused(data: bytes, fragment: str) -> None:
+    with pytest.raises(BadInput) as error:
+        parse_inventory(data, source="snap.json")
+    assert error.value.message.startswith("snap.json: not a valid inventory snapshot (")
+    assert fragment in error.value.message
+
+
+def test_a_snapshot_out_of_order_is_read_in_canonical_order() -> None:
+    canonical = parse_inventory(EXAMPLE.read_bytes(), source="example")
+    shuffled = example_data()
+    shuffled["accounts"] = [
+        {**a, "groups": a["groups"][::-1], "activity": a["activity"][::-1]}
+        for a in reversed(shuffled["accounts"])
+    ]
+    shuffled["groups"].reverse()
+    assert parse_inventory(json.dumps(shuffled).encode(), source="x") == canonical
+
+
+def test_a_byte_order_mark_is_accepted_and_counted_in_the_digest() -> None:
+    data = b"\xef\xbb\xbf" + EXAMPLE.read_bytes()
+    snapshot = parse_inventory(data, source="bom.json")
+    assert snapshot == parse_inventory(EXAMPLE.read_bytes(), source="example")
+    assert inventory_digest(snapshot) == "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def test_the_digest_is_the_sha256_of_the_file_a_plan_was_made_from() -> None:
+    data = EXAMPLE.read_bytes()
+    read = parse_inventory(data, source="example")
+    assert inventory_digest(read) == "sha256:" + hashlib.sha256(data).hexdigest()
+    built = inventory(account("a", idle=3))
+    assert inventory_digest(built) == "sha256:" + hashlib.sha256(dump_inventory(built)).hexdigest()
+    fewer = read.model_copy(update={"accounts": read.accounts[:2]})
+    assert inventory_digest(fewer) == "sha256:" + hashlib.sha256(dump_inventory(fewer)).hexdigest()
+
+
+def test_instants_built_in_python_are_utc_seconds() -> None:
+    naive = datetime(2026, 1, 2, 3, 4, 5, 678)
+    elsewhere = datetime(2026, 1, 2, 5, 4, 5, tzinfo=timezone(timedelta(hours=2)))
+    snapshot = inventory(
+        replace(
+            account("a"),
+            added_to_org=naive,
+            activity=(Activity(site="acme", product="jira-software", last_active=elsewhere),),
+        )
+    )
+    (built,) = snapshot.accounts
+    assert built.added_to_org == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert built.last_active("acme", "jira-software") == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+
+
+def test_the_file_has_one_line_per_record() -> None:
+    lines = EXAMPLE.read_text().splitlines()
+    accounts = [line for line in lines if line.startswith('    {"account_id"')]
+    assert len(accounts) == len(parse_inventory(EXAMPLE.read_bytes(), source="x").accounts)
 
 
 def test_seat_counts_ignore_suspended_apps_and_customers() -> None:

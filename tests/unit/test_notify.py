@@ -4,6 +4,7 @@ tests/integration/test_notify.py.)"""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from email.message import EmailMessage
 from pathlib import Path
@@ -155,7 +156,7 @@ def test_a_standing_warning_is_not_sent_again() -> None:
 
 
 def test_html_is_escaped_and_text_is_not() -> None:
-    sneaky = account("bob", idle=55).model_copy(update={"name": "<script>alert(1)</script> & Co"})
+    sneaky = replace(account("bob", idle=55), name="<script>alert(1)</script> & Co")
     [item] = due_mail(due_for(sneaky)).outgoing
     message = email_message(item.mail, LETTERHEAD)
     assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; Co" in html_of(message)

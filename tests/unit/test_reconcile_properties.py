@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -94,12 +95,10 @@ def carry_out(plan: Plan, inv: Inventory) -> tuple[Inventory, Ledger]:
         if action is None:
             changed.append(acc)
         elif action.method == "suspend":
-            changed.append(acc.model_copy(update={"status": "suspended"}))
+            changed.append(replace(acc, status="suspended"))
         else:
             gone = {g.id for g in action.groups}
-            changed.append(
-                acc.model_copy(update={"groups": tuple(g for g in acc.groups if g not in gone)})
-            )
+            changed.append(replace(acc, groups=tuple(g for g in acc.groups if g not in gone)))
     warnings = tuple(
         WarningRecord(
             account_id=a.account_id,

@@ -6,16 +6,15 @@ by `reconcile`. Pure: bytes in, bytes out.
 
 from __future__ import annotations
 
-import io
-import json
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from controller.core.errors import BadInput
-from controller.core.plan.model import Plan
+from controller.core.plan.model import Action, Plan, Skipped
+from controller.core.plan.yaml_text import dump_yaml, sequence_item
 
 YAML_HEADER = (
     "# accessctl plan: every access change this plan makes, with its reason.\n"
@@ -33,19 +32,30 @@ def _yaml() -> YAML:
     return yaml
 
 
+# The plan's long lists, last in the file as in the model.
+LISTS: dict[str, TypeAdapter[Any]] = {
+    "actions": TypeAdapter(Action),
+    "skipped": TypeAdapter(Skipped),
+}
+
+
 def plan_to_data(plan: Plan) -> dict[str, Any]:
     return plan.model_dump(mode="json")
 
 
 def dump_plan_yaml(plan: Plan) -> bytes:
-    buffer = io.StringIO()
-    buffer.write(YAML_HEADER)
-    _yaml().dump(plan_to_data(plan), buffer)
-    return buffer.getvalue().encode()
+    """The header and summary, then the actions and skips one at a time: a plan of tens of
+    thousands of actions never exists twice over as Python data."""
+    chunks = [YAML_HEADER, dump_yaml(plan.model_dump(mode="json", exclude=set(LISTS)))]
+    for name, adapter in LISTS.items():
+        items: tuple[Any, ...] = getattr(plan, name)
+        chunks.append(f"{name}:\n" if items else f"{name}: []\n")
+        chunks += (sequence_item(adapter.dump_python(item, mode="json")) for item in items)
+    return "".join(chunks).encode()
 
 
 def dump_plan_json(plan: Plan) -> bytes:
-    return json.dumps(plan_to_data(plan), indent=2, ensure_ascii=False).encode() + b"\n"
+    return plan.__pydantic_serializer__.to_json(plan, indent=2) + b"\n"
 
 
 def parse_plan(data: bytes, *, source: str) -> Plan:

@@ -27,13 +27,13 @@ from controller.core.ledger import Ledger, dump_ledger
 from controller.core.plan.model import ACTION_KINDS, Action, Plan, Skipped
 from controller.core.plan.summary import summarize
 from controller.core.policy.policy_set import PolicySet, policies_digest
-from controller.core.reconcile.context import Context, Findings, active_members
+from controller.core.reconcile.context import Context, Findings
 from controller.core.reconcile.grants import granted_seats, plan_grants, resolve_grants
 from controller.core.reconcile.inactivity import clear_stale_warnings, evaluate_policy
 from controller.core.reconcile.protection import build_protection
 from controller.core.reconcile.restore import plan_restores
 from controller.core.reconcile.seat_caps import within_seat_limits
-from controller.core.snapshot import Inventory, holders_by_seat, inventory_digest
+from controller.core.snapshot import Inventory, inventory_digest, seat_holders
 
 __all__ = ["reconcile"]
 
@@ -52,12 +52,13 @@ def reconcile(
     """Everything that should change, and why; nothing is executed here."""
     inputs = Inputs(policies, inventory, ledger, now, base_commit)
     grants = resolve_grants(policies, inventory, today=now.date())
+    index = seat_holders(inventory)
     ctx = Context(
         plan_id=inputs.plan_id,
         now=now,
         inventory=inventory,
         groups_by_id={g.id: g for g in inventory.groups},
-        members=active_members(inventory),
+        holders=index,
         warnings={(w.account_id, w.site, w.product): w for w in ledger.warnings},
         protection=build_protection(policies, inventory, today=now.date()),
         granted=granted_seats(grants),
@@ -66,12 +67,11 @@ def reconcile(
     for policy in policies.inactivity:
         evaluate_policy(policy, ctx, findings=findings)
     granting, grant_skips = plan_grants(grants, plan_id=ctx.plan_id)
-    holders = holders_by_seat(inventory)
     additions, held = within_seat_limits(
-        granting + list(plan_restores(policies, ledger, ctx=ctx)), inventory, holders=holders
+        granting + list(plan_restores(policies, ledger, ctx=ctx)), inventory, holders=index
     )
     actions = findings.actions + list(clear_stale_warnings(ctx, findings.keep_warnings)) + additions
-    seats = {seat: len(people) for seat, people in holders.items()}
+    seats = {seat: holding.seats_used for seat, holding in index.items()}
     return assemble_plan(
         inputs,
         actions,

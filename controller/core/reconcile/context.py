@@ -18,7 +18,7 @@ from controller.core.plan.model import (
 )
 from controller.core.policy.models import InactivityPolicy
 from controller.core.reconcile.protection import Protection
-from controller.core.snapshot import Account, Group, Inventory
+from controller.core.snapshot import Account, Group, Inventory, Seat, SeatHolders
 
 SeatKey = tuple[str, str, str]  # (account_id, site, product)
 
@@ -30,20 +30,11 @@ class Context:
     now: datetime
     inventory: Inventory
     groups_by_id: dict[str, Group]
-    members: dict[str, list[Account]]  # group id -> active accounts in it, in inventory order
+    holders: dict[Seat, SeatHolders]  # (site, product) -> who holds it, and when they last used it
     warnings: dict[SeatKey, WarningRecord]
     protection: Protection
     plan_id: str
     granted: dict[SeatKey, str] = field(default_factory=dict)  # seat -> why an AccessGrant keeps it
-
-
-def active_members(inventory: Inventory) -> dict[str, list[Account]]:
-    members: dict[str, list[Account]] = {}
-    for account in inventory.accounts:
-        if account.status == "active":
-            for group_id in account.groups:
-                members.setdefault(group_id, []).append(account)
-    return members
 
 
 @dataclass

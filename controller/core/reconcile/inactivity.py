@@ -28,7 +28,7 @@ from controller.core.reconcile.context import (
     make_skip,
 )
 from controller.core.reconcile.protection import Protection, refs, with_policy_exclusions
-from controller.core.snapshot import SEATLESS_TYPES, Account, Group, Inventory
+from controller.core.snapshot import SEATLESS_TYPES, Account, Group, Inventory, SeatHolders
 
 # --- idleness ------------------------------------------------------------------------------
 
@@ -114,27 +114,17 @@ def policy_scope(policy: InactivityPolicy, ctx: Context) -> Scope:
     )
 
 
-def holders_in_scope(scope: Scope, ctx: Context) -> list[Account]:
-    """Active accounts in at least one granting group, each once (the plan sorts its output)."""
-    seen: dict[str, Account] = {}
-    for group_id in sorted(scope.granting):
-        for account in ctx.members.get(group_id, ()):
-            seen.setdefault(account.account_id, account)
-    return list(seen.values())
-
-
 def evaluate_policy(policy: InactivityPolicy, ctx: Context, *, findings: Findings) -> None:
     scope = policy_scope(policy, ctx)
-    holders = holders_in_scope(scope, ctx)
+    holders = ctx.holders.get((policy.site, policy.product)) or SeatHolders()
     # Used within `quiet_days` (less than quiet_days + 1 whole days ago): not even warned. Most
     # accounts stop at this one comparison, before any object is built for them.
     recent = ctx.now - timedelta(days=policy.quiet_days + 1)
-    for account in holders:
-        last = account.last_active(policy.site, policy.product)
+    for account, last in holders.pairs():
         if last is None or last <= recent:
             evaluate_account(account, scope, ctx=ctx, findings=findings)
     if policy.max_seats is not None:
-        enforce_max_seats(scope, holders, ctx=ctx, findings=findings)
+        enforce_max_seats(scope, holders.accounts, ctx=ctx, findings=findings)
 
 
 def evaluate_account(account: Account, scope: Scope, *, ctx: Context, findings: Findings) -> None:

@@ -41,6 +41,8 @@ class Protection:
         return self._by_listing(account)
 
     def _by_listing(self, account: Account) -> str | None:
+        if not (self.fixed_accounts or self.excluded_accounts or self.excluded_groups):
+            return None
         names = refs(account)
         if not self.fixed_accounts.isdisjoint(names):
             return "listed under protected.accounts in the Organization"

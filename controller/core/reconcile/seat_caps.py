@@ -13,33 +13,28 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from controller.core.plan.model import Action, Skipped
-from controller.core.snapshot import Inventory
+from controller.core.snapshot import Inventory, Seat, SeatHolders
 
 ADDS_A_SEAT = ("grant", "restore")
 
 
 def within_seat_limits(
-    actions: list[Action], inventory: Inventory, *, holders: Mapping[tuple[str, str], set[str]]
+    actions: list[Action], inventory: Inventory, *, holders: Mapping[Seat, SeatHolders]
 ) -> tuple[list[Action], list[Skipped]]:
     """The actions that fit the seats left, and a skip for each one held back."""
     limits = {(s.site, s.product): s.limit for s in inventory.seats if s.limit is not None}
     held: list[Skipped] = []
     kept_out: set[str] = set()
     for seat, limit in sorted(limits.items()):
-        people = holders.get(seat, set())
-        wanted = [a for a in actions if _adds_seat(a, seat, people=people)]
+        adding = [a for a in actions if a.action in ADDS_A_SEAT and (a.site, a.product) == seat]
+        if not adding:
+            continue
+        people = holders[seat].people() if seat in holders else set()
+        wanted = [a for a in adding if a.account_id not in people]
         for action in sorted(wanted, key=_priority)[max(limit - len(people), 0) :]:
             kept_out.add(action.key)
             held.append(_held_back(action, limit=limit, used=len(people)))
     return [a for a in actions if a.key not in kept_out], held
-
-
-def _adds_seat(action: Action, seat: tuple[str, str], *, people: set[str]) -> bool:
-    return (
-        action.action in ADDS_A_SEAT
-        and (action.site, action.product) == seat
-        and action.account_id not in people
-    )
 
 
 def _priority(action: Action) -> tuple[int, float, str]:

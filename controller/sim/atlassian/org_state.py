@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Hashable, Iterable
+from dataclasses import replace
 from typing import Literal, TypeVar, cast
 
 from controller.core.snapshot import SEATLESS_TYPES, Account, Group, Inventory, Seats, Site
@@ -192,7 +193,7 @@ class OrgState:
                 raise SimRefusal("deactivated", f"user {account_id} is deactivated")
             if account.status == status:
                 return False
-            self._replace(account, account.model_copy(update={"status": status}))
+            self._replace(account, replace(account, status=status))
             return True
 
     def _editable(self, group_id: str, account_id: str) -> tuple[Group, Account]:
@@ -252,5 +253,5 @@ class OrgState:
 
 
 def _with_groups(account: Account, groups: Iterable[str]) -> Account:
-    # model_copy skips validators, so keep the snapshot's sorted order by hand.
-    return account.model_copy(update={"groups": tuple(sorted(groups))})
+    # Built outside validation, so keep the snapshot's sorted order by hand.
+    return replace(account, groups=tuple(sorted(groups)))

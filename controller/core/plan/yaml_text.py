@@ -1,0 +1,132 @@
+"""Block-style YAML text for JSON data: how plan files are written. Pure.
+
+A plan of a large first clean-up holds tens of thousands of actions; ruamel's pure-Python
+emitter takes the better part of a minute on those, this takes a fraction of a second. It
+writes only what JSON can hold (mappings with string keys, lists, strings, integers, floats,
+booleans, null), in one canonical layout, the one ruamel writes: two-space indentation, list
+items at their key's indentation.
+
+A string is written plain only when no YAML reader could take it for anything else: it starts
+with a letter or `_`, holds only printable characters, no `: ` or ` #`, does not end in `:` or a
+space, and is not a word YAML 1.1 reads as a boolean or null (`yes`, `off`, `null`, ...). Other
+printable one-line strings are single-quoted; the rest are double-quoted with escapes. A test
+reads random data written this way back with ruamel as YAML 1.2 and 1.1 and gets it unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+# YAML's printable characters, less the ones YAML 1.1 reads as line breaks (U+2028, U+2029) and
+# the byte-order mark: safe between quotes and in plain scalars.
+_PRINTABLE = "\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff"
+_PLAIN = re.compile(f"[A-Za-z_][{_PRINTABLE}]*")
+# Plain words a YAML 1.1 or 1.2 reader takes for a boolean or null, in any letter case.
+_RESERVED = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
+_SINGLE_QUOTABLE = re.compile(f"[{_PRINTABLE}]*")
+_NEEDS_ESCAPE = re.compile(f"[^{_PRINTABLE}]")
+
+Scalar = str | int | float | bool | None
+
+
+def dump_yaml(data: dict[str, Any]) -> str:
+    """A mapping as block YAML, one line per scalar, ending in a newline."""
+    lines: list[str] = []
+    _mapping(data, indent="", lines=lines)
+    return "\n".join(lines) + "\n"
+
+
+def sequence_item(value: Any) -> str:
+    """One item of a top-level list (`- ...`), so that long lists can be written item by item."""
+    lines: list[str] = []
+    _sequence([value], indent="", lines=lines)
+    return "\n".join(lines) + "\n"
+
+
+def _mapping(data: dict[str, Any], *, indent: str, lines: list[str]) -> None:
+    for key, value in data.items():
+        label = _KEYS.get(key) or _KEYS.setdefault(key, text(key))
+        kind = type(value)
+        if kind is str:
+            lines.append(f"{indent}{label}: {text(value)}")
+        elif kind is dict and value:
+            lines.append(f"{indent}{label}:")
+            _mapping(value, indent=indent + "  ", lines=lines)
+        elif kind is list and value:
+            lines.append(f"{indent}{label}:")
+            _sequence(value, indent=indent, lines=lines)
+        else:
+            lines.append(f"{indent}{label}: {leaf(value)}")
+
+
+# Keys are the models' field names: a few dozen, written hundreds of thousands of times.
+_KEYS: dict[str, str] = {}
+
+
+def _sequence(items: list[Any], *, indent: str, lines: list[str]) -> None:
+    inner = indent + "  "
+    for item in items:
+        if type(item) is dict and item:
+            start = len(lines)
+            _mapping(item, indent=inner, lines=lines)
+            lines[start] = f"{indent}- {lines[start][len(inner) :]}"
+        elif type(item) is list and item:
+            lines.append(f"{indent}-")
+            _sequence(item, indent=inner, lines=lines)
+        else:
+            lines.append(f"{indent}- {leaf(item)}")
+
+
+def leaf(value: Scalar | dict[str, Any] | list[Any]) -> str:
+    """A scalar, or an empty collection in flow style."""
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return text(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _number(value)
+    return "{}" if isinstance(value, dict) else "[]"
+
+
+def _number(value: float) -> str:
+    if math.isnan(value):
+        return ".nan"
+    if math.isinf(value):
+        return ".inf" if value > 0 else "-.inf"
+    shown = repr(value)
+    mantissa, e, exponent = shown.partition("e")
+    if e and "." not in mantissa:  # YAML 1.1 reads `1e-05` as text: its floats need the dot
+        return f"{mantissa}.0e{exponent}"
+    return shown
+
+
+def text(value: str) -> str:
+    """A string: plain when nothing can misread it, else single-quoted, else double-quoted."""
+    if (
+        _PLAIN.fullmatch(value)
+        and ": " not in value
+        and " #" not in value
+        and value[-1] not in ": "
+        and (len(value) > 5 or value.lower() not in _RESERVED)
+    ):
+        return value
+    if _SINGLE_QUOTABLE.fullmatch(value):
+        return "'" + value.replace("'", "''") + "'"
+    return _double_quoted(value)
+
+
+def _double_quoted(value: str) -> str:
+    """JSON's escapes are YAML's; what JSON leaves raw but YAML may not hold is escaped too."""
+    return _NEEDS_ESCAPE.sub(_escape, json.dumps(value, ensure_ascii=False))
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
