@@ -168,7 +168,7 @@ class Inventory(Frozen):
     @cached_property
     def digest(self) -> str:
         """See `inventory_digest`; not a field, so equality and the file ignore it."""
-        return _sha256(dump_inventory(self))
+        return _sha256(pydantic_core.to_json(self))
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy; with `update`, it is another snapshot, so its digest is worked out anew."""
@@ -322,9 +322,9 @@ def dump_inventory(inventory: Inventory) -> bytes:
 
 
 def inventory_digest(inventory: Inventory) -> str:
-    """sha256 of the snapshot file: the bytes it was read from, or for a snapshot built in
-    memory (a live read) the canonical file `accessctl inventory --out` writes of it. Either
-    way, `sha256sum` of the file a plan was made from matches the plan's `inventory_digest`."""
+    """sha256 of the snapshot: of the file's bytes when it was read from one (`sha256sum` of
+    the file a plan was made from matches the plan's `inventory_digest`), else of its canonical
+    compact JSON (a live read; the same digest whatever order the API listed things in)."""
     return inventory.digest
 
 

@@ -14,6 +14,7 @@ import pytest
 from controller.core.errors import BadInput
 from controller.core.snapshot import (
     Activity,
+    Inventory,
     dump_inventory,
     inventory_digest,
     parse_inventory,
@@ -144,10 +145,9 @@ def test_the_digest_is_the_sha256_of_the_file_a_plan_was_made_from() -> None:
     data = EXAMPLE.read_bytes()
     read = parse_inventory(data, source="example")
     assert inventory_digest(read) == "sha256:" + hashlib.sha256(data).hexdigest()
-    built = inventory(account("a", idle=3))
-    assert inventory_digest(built) == "sha256:" + hashlib.sha256(dump_inventory(built)).hexdigest()
     fewer = read.model_copy(update={"accounts": read.accounts[:2]})
-    assert inventory_digest(fewer) == "sha256:" + hashlib.sha256(dump_inventory(fewer)).hexdigest()
+    assert inventory_digest(fewer) == inventory_digest(Inventory.model_validate(fewer.model_dump()))
+    assert inventory_digest(fewer) != inventory_digest(read)
 
 
 def test_instants_built_in_python_are_utc_seconds() -> None:
