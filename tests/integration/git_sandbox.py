@@ -95,21 +95,31 @@ def make_origin(root: Path, *, files: Mapping[str, str] | None = None) -> Origin
     return origin
 
 
+def _checkout_header(token: str) -> str:
+    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
+    return f"AUTHORIZATION: basic {basic}"
+
+
 def clone_over_http(origin: Origin, base_url: str, *, token: str, name: str) -> Path:
     """A clone of REPOSITORY from the simulator's git endpoint, authenticated with `token` the
     way actions/checkout leaves a clone (an `http.extraheader` in its config)."""
-    basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
     target = origin.workspace / name
     git(
         origin.workspace,
         "clone",
         "--quiet",
         "--config",
-        f"http.extraheader=AUTHORIZATION: basic {basic}",
+        f"http.extraheader={_checkout_header(token)}",
         f"{base_url}/{REPOSITORY}.git",
         str(target),
     )
     return target
+
+
+def push_over_http(clone: Path, base_url: str, *, token: str) -> None:
+    """Make an existing clone's `origin` the simulator's git endpoint, with `token`."""
+    git(clone, "remote", "set-url", "origin", f"{base_url}/{REPOSITORY}.git")
+    git(clone, "config", "http.extraheader", _checkout_header(token))
 
 
 def write(path: Path, text: str) -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from controller.adapters.git_workspace import state_branch
 from controller.adapters.state_dir import StateDir
 from controller.app.cli import main
 from controller.core.errors import ExitCode
@@ -24,7 +25,8 @@ from controller.core.ledger import Ledger
 from controller.core.model_base import format_instant
 from controller.core.plan import parse_plan
 from controller.core.snapshot import Inventory, dump_inventory
-from tests.integration.git_sandbox import Origin, git
+from controller.sim.github import ClassicProtection, RepositorySettings
+from tests.integration.git_sandbox import TOKEN, Origin, git, push_over_http
 from tests.integration.policy_repo import PolicyClone
 from tests.integration.sim_atlassian_support import ServeAtlassian
 from tests.integration.smtp_sink import (
@@ -330,6 +332,25 @@ def test_notify_twice_mails_once_and_pushes_the_ledger(world: World) -> None:
         assert "nothing due" in again.stderr
         assert world.mails() == []
     assert len(world.ledger().warnings) == 2
+
+
+def test_a_protected_main_keeps_the_ledger_commit_on_a_branch_of_its_own(
+    world: World, github_sim: Callable[..., str]
+) -> None:
+    settings = RepositorySettings()
+    settings.protect("main", ClassicProtection(require_pull_request=True))
+    push_over_http(world.clone, github_sim(world.origin, settings=settings), token=TOKEN)
+    main_before = world.origin.branch_sha("main")
+
+    result = world.notify(organization(DAY0, frank()), DAY0, "--push")
+
+    parked = state_branch("notify-20261123-060000")
+    assert result.exit_code == ExitCode.FAILURE, result.output
+    assert "Changes must be made through a pull request" in result.stderr
+    assert f"safe on branch {parked}" in result.stderr
+    assert len(world.mails()) == 3  # the mail went out, and its record is kept
+    assert world.origin.branch_sha(parked) == git(world.clone, "rev-parse", "HEAD")
+    assert world.origin.branch_sha("main") == main_before
 
 
 def test_a_refused_recipient_is_not_recorded_and_is_retried(world: World) -> None:
