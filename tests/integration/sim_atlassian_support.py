@@ -87,6 +87,10 @@ class AtlassianSim:
         answer.raise_for_status()
         return parse_inventory(answer.content, source="simulator")
 
+    def reset(self) -> None:
+        """Back to the seed, every counter at zero."""
+        httpx.post(f"{self.base_url}/__sim/reset", timeout=10).raise_for_status()
+
 
 ServeAtlassian = Callable[..., AtlassianSim]  # the `atlassian_sim` fixture: (organization, config)
 

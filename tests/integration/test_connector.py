@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,13 @@ from controller.adapters.atlassian import (
 from controller.adapters.http_boundary.errors import Forbidden
 from controller.app.cli import main
 from controller.core.errors import ExitCode
-from controller.core.policy import load_policies
-from controller.core.policy.models import Organization
+from controller.core.ledger import Ledger, RemovalRecord, WarningRecord
+from controller.core.plan.model import GroupRef, Plan
+from controller.core.policy import PolicySet, load_policies
+from controller.core.policy.models import AccessGrant, AccessGrants, Organization
+from controller.core.reconcile import reconcile
+from controller.core.reconcile.activity_needs import EVERY_SEAT, ActivityNeeds, activity_needs
+from controller.core.reconcile.protection import refs
 from controller.core.snapshot import SEATLESS_TYPES, Account, Inventory, parse_inventory
 from controller.sim.atlassian import SimConfig
 from controller.sim.atlassian.products import JIRA_PRODUCTS
@@ -56,7 +62,9 @@ def as_the_apis_show_it(seed: Inventory) -> Inventory:
     return seed.model_copy(update={"seats": seats})
 
 
-def seat_holders_missing_activity(seed: Inventory) -> set[str]:
+def seat_holders_missing_activity(
+    seed: Inventory, *, needs: ActivityNeeds = EVERY_SEAT
+) -> set[str]:
     """Accounts the last-active-dates fallback must read: the minimum the connector may call."""
     granting = {g.id: {(g.site, p) for p in g.grants} for g in seed.groups if g.site}
     missing = set()
@@ -64,8 +72,9 @@ def seat_holders_missing_activity(seed: Inventory) -> set[str]:
         if account.status != "active" or account.account_type in SEATLESS_TYPES:
             continue
         held = {seat for g in account.groups for seat in granting.get(g, ())}
+        deciding = needs.seats_that_decide(held, refs=refs(account))
         shown = {(a.site, a.product) for a in account.activity}
-        if not held <= shown:
+        if not deciding <= shown:
             missing.add(account.account_id)
     return missing
 
@@ -80,9 +89,11 @@ def minimal_requests(seed: Inventory, *, searches: int) -> int:
     )
 
 
-def read(served: AtlassianSim, **client_options: Any) -> Inventory:
+def read(
+    served: AtlassianSim, *, needs: ActivityNeeds = EVERY_SEAT, **client_options: Any
+) -> Inventory:
     with AtlassianClient(served.credentials(), **client_options) as client:
-        return fetch_inventory(organization(), client=client, taken_at=NOW)
+        return fetch_inventory(organization(), client=client, taken_at=NOW, needs=needs)
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -358,3 +369,141 @@ def test_directory_writes_from_many_threads_at_once(atlassian_sim: ServeAtlassia
         assert {account for account, outcome in outcomes if outcome == "done"} == set(members)
     assert not [a for a in emptied.accounts if jsw in a.groups]
     assert final.accounts == org.accounts
+
+
+# --- only the activity a plan can use -----------------------------------------------------------
+
+# The search shows no one's activity: every decision rests on the last-active-dates look-ups.
+NO_SEARCH_ACTIVITY = SimConfig(product_access_gap=1.0)
+LAST_ACTIVE = "GET /admin/v1/orgs/{org_id}/directory/users/{account_id}/last-active-dates"
+WARNED_AT = NOW - timedelta(days=10)
+
+
+def ungoverned_seat_holders(seed: Inventory, policies: PolicySet) -> list[Account]:
+    """Active people whose seats no InactivityPolicy governs: only the ledger or an access
+    grant can make their activity count."""
+    governed = {(p.site, p.product) for p in policies.inactivity}
+    granting = {g.id: {(g.site, p) for p in g.grants} for g in seed.groups if g.site}
+    return [
+        a
+        for a in seed.accounts
+        if a.status == "active"
+        and a.account_type == "atlassian"
+        and (held := {seat for g in a.groups for seat in granting.get(g, ())})
+        and not held & governed
+    ]
+
+
+def warning(
+    account: Account, *, site: str, product: str, policy: str, warned_at: datetime = WARNED_AT
+) -> WarningRecord:
+    return WarningRecord(
+        account_id=account.account_id,
+        site=site,
+        product=product,
+        policy=policy,
+        warned_at=warned_at,
+        revoke_not_before=warned_at + timedelta(days=7),
+    )
+
+
+def a_ledger_that_reads_activity(seed: Inventory, policies: PolicySet) -> Ledger:
+    """Warnings and removals that make every rule read activity: revokes of warned seats and
+    warnings cleared by activity (governed), warnings on a seat no policy governs any more, and
+    removals a RestorePolicy gives back when the person is active anywhere."""
+    jsw = next(g for g in seed.groups if g.name == "jira-software-users-acme")
+    holders = [a for a in seed.accounts if jsw.id in a.groups and a.status == "active"]
+    ungoverned = ungoverned_seat_holders(seed, policies)
+    governed = [
+        warning(a, site="acme", product="jira-software", policy="jira-software-60d")
+        for a in holders[:60]
+    ]
+    # A policy deleted since: cleared either way, the reason says whether they were active since.
+    retired = [
+        warning(
+            a,
+            site="acme-labs",
+            product="jira-software",
+            policy="a-retired-policy",
+            warned_at=NOW - timedelta(days=365),
+        )
+        for a in ungoverned[::3]
+    ]
+    removals = [
+        RemovalRecord(
+            account_id=a.account_id,
+            site="acme",
+            product="jira-software",
+            policy="jira-software-60d",
+            groups=(GroupRef(id=jsw.id, name=jsw.name),),
+            removed_at=NOW - timedelta(days=20),
+            plan_id="p-earlier",
+        )
+        for a in ungoverned[1::3]
+    ]
+    return Ledger(warnings=(*governed, *retired), removals=tuple(removals))
+
+
+def with_grants_for(policies: PolicySet, accounts: list[Account]) -> PolicySet:
+    """An AccessGrants document for these people: a grant's evidence is their latest activity."""
+    grants = AccessGrants(
+        version=1,
+        kind="AccessGrants",
+        name="round-trip",
+        grants=tuple(
+            AccessGrant(account=a.email or a.account_id, product="jira-software", reason="test")
+            for a in accounts
+        ),
+    )
+    return policies.model_copy(update={"grants": (*policies.grants, grants)})
+
+
+def decisions(plan: Plan) -> tuple[Any, ...]:
+    """Everything a plan decides and says, without what binds it to its inputs' digests."""
+    actions = tuple(replace(a, seal="") for a in plan.actions)
+    return actions, plan.skipped, plan.summary
+
+
+def plan_inputs(seed: Inventory) -> tuple[PolicySet, Ledger, ActivityNeeds]:
+    """The example policies plus access grants, and a ledger, that read activity every way."""
+    policies = load_policies([ROOT / "policies"], today=NOW.date()).policies
+    policies = with_grants_for(policies, ungoverned_seat_holders(seed, policies)[2::6])
+    ledger = a_ledger_that_reads_activity(seed, policies)
+    return policies, ledger, activity_needs(policies, ledger, today=NOW.date())
+
+
+def test_a_read_for_the_policies_is_the_seed_and_asks_only_what_can_decide(
+    atlassian_sim: ServeAtlassian,
+) -> None:
+    seed = generate_org(1500, 14, now=NOW)
+    policies, ledger, needs = plan_inputs(seed)
+    served = atlassian_sim(seed, SIM)
+    fetched = read(served, needs=needs)
+    lookups = served.stats()["requests"][LAST_ACTIVE]
+    assert fetched == as_the_apis_show_it(seed)
+    assert lookups == len(seat_holders_missing_activity(seed, needs=needs))
+    assert lookups < len(seat_holders_missing_activity(seed))
+    assert decisions(reconcile(policies, fetched, ledger=ledger, now=NOW)) == decisions(
+        reconcile(policies, seed, ledger=ledger, now=NOW)
+    )
+
+
+def test_when_the_search_shows_no_activity_a_read_for_the_policies_plans_as_a_full_read(
+    atlassian_sim: ServeAtlassian,
+) -> None:
+    """A full read asks last-active-dates for every seat holder, a read for the policies only
+    where the answer can decide; the plans are the same."""
+    seed = generate_org(1500, 14, now=NOW)
+    policies, ledger, needs = plan_inputs(seed)
+    served = atlassian_sim(seed, NO_SEARCH_ACTIVITY)
+    scoped = read(served, needs=needs)
+    scoped_lookups = served.stats()["requests"][LAST_ACTIVE]
+    served.reset()
+    full = read(served)
+    full_lookups = served.stats()["requests"][LAST_ACTIVE]
+    expected = reconcile(policies, full, ledger=ledger, now=NOW)
+    planned = reconcile(policies, scoped, ledger=ledger, now=NOW)
+    assert decisions(planned) == decisions(expected)
+    kinds = {"warn", "revoke", "restore", "clear-warning", "grant"}
+    assert kinds <= {a.action for a in planned.actions}
+    assert 0 < scoped_lookups < full_lookups

@@ -13,6 +13,7 @@ import pytest
 from controller.adapters.atlassian import AtlassianDirectory, fetch_inventory
 from controller.adapters.http_boundary.errors import Rejected
 from controller.core.policy.models import Organization
+from controller.core.reconcile.activity_needs import ActivityNeeds
 from controller.core.snapshot import Activity, Inventory
 from tests.unit.atlassian_fakes import make_client
 
@@ -319,3 +320,39 @@ def test_a_failed_read_among_many_batches_ends_the_recheck_with_its_error(failin
     directory = AtlassianDirectory(make_client(fake, max_in_flight=2), ORG)
     with pytest.raises(Rejected, match="refused"):
         directory.fetch_accounts(u["accountId"] for u in fake.users)
+
+
+# --- only where the answer can decide ---------------------------------------------------------
+
+FOR_A_PLAN = ActivityNeeds(
+    governed=frozenset({("acme", "jira-software")}),
+    anywhere=frozenset({"named@acme.example", "557058:named-by-id"}),
+)
+
+
+@pytest.mark.parametrize(
+    ("account", "needs_fallback"),
+    [
+        (user("governed-missing", "g-jsw"), True),
+        (user("ungoverned-missing", "g-conf"), False),
+        (user("other-site-missing", "g-labs"), False),
+        (user("named", "g-conf", email="Named@ACME.example"), True),
+        (user("557058:Named-By-Id", "g-conf", email=None), True),
+        (
+            user(
+                "governed-seen",
+                "g-jsw",
+                "g-conf",
+                productAccess=[access("jira-software", "cloud-acme", "2026-11-01T00:00:00Z")],
+            ),
+            False,
+        ),
+    ],
+    ids=lambda value: value["accountId"] if isinstance(value, dict) else str(value),
+)
+def test_last_active_dates_only_where_the_answer_can_change_a_decision(
+    account: dict[str, Any], needs_fallback: bool
+) -> None:
+    fake = FakeAtlassian([account])
+    fetch_inventory(ORG, client=make_client(fake), taken_at=NOW, needs=FOR_A_PLAN)
+    assert fake.last_active_calls() == ({account["accountId"]} if needs_fallback else set())

@@ -19,6 +19,7 @@ from controller.adapters.atlassian.credentials import Credentials
 from controller.adapters.atlassian.reading import OrganizationReader, Progress
 from controller.adapters.http_boundary.retrying import RetryPolicy, Timing
 from controller.core.policy.models import Organization
+from controller.core.reconcile.activity_needs import EVERY_SEAT, ActivityNeeds
 from controller.core.snapshot import Inventory
 
 __all__ = [
@@ -36,8 +37,11 @@ def fetch_inventory(
     *,
     client: AtlassianClient,
     taken_at: datetime,
+    needs: ActivityNeeds = EVERY_SEAT,
     progress: Progress | None = None,
 ) -> Inventory:
-    """The whole organization as a DESIGN §4 snapshot, stamped `taken_at`."""
-    reader = OrganizationReader(client, organization, progress=progress)
+    """The whole organization as a DESIGN §4 snapshot, stamped `taken_at`; activity exact for
+    every seat `needs` names (`activity_needs(policies, ledger)` for a plan, the default for
+    any question)."""
+    reader = OrganizationReader(client, organization, needs=needs, progress=progress)
     return reader.inventory(taken_at=taken_at)

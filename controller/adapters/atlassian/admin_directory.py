@@ -29,6 +29,7 @@ from controller.adapters.http_boundary.errors import NotFound, Rejected
 from controller.adapters.http_boundary.retrying import Idempotency
 from controller.core.directory_port import ChangeResult
 from controller.core.policy.models import Organization
+from controller.core.reconcile.activity_needs import EVERY_SEAT, ActivityNeeds
 from controller.core.snapshot import Inventory
 
 Check = Callable[[JsonObject], bool]
@@ -42,10 +43,11 @@ class AtlassianDirectory:
         client: AtlassianClient,
         organization: Organization,
         *,
+        needs: ActivityNeeds = EVERY_SEAT,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.client = client
-        self.reader = OrganizationReader(client, organization)
+        self.reader = OrganizationReader(client, organization, needs=needs)
         self._clock = clock
 
     def fetch_accounts(self, account_ids: Iterable[str]) -> Inventory:

@@ -15,8 +15,11 @@ The calls, and why each is needed:
    products beyond Jira (Confluence) each group grants, which `applicationrole` cannot tell.
    The Admin API has no seat limits, so those products' limits are None.
 5. `GET /admin/v1/.../last-active-dates`, one per account, ONLY for accounts holding a seat
-   (active, in a group granting a product on a site) whose search result lacks activity for it:
-   the search's activity is not promised complete, the per-account endpoint is.
+   (active, in a group granting a product on a site) whose search result lacks activity for it,
+   and only for seats whose activity can change a decision (`ActivityNeeds`, from the policies
+   and the ledger: the governed products, and every seat of the few accounts the ledger or an
+   access grant names; `EVERY_SEAT` asks for all): the search's activity is not promised
+   complete, the per-account endpoint is.
 
 2, 3 and 4 run while 1 pages; 5 starts for each page as it arrives (once 2-4 have said which
 groups grant seats), on the other workers. Only the calling thread waits for one read to
@@ -49,6 +52,7 @@ from controller.adapters.atlassian.shapes import (
 )
 from controller.adapters.http_boundary.errors import UnexpectedResponse
 from controller.core.policy.models import Organization
+from controller.core.reconcile.activity_needs import EVERY_SEAT, ActivityNeeds
 from controller.core.snapshot import (
     SEATLESS_TYPES,
     Account,
@@ -95,10 +99,12 @@ class OrganizationReader:
         client: AtlassianClient,
         organization: Organization,
         *,
+        needs: ActivityNeeds = EVERY_SEAT,
         progress: Progress | None = None,
     ) -> None:
         self.client = client
         self.organization = organization
+        self.needs = needs
         self.sites = tuple(
             Site(name=s.name, url=s.url, cloud_id=s.cloud_id) for s in organization.sites
         )
@@ -248,12 +254,14 @@ class OrganizationReader:
     def _needs_activity_fallback(
         self, user: JsonObject, *, granting: Mapping[str, set[tuple[str, str]]]
     ) -> bool:
-        """Holds a seat (active person in a granting group) without activity for it."""
+        """Holds a seat (active person in a granting group) whose activity can change a
+        decision, and the search shows none for it."""
         if user.get("accountType") in SEATLESS_TYPES or user.get("status") != "active":
             return False
         held = {seat for group_id in _group_ids(user) for seat in granting.get(group_id, ())}
+        deciding = self.needs.seats_that_decide(held, refs=_refs(user))
         seen = {(a.site, a.product) for a in self._search_activity(user)}
-        return not held <= seen
+        return not deciding <= seen
 
     def _fallback(self, user: JsonObject) -> tuple[str, tuple[Activity, ...]]:
         account_id = str(user["accountId"])
@@ -383,6 +391,11 @@ def _all_names(
                 names.setdefault(str(group["id"]), str(group.get("name") or ""))
     names.update(listed)
     return names
+
+
+def _refs(user: JsonObject) -> set[str]:
+    """How the ledger and the policies may name the account: id and e-mail, lower-case."""
+    return {str(user.get(key)).lower() for key in ("accountId", "email") if user.get(key)}
 
 
 def _group_ids(user: JsonObject) -> list[str]:
