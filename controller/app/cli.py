@@ -73,6 +73,7 @@ def run_context(
     policies_dir: Path = Path("policies"),
     state_dir: Path = Path("state"),
     inventory_path: Path | None = None,
+    all_activity: bool = False,
 ) -> RunContext:
     """The one context of this run: nothing in it is read until a verb asks."""
     from controller.app.context import RunContext
@@ -83,6 +84,7 @@ def run_context(
         now=now_or(now),
         environ=os.environ,
         inventory_path=inventory_path,
+        all_activity=all_activity,
     )
 
 
@@ -170,12 +172,28 @@ def schema(out_dir: Path, check: bool) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write the snapshot here instead of stdout.",
 )
+@STATE_OPTION
+@click.option(
+    "--all-activity",
+    is_flag=True,
+    help="Look up the activity of every seat holder the search shows none for, not only "
+    "where the policies and the ledger can use it (slower; for reports on products no "
+    "policy governs).",
+)
 @NOW_OPTION
-def inventory(policies_dir: Path, out: Path | None, now: datetime | None) -> None:
+def inventory(
+    policies_dir: Path,
+    out: Path | None,
+    state_dir: Path,
+    all_activity: bool,
+    now: datetime | None,
+) -> None:
     """Read the live organization into an inventory snapshot (JSON)."""
     from controller.app.commands import inventory as command
 
-    context = run_context(now=now, policies_dir=policies_dir)
+    context = run_context(
+        now=now, policies_dir=policies_dir, state_dir=state_dir, all_activity=all_activity
+    )
     finish(guarded(lambda: command.run(context, out=out)))
 
 

@@ -7,7 +7,8 @@ what they need from it, so every verb gets the same answer to the same question:
 - the state directory, and the git clone that holds it (or none: state is then written but
   not committed), with `commit_state` as the one commit -> push of `state/`;
 - the Atlassian credentials from the environment, read when first needed;
-- the inventory: the `--inventory FILE` snapshot, or the live organization.
+- the inventory: the `--inventory FILE` snapshot, or the live organization, its activity looked
+  up where this run's policies and ledger can use it (or everywhere, with `all_activity`).
 
 Nothing is read before a verb asks for it, so a verb can check its cheap inputs before the slow
 read of the organization.
@@ -27,6 +28,7 @@ from controller.adapters.git_workspace import GitFailure, Workspace
 from controller.adapters.state_dir import StateDir
 from controller.app import console
 from controller.core.policy import LoadedPolicies, PolicySet, load_policies
+from controller.core.reconcile.activity_needs import EVERY_SEAT, ActivityNeeds, activity_needs
 from controller.core.snapshot import Inventory, parse_inventory
 
 
@@ -37,6 +39,7 @@ class RunContext:
     now: datetime
     environ: Mapping[str, str]
     inventory_path: Path | None = None  # None: the live organization
+    all_activity: bool = False  # a live read looks up every seat holder's activity
 
     # --- policies -------------------------------------------------------------------------
 
@@ -99,13 +102,27 @@ class RunContext:
         return read_inventory_file(self.inventory_path)
 
     def live_inventory(self) -> Inventory:
-        """Read the organization through the APIs, with a progress count on a terminal."""
+        """Read the organization through the APIs, with a progress count on a terminal; the
+        activity exact wherever it can change a decision of these policies and this ledger."""
         organization = self.policies.organization
         with (
             AtlassianClient(self.credentials) as client,
             console.counting("reading accounts") as advance,
         ):
-            return fetch_inventory(organization, client=client, taken_at=self.now, progress=advance)
+            return fetch_inventory(
+                organization,
+                client=client,
+                taken_at=self.now,
+                needs=self.activity_needs,
+                progress=advance,
+            )
+
+    @cached_property
+    def activity_needs(self) -> ActivityNeeds:
+        """Whose activity a plan of this run can use: what a live read must ask for."""
+        if self.all_activity:
+            return EVERY_SEAT
+        return activity_needs(self.policies, self.state.read_ledger(), today=self.now.date())
 
 
 def read_inventory_file(path: Path) -> Inventory:

@@ -27,6 +27,7 @@ from controller.adapters.atlassian import (
     fetch_inventory,
 )
 from controller.adapters.http_boundary.errors import Forbidden
+from controller.adapters.state_dir import StateDir
 from controller.app.cli import main
 from controller.core.errors import ExitCode
 from controller.core.ledger import Ledger, RemovalRecord, WarningRecord
@@ -507,3 +508,35 @@ def test_when_the_search_shows_no_activity_a_read_for_the_policies_plans_as_a_fu
     kinds = {"warn", "revoke", "restore", "clear-warning", "grant"}
     assert kinds <= {a.action for a in planned.actions}
     assert 0 < scoped_lookups < full_lookups
+
+
+def test_the_inventory_command_asks_what_the_policies_and_the_ledger_need_or_everything(
+    tmp_path: Path, atlassian_sim: ServeAtlassian
+) -> None:
+    org = generate_org(400, 15, now=NOW)
+    policies = load_policies([ROOT / "policies"], today=NOW.date()).policies
+    someone = ungoverned_seat_holders(org, policies)[0]
+    warned = warning(someone, site="acme-labs", product="confluence", policy="a-retired-policy")
+    ledger = Ledger(warnings=(warned,))
+    StateDir(tmp_path / "state").write_ledger(ledger)
+    unseen = org.model_copy(
+        update={"accounts": tuple(replace(a, activity=()) for a in org.accounts)}
+    )
+    args = ["inventory", "--policies", str(ROOT / "policies"), "--state", str(tmp_path / "state")]
+    lookups = {}
+    served = atlassian_sim(org, NO_SEARCH_ACTIVITY)
+    for flags in ((), ("--all-activity",)):
+        served.reset()
+        out = tmp_path / "inventory.json"
+        result = CliRunner().invoke(
+            main,
+            [*args, "--out", str(out), "--now", "2026-11-23T06:00:00Z", *flags],
+            env=served.environ(),
+        )
+        assert result.exit_code == ExitCode.OK, result.output
+        lookups[flags] = served.stats()["requests"][LAST_ACTIVE]
+    needs = activity_needs(policies, ledger, today=NOW.date())
+    assert someone.account_id in seat_holders_missing_activity(unseen, needs=needs)
+    assert lookups[()] == len(seat_holders_missing_activity(unseen, needs=needs))
+    assert lookups[("--all-activity",)] == len(seat_holders_missing_activity(unseen))
+    assert lookups[()] < lookups[("--all-activity",)]

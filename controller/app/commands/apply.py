@@ -83,7 +83,9 @@ def apply_one(context: RunContext, request: ApplyRequest, *, plan_path: Path) ->
         # A state commit parked by an earlier run means this plan was applied already.
         workspace.refuse_if_parked(plan.id, into=branch)
     with AtlassianClient(context.credentials) as client:
-        directory = AtlassianDirectory(client, policies.organization, clock=lambda: context.now)
+        directory = AtlassianDirectory(
+            client, policies.organization, needs=context.activity_needs, clock=lambda: context.now
+        )
         report = apply_plan(
             ApplyRun(
                 plan=plan,

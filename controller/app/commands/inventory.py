@@ -2,7 +2,10 @@
 
 The organization (org id, sites, directory) comes from the policy set, the credentials and
 `ATLASSIAN_API_BASE` from the environment, both through the run context
-(`controller.app.context`), which is also the live source of the other verbs.
+(`controller.app.context`), which is also the live source of the other verbs. Activity the
+directory search leaves out is looked up where the policies and the ledger (`--state`) can use
+it: the snapshot plans exactly as a full read would, at a fraction of the requests; reports on
+products no policy governs see what the search shows, unless `--all-activity`.
 """
 
 from __future__ import annotations
