@@ -1,4 +1,5 @@
-"""Fixtures for the whole suite: every GitHub simulator a test starts answers as GitHub does."""
+"""Fixtures for the whole suite: every GitHub simulator a test starts answers as GitHub does;
+every command run in a test seals and checks plans with the suite's plan key."""
 
 from __future__ import annotations
 
@@ -7,7 +8,15 @@ from collections.abc import Iterator
 import pytest
 
 import controller.sim.github.app as github_simulator
+from controller.core.plan.seal import PLAN_KEY_VARIABLE
+from tests.factories import PLAN_KEY_TEXT
 from tests.integration.github_conformance import SEEN, ConformingStarlette, summary
+
+
+@pytest.fixture(autouse=True)
+def plan_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the workflows hold as a secret (subprocesses of a test inherit it)."""
+    monkeypatch.setenv(PLAN_KEY_VARIABLE, PLAN_KEY_TEXT)
 
 
 @pytest.fixture(autouse=True)

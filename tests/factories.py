@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from controller.core.ledger import Ledger, WarningRecord
+from controller.core.plan import Plan
+from controller.core.plan.seal import PlanKey, seal_plan
 from controller.core.policy.models import (
     Exclusion,
     Exclusions,
@@ -18,6 +20,15 @@ from controller.core.policy.policy_set import PolicySet
 from controller.core.snapshot import Account, Activity, Group, Inventory, Site
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
+PLAN_KEY_TEXT = "test-plan-key-0123456789abcdef0123456789abcdef"  # the suite's ACCESSCTL_PLAN_KEY
+PLAN_KEY = PlanKey.from_text(PLAN_KEY_TEXT)
+
+
+def sealed(plan: Plan) -> Plan:
+    """The plan as `accessctl plan` writes it: sealed with the suite's key."""
+    return seal_plan(plan, PLAN_KEY)
+
+
 ORG_ID = "8f3c2a71-5d4e-4b6a-9c1f-2e7d8a9b0c13"
 SITES = (
     Site(name="acme", url="https://acme.atlassian.net", cloud_id="cloud-acme"),

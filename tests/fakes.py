@@ -8,7 +8,7 @@ the directory does not know is `already` done, any other change to it is an erro
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 from controller.core.directory_port import ChangeResult
@@ -31,6 +31,14 @@ class FakeDirectory:
         wanted = set(account_ids)
         return self.inventory.model_copy(
             update={"accounts": tuple(a for a in self.inventory.accounts if a.account_id in wanted)}
+        )
+
+    def count_active_members(self, group_ids: Sequence[str]) -> int:
+        wanted = set(group_ids)
+        return sum(
+            1
+            for a in self.inventory.accounts
+            if a.status == "active" and not wanted.isdisjoint(a.groups)
         )
 
     def _account(self, account_id: str) -> Account:

@@ -17,7 +17,7 @@ from html.parser import HTMLParser
 from controller.app.report import Approval, Report, build_report
 from controller.core.ledger import Ledger, RemovalRecord, WarningRecord
 from controller.core.plan import Action, Plan, Summary
-from controller.core.plan.model import ActionKind, GroupRef, action_key, seal
+from controller.core.plan.model import ActionKind, GroupRef, action_key
 from controller.core.policy.policy_set import PolicySet
 from controller.core.reconcile import reconcile
 from controller.core.snapshot import Account, Inventory
@@ -114,7 +114,7 @@ def ledger() -> Ledger:
                 policy="jsw-60",
                 groups=(GroupRef(id="g-jsw", name="jira-software-users-acme"),),
                 removed_at=datetime(2026, 8, 5, 6, tzinfo=UTC),
-                plan_id="plan-a",
+                plan_id="plan-20260805-060000-0000000a",
             ),
         ),
     )
@@ -124,25 +124,59 @@ def ledger() -> Ledger:
 
 # (plan, time, action, who, outcome)
 HISTORY: tuple[tuple[str, datetime, ActionKind, str, Outcome], ...] = (
-    ("plan-a", datetime(2026, 8, 5, 6, tzinfo=UTC), "revoke", "x", "done"),
-    ("plan-a", datetime(2026, 8, 5, 6, tzinfo=UTC), "revoke", "y", "done"),
-    ("plan-a", datetime(2026, 8, 5, 6, tzinfo=UTC), "warn", "z", "done"),
-    ("plan-b", datetime(2026, 8, 20, 6, tzinfo=UTC), "restore", "x", "done"),
-    ("plan-c", datetime(2026, 9, 10, 6, tzinfo=UTC), "revoke", "w", "already"),
-    ("plan-c", datetime(2026, 9, 10, 6, tzinfo=UTC), "revoke", "v", "failed"),
-    ("plan-c", datetime(2026, 9, 10, 6, tzinfo=UTC), "warn", "t", "skipped"),
-    ("plan-d", datetime(2026, 10, 25, 6, tzinfo=UTC), "grant", "w", "done"),
-    ("plan-d", datetime(2026, 10, 25, 6, tzinfo=UTC), "revoke", "q", "done"),
-    ("plan-e", datetime(2026, 11, 20, 6, tzinfo=UTC), "restore", "q", "done"),
+    ("plan-20260805-060000-0000000a", datetime(2026, 8, 5, 6, tzinfo=UTC), "revoke", "x", "done"),
+    ("plan-20260805-060000-0000000a", datetime(2026, 8, 5, 6, tzinfo=UTC), "revoke", "y", "done"),
+    ("plan-20260805-060000-0000000a", datetime(2026, 8, 5, 6, tzinfo=UTC), "warn", "z", "done"),
+    ("plan-20260820-060000-0000000b", datetime(2026, 8, 20, 6, tzinfo=UTC), "restore", "x", "done"),
+    (
+        "plan-20260910-060000-0000000c",
+        datetime(2026, 9, 10, 6, tzinfo=UTC),
+        "revoke",
+        "w",
+        "already",
+    ),
+    (
+        "plan-20260910-060000-0000000c",
+        datetime(2026, 9, 10, 6, tzinfo=UTC),
+        "revoke",
+        "v",
+        "failed",
+    ),
+    ("plan-20260910-060000-0000000c", datetime(2026, 9, 10, 6, tzinfo=UTC), "warn", "t", "skipped"),
+    ("plan-20261025-060000-0000000d", datetime(2026, 10, 25, 6, tzinfo=UTC), "grant", "w", "done"),
+    ("plan-20261025-060000-0000000d", datetime(2026, 10, 25, 6, tzinfo=UTC), "revoke", "q", "done"),
+    (
+        "plan-20261120-060000-0000000e",
+        datetime(2026, 11, 20, 6, tzinfo=UTC),
+        "restore",
+        "q",
+        "done",
+    ),
 )
 APPROVERS = {
-    "plan-a": ("Alice Approver", "alice@acme.example"),
-    "plan-b": ("Bob Boss", "bob@acme.example"),
-    "plan-c": ("Alice Approver", "alice@acme.example"),
-    "plan-d": ("Dana Director", "dana@acme.example"),
+    "plan-20260805-060000-0000000a": ("Alice Approver", "alice@acme.example"),
+    "plan-20260820-060000-0000000b": ("Bob Boss", "bob@acme.example"),
+    "plan-20260910-060000-0000000c": ("Alice Approver", "alice@acme.example"),
+    "plan-20261025-060000-0000000d": ("Dana Director", "dana@acme.example"),
 }
-MARKED = ("plan-a", "plan-b", "plan-c", "plan-d")  # plan-e has audit lines but no marker
-MERGE_SHA = {p: f"{i:040x}" for i, p in enumerate(("plan-a", "plan-b", "plan-c", "plan-d"), 1)}
+MARKED = (
+    "plan-20260805-060000-0000000a",
+    "plan-20260820-060000-0000000b",
+    "plan-20260910-060000-0000000c",
+    "plan-20261025-060000-0000000d",
+)  # plan-20261120-060000-0000000e has audit lines but no marker
+MERGE_SHA = {
+    p: f"{i:040x}"
+    for i, p in enumerate(
+        (
+            "plan-20260805-060000-0000000a",
+            "plan-20260820-060000-0000000b",
+            "plan-20260910-060000-0000000c",
+            "plan-20261025-060000-0000000d",
+        ),
+        1,
+    )
+}
 
 
 def reason_for(kind: str, who: str) -> str:
@@ -207,7 +241,6 @@ def history_plan(plan_id: str) -> Plan:
             product="jira-software",
             policy="jsw-60",
             reason=reason_for(kind, who),
-            seal=seal(plan_id, key=_key(kind, who), method=None, groups=()),
         )
         for p, _, kind, who, _ in HISTORY
         if p == plan_id

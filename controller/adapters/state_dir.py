@@ -1,7 +1,9 @@
 """The committed state directory (`state/`): plans, journals, markers, audit log, ledger.
 
 Shell side: every read and write of `state/` goes through `StateDir`, so the layout documented
-in state/README.md is defined in one place. What goes in the files is defined in the core
+in state/README.md is defined in one place, and every path is built here: a plan id is checked
+to be one (`checked_plan_id`) before it names a file, and no path may leave the state
+directory. What goes in the files is defined in the core
 (`controller.core.state_records`, `controller.core.ledger`); this module only puts it on disk and
 reads it back, typed. Writes are atomic or append-only.
 """
@@ -9,7 +11,7 @@ reads it back, typed. Writes are atomic or append-only.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +20,7 @@ from typing import TypeVar
 from controller.adapters.files import write_atomic
 from controller.core.errors import BadInput
 from controller.core.ledger import LEDGER_FILE, Ledger, dump_ledger, parse_ledger
+from controller.core.plan.model import checked_plan_id, is_plan_id
 from controller.core.state_records import (
     AppliedMarker,
     AuditRecord,
@@ -28,6 +31,7 @@ from controller.core.state_records import (
 )
 
 Record = TypeVar("Record", bound=StateRecord)
+PLANS, JOURNAL, AUDIT = "plans", "journal", "audit"
 APPLIED_SUFFIX = ".applied.json"
 REFUSED_SUFFIX = ".refused.json"
 
@@ -39,35 +43,62 @@ class StateDir:
     # --- where things are -------------------------------------------------------------------
 
     def plan_path(self, plan_id: str) -> Path:
-        return self.root / "plans" / f"{plan_id}.yaml"
+        return self._plan_file(plan_id, ".yaml")
 
     def summary_path(self, plan_id: str) -> Path:
-        return self.root / "plans" / f"{plan_id}.md"
+        return self._plan_file(plan_id, ".md")
 
     def applied_path(self, plan_id: str) -> Path:
-        return self.root / "plans" / f"{plan_id}{APPLIED_SUFFIX}"
+        return self._plan_file(plan_id, APPLIED_SUFFIX)
 
     def refused_path(self, plan_id: str) -> Path:
-        return self.root / "plans" / f"{plan_id}{REFUSED_SUFFIX}"
+        return self._plan_file(plan_id, REFUSED_SUFFIX)
 
     def journal_path(self, plan_id: str) -> Path:
-        return self.root / "journal" / f"{plan_id}.jsonl"
+        return self._inside(JOURNAL, f"{checked_plan_id(plan_id)}.jsonl")
 
     def audit_path(self, when: datetime) -> Path:
-        return self.root / "audit" / f"{when.strftime('%Y-%m')}.jsonl"
+        return self._inside(AUDIT, f"{when.strftime('%Y-%m')}.jsonl")
 
     @property
     def ledger_path(self) -> Path:
-        return self.root / LEDGER_FILE
+        return self._inside(LEDGER_FILE)
+
+    @property
+    def plans_dir(self) -> Path:
+        return self._inside(PLANS)
+
+    def _plan_file(self, plan_id: str, suffix: str) -> Path:
+        return self._inside(PLANS, f"{checked_plan_id(plan_id)}{suffix}")
+
+    def _inside(self, *parts: str) -> Path:
+        """`root/parts...`, refused when it would resolve outside the state directory (a
+        symbolic link in state/ pointing elsewhere included)."""
+        path = self.root.joinpath(*parts)
+        root = self.root.resolve()
+        if not path.resolve().is_relative_to(root):
+            raise BadInput(
+                f"{path} leads outside the state directory {self.root}; "
+                "state/ holds only what accessctl writes there"
+            )
+        return path
 
     def pending_plans(self) -> list[Path]:
-        """Merged plans neither applied nor refused yet, oldest first (plan ids sort by time)."""
-        plans = sorted((self.root / "plans").glob("plan-*.yaml"))
+        """Merged plans neither applied nor refused yet, oldest first (plan ids sort by time).
+        Only files named like a plan id count (`misnamed_plans` lists the others)."""
+        plans = sorted(p for p in self._plan_files() if is_plan_id(p.stem))
         return [
             p
             for p in plans
             if not self.applied_path(p.stem).exists() and not self.refused_path(p.stem).exists()
         ]
+
+    def misnamed_plans(self) -> list[Path]:
+        """Files in state/plans/ that look like plans but are not named `<plan id>.yaml`."""
+        return sorted(p for p in self._plan_files() if not is_plan_id(p.stem))
+
+    def _plan_files(self) -> list[Path]:
+        return list(self.plans_dir.glob("plan-*.yaml"))
 
     # --- the ledger -------------------------------------------------------------------------
 
@@ -88,8 +119,9 @@ class StateDir:
 
     def applied_markers(self) -> list[AppliedMarker]:
         """Every plan applied so far, by plan id."""
-        paths = sorted((self.root / "plans").glob(f"*{APPLIED_SUFFIX}"))
-        markers = (self.applied_marker(p.name.removesuffix(APPLIED_SUFFIX)) for p in paths)
+        paths = sorted(self.plans_dir.glob(f"*{APPLIED_SUFFIX}"))
+        ids = (p.name.removesuffix(APPLIED_SUFFIX) for p in paths)
+        markers = (self.applied_marker(plan_id) for plan_id in ids if is_plan_id(plan_id))
         return [marker for marker in markers if marker is not None]
 
     def mark_applied(self, marker: AppliedMarker) -> None:
@@ -103,12 +135,14 @@ class StateDir:
 
     # --- the journal and the audit log ------------------------------------------------------
 
-    def append_journal(self, plan_id: str, entry: JournalEntry) -> None:
-        _append_lines(self.journal_path(plan_id), [entry])
+    def append_journal(self, plan_id: str, entries: Sequence[JournalEntry]) -> None:
+        """Append lines to the journal of one apply, in one write."""
+        _append_lines(self.journal_path(plan_id), entries)
 
     def read_journal(self, plan_id: str) -> list[JournalEntry]:
-        """The journal of one apply; a line a crash cut short is left out (its action, begun
-        but not finished, is carried out again: every action is idempotent)."""
+        """The journal of one apply; a line a crash cut short is left out (a `before` cut short
+        leaves its action to be decided afresh; an `after` cut short leaves it begun, which the
+        next run resolves by reading the present)."""
         path = self.journal_path(plan_id)
         return list(_read_records(path, JournalEntry, what="the journal", cut_short_ok=True))
 
@@ -124,7 +158,7 @@ class StateDir:
         """Every audit record, month by month, each month's file in the order written."""
         return [
             record
-            for path in sorted((self.root / "audit").glob("*.jsonl"))
+            for path in sorted(self._inside(AUDIT).glob("*.jsonl"))
             for record in _read_records(path, AuditRecord, what=_AUDIT)
         ]
 
@@ -155,7 +189,7 @@ def _append_lines(path: Path, records: Iterable[StateRecord]) -> None:
             if stream.read(1) != "\n":
                 stream.write("\n")  # end a line a crash cut short before adding new ones
         stream.write(lines)
-        stream.flush()
+        stream.flush()  # in the OS's hands: a killed process loses nothing it wrote
 
 
 def _read_records(

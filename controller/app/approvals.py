@@ -18,7 +18,7 @@ from controller.core.errors import RunFailure
 def read_approvals(context: RunContext) -> dict[str, Approval]:
     """Who merged each plan, from the history of the branch checked out (the default branch in
     the scheduled job); empty, with a note, when git cannot tell."""
-    plans = context.state.root / "plans"
+    plans = context.state.plans_dir
     if not plans.is_dir():
         return {}
     try:

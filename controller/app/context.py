@@ -6,7 +6,7 @@ what they need from it, so every verb gets the same answer to the same question:
 - the policy set, loaded once (its warnings printed once, when it is first used);
 - the state directory, and the git clone that holds it (or none: state is then written but
   not committed), with `commit_state` as the one commit -> push of `state/`;
-- the Atlassian credentials from the environment, read when first needed;
+- the Atlassian credentials and the plan key from the environment, read when first needed;
 - the inventory: the `--inventory FILE` snapshot, or the live organization, its activity looked
   up where this run's policies and ledger can use it (or everywhere, with `all_activity`).
 
@@ -27,6 +27,7 @@ from controller.adapters.files import read_input
 from controller.adapters.git_workspace import GitFailure, Workspace
 from controller.adapters.state_dir import StateDir
 from controller.app import console
+from controller.core.plan.seal import PLAN_KEY_VARIABLE, PlanKey
 from controller.core.policy import LoadedPolicies, PolicySet, load_policies
 from controller.core.reconcile.activity_needs import EVERY_SEAT, ActivityNeeds, activity_needs
 from controller.core.snapshot import Inventory, parse_inventory
@@ -94,6 +95,16 @@ class RunContext:
     @cached_property
     def credentials(self) -> Credentials:
         return Credentials.from_environ(self.environ)
+
+    @cached_property
+    def plan_key(self) -> PlanKey:
+        """The key plans are sealed and checked with (`ACCESSCTL_PLAN_KEY`); bad input when
+        it is not set."""
+        return PlanKey.from_text(self.environ.get(PLAN_KEY_VARIABLE))
+
+    @property
+    def has_plan_key(self) -> bool:
+        return bool(self.environ.get(PLAN_KEY_VARIABLE))
 
     def inventory(self) -> Inventory:
         """The `--inventory` snapshot, or the live organization the policies name."""

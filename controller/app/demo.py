@@ -41,6 +41,7 @@ from controller.adapters.github import GitHubForge
 from controller.adapters.state_dir import StateDir
 from controller.core.model_base import format_instant
 from controller.core.plan import Plan, parse_plan
+from controller.core.plan.seal import PLAN_KEY_VARIABLE
 from controller.core.snapshot import Inventory, parse_inventory, seat_counts
 from controller.core.state_records import AuditRecord
 from controller.sim.atlassian import SimConfig, create_app
@@ -61,6 +62,7 @@ SEED = 7
 DAY_0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 SOURCE = Path(__file__).resolve().parents[2]
 SHOWN_OUTPUT_LINES = 5
+DEMO_PLAN_KEY = "demo-plan-key-not-a-secret-0123456789abcdef"
 console = Console(highlight=False)
 
 
@@ -83,6 +85,8 @@ class Demo:
             "GITHUB_API_URL": self.github_url,
             "GITHUB_REPOSITORY": REPOSITORY,
             "GITHUB_TOKEN": "sim-github-token",
+            # What the plan and apply workflows hold as a secret (docs/apply-trust.md).
+            PLAN_KEY_VARIABLE: DEMO_PLAN_KEY,
             "ACCESSCTL_GIT_NAME": "accessctl",
             "ACCESSCTL_GIT_EMAIL": "accessctl@users.noreply.github.com",
             # The demo's own commits (the seed and the merges) are a reviewer's.

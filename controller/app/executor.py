@@ -1,35 +1,46 @@
-"""Apply a reviewed plan: exactly what was reviewed, each action re-checked (DESIGN §6).
+"""Apply a reviewed plan: only what was reviewed, with values read now (docs/apply-trust.md).
 
-1. Refuse a plan that is malformed, expired, or made from other policies (bad input, exit 2).
-2. Fetch fresh state for the plan's accounts and reconcile again; execute only actions that are
-   in the reviewed plan, carry a valid seal, and are still justified now. Skip the rest with the
-   reason ("active on 2026-11-20, after the plan"). Never execute anything the plan lacks.
-3. Re-run the safety guards over what would be executed (exit 4 refuses the whole apply).
-4. Journal each action before and after, so a killed apply resumes without repeating or losing
-   an action; a failing action does not stop the others.
+1. Refuse a plan whose header seal does not verify, that has expired (recomputed from its sealed
+   `created_at`), or that was made for other policies (bad input, exit 2).
+2. Fetch fresh state for the plan's accounts and reconcile again; carry out the fresh version of
+   each reviewed action that is still justified, on the groups both name. Refuse entries whose
+   own seal does not verify or that repeat; skip the rest with the reason.
+3. Re-run the safety guards over what will run, with seat counts read now (exit 4 refuses all).
+4. Journal: one `before` line per action about to run, all written (and handed to `on_begin`,
+   which publishes them with the apply lock) before the first change; one `after` line as each
+   finishes. A killed apply resumes: finished actions are not repeated, begun ones are resolved
+   by reading the present. A failing action does not stop the others.
 5. Append one audit record per action, update the ledger, mark the plan applied.
 
-The decisions of steps 1 and 2 are pure (`controller.core.apply_decision`); this module runs
-them against the directory and `state/`. Committing and pushing `state/` is the command's job
-(`controller.app.commands.apply`).
+The decisions of steps 1-3 are pure (`controller.core.apply_decision`); this module runs them
+against the directory and `state/`. Committing and pushing `state/`, and the lock, are the
+command's (`controller.app.commands.apply`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from controller.adapters.state_dir import StateDir
-from controller.core.apply_decision import Decision, check_applicable, decide
+from controller.core.apply_decision import (
+    Decision,
+    Fresh,
+    Seat,
+    check_applicable,
+    check_fresh,
+    decide,
+    revoked_seats,
+)
 from controller.core.directory_port import ChangeResult, Directory
 from controller.core.errors import AccessctlError
 from controller.core.ledger import Ledger, actions_executed
-from controller.core.plan.model import Action, Plan
-from controller.core.plan.summary import recount
+from controller.core.plan.model import Action, GroupRef, Plan
+from controller.core.plan.seal import PlanKey
 from controller.core.policy.policy_set import PolicySet
 from controller.core.reconcile import reconcile
-from controller.core.safety import check_plan
+from controller.core.snapshot import Inventory
 from controller.core.state_records import (
     EXECUTED,
     OUTCOMES,
@@ -37,6 +48,8 @@ from controller.core.state_records import (
     JournalEntry,
     Outcome,
     audit_record,
+    begun_unfinished,
+    finished,
 )
 
 
@@ -46,6 +59,7 @@ class ActionResult:
     action: Action
     outcome: Outcome
     detail: str = ""
+    recorded: bool = True  # False: a refused entry, listed and counted, never audited
 
 
 @dataclass
@@ -76,78 +90,133 @@ class ApplyReport:
         )
 
 
-# --- 3-5. execute, journal, audit, ledger ---------------------------------------------------
-
-
 @dataclass(frozen=True)
 class ApplyRun:
-    """Everything one apply needs; the clock and the directory come from the shell."""
+    """Everything one apply needs; the clock, the key and the directory come from the shell."""
 
     plan: Plan
     policies: PolicySet
     directory: Directory
     state: StateDir
     now: datetime
+    key: PlanKey
     commit: str | None = None
     dry_run: bool = False
     on_progress: Callable[[ActionResult], None] | None = None
+    # Called with the `before` lines once they are on disk, before the first change.
+    on_begin: Callable[[Sequence[JournalEntry]], None] | None = None
 
 
 def apply_plan(run: ApplyRun) -> ApplyReport:
     plan, state = run.plan, run.state
-    check_applicable(plan, policies=run.policies, now=run.now)
+    check_applicable(plan, policies=run.policies, key=run.key, now=run.now)
     if state.applied_marker(plan.id) is not None:
         return ApplyReport(plan.id, already_applied=True, dry_run=run.dry_run)
-    ledger = state.read_ledger()
-    fresh_inventory = run.directory.fetch_accounts(sorted({a.account_id for a in plan.actions}))
-    fresh = reconcile(run.policies, fresh_inventory, ledger=ledger, now=run.now)
-    decisions = decide(plan, fresh, inventory=fresh_inventory, ledger=ledger)
-    executable = [d.action for d in decisions if d.execute]
-    check_plan(
-        plan.model_copy(
-            update={"actions": tuple(executable), "summary": recount(plan.summary, executable)}
-        ),
-        run.policies,
-    )
+    journal = state.read_journal(plan.id)
+    fresh = read_fresh(run)
+    decisions = decide(plan, fresh, key=run.key, begun=begun_unfinished(journal))
+    seats = seats_in_use(run.directory, fresh.inventory, seats=revoked_seats(decisions))
+    check_fresh(plan, decisions, policies=run.policies, seats=seats)
     report = ApplyReport(plan.id, dry_run=run.dry_run, decisions=decisions)
     if run.dry_run:
         return report
-    report.results = _execute_all(run, decisions)
-    _record(run, report.results, ledger=ledger)
+    report.results = _execute_all(run, decisions, journal=journal, names=_names(fresh))
+    _record(run, report.results, ledger=fresh.ledger)
     return report
 
 
-def _execute_all(run: ApplyRun, decisions: Sequence[Decision]) -> list[ActionResult]:
-    finished = _finished(run.state.read_journal(run.plan.id))
-    results = []
-    for decision in decisions:
-        key = decision.action.key
-        result = finished.get(key) or _run_one(run, decision)
-        results.append(ActionResult(key, decision.action, result[0], result[1]))
-        if run.on_progress:
-            run.on_progress(results[-1])
-    return results
+def read_fresh(run: ApplyRun) -> Fresh:
+    """The plan's accounts as they are now, and the plan `reconcile` makes of them."""
+    ledger = run.state.read_ledger()
+    inventory = run.directory.fetch_accounts(sorted({a.account_id for a in run.plan.actions}))
+    fresh = reconcile(run.policies, inventory, ledger=ledger, now=run.now)
+    return Fresh(plan=fresh, inventory=inventory, ledger=ledger)
 
 
-def _finished(journal: Sequence[JournalEntry]) -> dict[str, tuple[Outcome, str]]:
+def seats_in_use(
+    directory: Directory, inventory: Inventory, *, seats: Sequence[Seat]
+) -> dict[Seat, int]:
+    """Seats in use per (site, product), as the directory counts them now."""
     return {
-        e.key: (e.outcome, e.detail or "")
-        for e in journal
-        if e.phase == "after" and e.outcome is not None
+        (site, product): directory.count_active_members(
+            [g.id for g in inventory.granting_groups(site, product)]
+        )
+        for site, product in seats
     }
 
 
-def _run_one(run: ApplyRun, decision: Decision) -> tuple[Outcome, str]:
-    journal = run.state.append_journal
-    key = decision.action.key
-    if not decision.execute:
-        outcome: tuple[Outcome, str] = (decision.outcome, decision.reason)
+def _names(fresh: Fresh) -> dict[str, str]:
+    return {g.id: g.name for g in fresh.inventory.groups}
+
+
+# --- 4. journal and execute -----------------------------------------------------------------
+
+
+def _execute_all(
+    run: ApplyRun,
+    decisions: Sequence[Decision],
+    *,
+    journal: Sequence[JournalEntry],
+    names: Mapping[str, str],
+) -> list[ActionResult]:
+    done = finished(journal)
+    _begin(run, [d for d in decisions if d.execute and d.action.key not in done])
+    results = []
+    for decision in decisions:
+        after = done.get(decision.action.key) if decision.recorded else None
+        result = _from_journal(decision, after, names=names) if after else _run_one(run, decision)
+        results.append(result)
+        if run.on_progress:
+            run.on_progress(result)
+    return results
+
+
+def _begin(run: ApplyRun, running: Sequence[Decision]) -> None:
+    befores = [
+        JournalEntry(key=d.action.key, phase="before", at=run.now, groups=_ids(d.action))
+        for d in running
+    ]
+    if befores:
+        run.state.append_journal(run.plan.id, befores)
+    if run.on_begin:
+        run.on_begin(befores)
+
+
+def _ids(action: Action) -> tuple[str, ...]:
+    return tuple(g.id for g in action.groups)
+
+
+def _from_journal(
+    decision: Decision, after: JournalEntry, *, names: Mapping[str, str]
+) -> ActionResult:
+    """An action a previous run finished: its outcome, and the groups it changed then."""
+    action = decision.action
+    if after.groups is not None:
+        known = {g.id: g.name for g in (*decision.reviewed.groups, *action.groups)}
+        groups = tuple(GroupRef(id=i, name=names.get(i) or known.get(i, i)) for i in after.groups)
+        action = replace(action, groups=groups)
+    outcome = after.outcome or "done"
+    return ActionResult(action.key, action, outcome, after.detail or "")
+
+
+def _run_one(run: ApplyRun, decision: Decision) -> ActionResult:
+    action = decision.action
+    if not decision.recorded:
+        return ActionResult(decision.reviewed.key, action, decision.outcome, decision.reason, False)
+    if decision.execute:
+        outcome, detail = _execute(action, run.directory)
     else:
-        journal(run.plan.id, JournalEntry(key=key, phase="before", at=run.now))
-        outcome = _execute(decision.action, run.directory)
-    after = JournalEntry(key=key, phase="after", at=run.now, outcome=outcome[0], detail=outcome[1])
-    journal(run.plan.id, after)
-    return outcome
+        outcome, detail = decision.outcome, decision.reason
+    after = JournalEntry(
+        key=action.key,
+        phase="after",
+        at=run.now,
+        outcome=outcome,
+        detail=detail,
+        groups=_ids(action) if outcome in EXECUTED else None,
+    )
+    run.state.append_journal(run.plan.id, [after])
+    return ActionResult(action.key, action, outcome, detail)
 
 
 def _execute(action: Action, directory: Directory) -> tuple[Outcome, str]:
@@ -176,6 +245,9 @@ def _calls(action: Action, directory: Directory) -> list[ChangeResult]:
     return []  # warn and clear-warning change the ledger only
 
 
+# --- 5. audit, ledger, marker ---------------------------------------------------------------
+
+
 def _record(run: ApplyRun, results: Sequence[ActionResult], *, ledger: Ledger) -> None:
     state, plan_id = run.state, run.plan.id
     audit = [
@@ -188,6 +260,7 @@ def _record(run: ApplyRun, results: Sequence[ActionResult], *, ledger: Ledger) -
             at=run.now,
         )
         for r in results
+        if r.recorded
     ]
     state.append_audit(audit, when=run.now)
     state.write_ledger(updated_ledger(ledger, results, run=run))
@@ -199,7 +272,7 @@ def _record(run: ApplyRun, results: Sequence[ActionResult], *, ledger: Ledger) -
 
 def updated_ledger(ledger: Ledger, results: Sequence[ActionResult], *, run: ApplyRun) -> Ledger:
     """The ledger after the actions that were carried out (`done` or `already`), in order."""
-    executed = [r.action for r in results if r.outcome in EXECUTED]
+    executed = [r.action for r in results if r.recorded and r.outcome in EXECUTED]
     return actions_executed(
         ledger, executed, plan_id=run.plan.id, policies=run.policies, now=run.now
     )

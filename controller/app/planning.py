@@ -1,23 +1,31 @@
-"""The plan a run makes from its context: policies + inventory + ledger, checked by the guards.
+"""The plan a run makes from its context: policies + inventory + ledger, checked by the guards,
+sealed with the plan key.
 
 Shared by `accessctl plan` (which prints or writes it) and `accessctl propose` (which opens the
-plan pull request with it); `reconcile` and `check_plan` are the pure core.
+plan pull request with it); `reconcile`, `check_plan` and `seal_plan` are the pure core.
 """
 
 from __future__ import annotations
 
 from controller.app.context import RunContext
 from controller.core.plan import Plan
+from controller.core.plan.seal import PlanKey, seal_plan
 from controller.core.reconcile import reconcile
 from controller.core.safety import check_plan
 from controller.core.snapshot import Inventory
 
 
-def make_plan(context: RunContext, inventory: Inventory, *, base_commit: str | None = None) -> Plan:
+def make_plan(
+    context: RunContext,
+    inventory: Inventory,
+    *,
+    key: PlanKey | None,
+    base_commit: str | None = None,
+) -> Plan:
     """Reconcile the policies and the ledger with `inventory`; refuse a plan the safety guards
-    reject (exit 4)."""
+    reject (exit 4); seal it with `key` (None: unsealed, which apply refuses)."""
     policies = context.policies
     ledger = context.state.read_ledger()
     plan = reconcile(policies, inventory, ledger=ledger, now=context.now, base_commit=base_commit)
     check_plan(plan, policies)
-    return plan
+    return seal_plan(plan, key) if key is not None else plan

@@ -7,7 +7,7 @@ success that reports it changed nothing, so a re-run apply never fails on work a
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -27,6 +27,11 @@ class ChangeResult:
 class Directory(Protocol):
     def fetch_accounts(self, account_ids: Iterable[str]) -> Inventory:
         """A fresh snapshot limited to these accounts (groups and sites complete)."""
+        ...
+
+    def count_active_members(self, group_ids: Sequence[str]) -> int:
+        """Active accounts in at least one of these groups, counted by the directory now (the
+        seats in use of a product, for the safety guards of an apply)."""
         ...
 
     def remove_from_group(self, *, account_id: str, group_id: str) -> ChangeResult: ...

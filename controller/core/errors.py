@@ -7,8 +7,11 @@ secret: the connector scrubs credentials before it builds one.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from enum import IntEnum
+
+SHOWN_LIMIT = 60
 
 
 class ExitCode(IntEnum):
@@ -73,3 +76,22 @@ class InvalidFiles(BadInput):
 
     def lines(self) -> list[str]:
         return [str(p) for p in self.problems]
+
+
+def shown(value: object, *, limit: int = SHOWN_LIMIT) -> str:
+    """A value from outside (a plan id, a YAML scalar) quoted for a one-line message: control
+    characters written as escapes, so a newline cannot forge a second line, and cut short with
+    `…` beyond `limit` characters, so a 10,000-digit number does not flood the terminal."""
+    text = str(value)
+    cut = text[:limit]
+    quoted = "".join(_escaped(c) for c in cut)
+    more = f"… ({len(text):,} characters)" if len(text) > limit else ""
+    return f"'{quoted}'{more}"
+
+
+def _escaped(character: str) -> str:
+    if character == "'":
+        return "\\'"
+    if unicodedata.category(character)[0] in "CZ" and character != " ":
+        return character.encode("unicode_escape").decode("ascii")
+    return character

@@ -228,7 +228,10 @@ class _Changing:
         return self
 
     def seat_removed(self, removal: RemovalRecord) -> _Changing:
-        self._add_removal(removal)
+        """Once per plan and seat: an apply resumed after its ledger was written adds nothing."""
+        keys = self._removals_of.get(removal.seat, [])
+        if all(self._removals[k].plan_id != removal.plan_id for k in keys):
+            self._add_removal(removal)
         return self.warning_cleared(removal.seat)
 
     def seat_restored(self, seat: Seat) -> _Changing:

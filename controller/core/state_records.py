@@ -5,7 +5,7 @@ writes and reads them as files (state/README.md), and the reports and commands r
 One definition serves writer and reader, so the format on disk has one home:
 
 - `AuditRecord`: one line of `state/audit/YYYY-MM.jsonl` per action of an apply;
-- `JournalEntry`: `state/journal/<plan id>.jsonl`, one line before and one after each action;
+- `JournalEntry`: `state/journal/<plan id>.jsonl`, a line before and a line after each action;
 - `AppliedMarker`, `RefusedMarker`: `state/plans/<plan id>.applied.json` / `.refused.json`.
 
 Each is one JSON object with sorted keys (`json_line`), exactly as accessctl has always written
@@ -107,8 +107,10 @@ def audit_record(
 
 
 class JournalEntry(StateRecord):
-    """`before` is written just before an action runs, `after` (with its outcome) once it has:
-    a `before` without an `after` is an action a killed apply may have left half done."""
+    """`before`: an action a run is about to carry out, with the groups it will change (one
+    line per action, all written before the first change); `after`: the action finished, with
+    its outcome. A `before` without an `after` is an action a killed apply may have left half
+    done: the next run resolves it by reading the present."""
 
     omits_none: ClassVar[bool] = True
 
@@ -117,6 +119,7 @@ class JournalEntry(StateRecord):
     at: Instant
     outcome: Outcome | None = None
     detail: str | None = None
+    groups: tuple[str, ...] | None = None  # ids of the groups changed (absent: none, or older)
 
     @model_validator(mode="after")
     def _after_has_an_outcome(self) -> JournalEntry:
@@ -156,3 +159,19 @@ def read_record(model: type[R], data: object, *, where: str, what: str) -> R:
         raise BadInput(
             f"{where}: {field}: {first['msg']}; {what} is written by accessctl: restore it from git"
         ) from None
+
+
+def begun_unfinished(journal: Iterable[JournalEntry]) -> dict[str, tuple[str, ...]]:
+    """Actions with a `before` and no `after`: key -> the group ids their `before` lines name."""
+    begun: dict[str, tuple[str, ...]] = {}
+    for entry in journal:
+        if entry.phase == "after":
+            begun.pop(entry.key, None)
+        else:
+            begun[entry.key] = (*begun.get(entry.key, ()), *(entry.groups or ()))
+    return begun
+
+
+def finished(journal: Iterable[JournalEntry]) -> dict[str, JournalEntry]:
+    """The `after` line of each finished action."""
+    return {e.key: e for e in journal if e.phase == "after"}

@@ -28,6 +28,7 @@ WARNINGS = 20_000
 LEDGER_BOUND_S = 1.0
 RECORDS_BOUND_S = 2.0
 GROUPS = (GroupRef(id="g-jsw", name="jira-software-users"),)
+PLAN_ID = "plan-20261123-060000-0000cafe"
 
 
 def large_ledger() -> Ledger:
@@ -81,18 +82,18 @@ def applied_actions() -> list[Action]:
 def test_recording_an_apply_of_ten_thousand_actions(tmp_path: Path) -> None:
     ledger, actions, policies = large_ledger(), applied_actions(), policy_set()
     started = time.perf_counter()
-    after = actions_executed(ledger, actions, plan_id="plan-new", policies=policies, now=NOW)
+    after = actions_executed(ledger, actions, plan_id=PLAN_ID, policies=policies, now=NOW)
     ledger_s = time.perf_counter() - started
 
     state = StateDir(tmp_path)
     started = time.perf_counter()
+    befores = [JournalEntry(key=a.key, phase="before", at=NOW) for a in actions]
+    state.append_journal(PLAN_ID, befores)  # every `before` ahead of the first change
     for action in actions:
-        state.append_journal("plan-new", JournalEntry(key=action.key, phase="before", at=NOW))
-        state.append_journal(
-            "plan-new", JournalEntry(key=action.key, phase="after", at=NOW, outcome="done")
-        )
+        after = JournalEntry(key=action.key, phase="after", at=NOW, outcome="done")
+        state.append_journal(PLAN_ID, [after])
     audit = [
-        audit_record(a, outcome="done", detail="", plan_id="plan-new", commit=None, at=NOW)
+        audit_record(a, outcome="done", detail="", plan_id=PLAN_ID, commit=None, at=NOW)
         for a in actions
     ]
     state.append_audit(audit, when=NOW)
@@ -105,4 +106,4 @@ def test_recording_an_apply_of_ten_thousand_actions(tmp_path: Path) -> None:
         f"{records_s:.2f} s ({records_s / RECORDS_BOUND_S:.2f} of the {RECORDS_BOUND_S} s bound)"
     )
     assert len(after.removals) == REMOVALS - ACTIONS // 3 + (ACTIONS + 2) // 3
-    assert len(state.read_journal("plan-new")) == 2 * ACTIONS
+    assert len(state.read_journal(PLAN_ID)) == 2 * ACTIONS

@@ -1,8 +1,14 @@
-"""`python -m tests.integration.killed_at_journal PHASE N accessctl-args...`: the accessctl CLI,
-killed (SIGKILL, no clean-up) right after it writes its Nth `PHASE` line to an apply journal.
+"""`python -m tests.integration.killed_at_journal POINT N accessctl-args...`: the accessctl CLI,
+killed (SIGKILL, no clean-up) at an exact point of an apply, the Nth time it gets there.
 
-A crash at an exact point of the journal, for the kill-and-resume test: no sleep, no race. The
-process kills itself from inside `StateDir.append_journal`, once the line is on disk.
+A crash at an exact point, for the kill-and-resume tests: no sleep, no race. The process kills
+itself from inside the method that reaches the point, once what it did is on disk (or, for a
+write, once Atlassian answered it):
+
+- `before`: the journal holds N `before` lines (they are written together, before any change);
+- `after`: the Nth `after` line is in the journal;
+- `write`: the Nth change reached Atlassian, and nothing of it is journaled yet;
+- `applied`: the applied marker is written, and nothing is committed yet.
 """
 
 from __future__ import annotations
@@ -10,28 +16,77 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable, Sequence
+from typing import Any
 
+from controller.adapters.atlassian import AtlassianDirectory
 from controller.adapters.state_dir import StateDir
 from controller.app.cli import main
-from controller.core.state_records import JournalEntry
+from controller.core.directory_port import ChangeResult
+from controller.core.state_records import AppliedMarker, JournalEntry
+
+WRITES = ("remove_from_group", "add_to_group", "suspend", "restore")
 
 
-def kill_after(phase: str, count: int) -> None:
+def die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def kill_at_journal(phase: str, count: int) -> None:
     append = StateDir.append_journal
     written = 0
 
-    def append_then_die(state: StateDir, plan_id: str, entry: JournalEntry) -> None:
+    def append_then_die(state: StateDir, plan_id: str, entries: Sequence[JournalEntry]) -> None:
         nonlocal written
-        append(state, plan_id, entry)
-        written += entry.phase == phase
-        if written == count:
-            os.kill(os.getpid(), signal.SIGKILL)
+        append(state, plan_id, entries)
+        written += sum(entry.phase == phase for entry in entries)
+        if written >= count:
+            die()
 
     # On the class: the CLI builds its own StateDir deep inside the run.
     setattr(StateDir, "append_journal", append_then_die)  # noqa: B010
 
 
+def kill_at_write(count: int) -> None:
+    changed = 0
+
+    def wrap(write: Callable[..., ChangeResult]) -> Callable[..., ChangeResult]:
+        def write_then_die(directory: AtlassianDirectory, **call: Any) -> ChangeResult:
+            nonlocal changed
+            result = write(directory, **call)
+            changed += result.outcome == "done"
+            if changed >= count:
+                die()
+            return result
+
+        return write_then_die
+
+    for name in WRITES:
+        setattr(AtlassianDirectory, name, wrap(getattr(AtlassianDirectory, name)))
+
+
+def kill_at_applied() -> None:
+    mark = StateDir.mark_applied
+
+    def mark_then_die(state: StateDir, marker: AppliedMarker) -> None:
+        mark(state, marker)
+        die()
+
+    setattr(StateDir, "mark_applied", mark_then_die)  # noqa: B010
+
+
+def arm(point: str, count: int) -> None:
+    if point in {"before", "after"}:
+        kill_at_journal(point, count)
+    elif point == "write":
+        kill_at_write(count)
+    elif point == "applied":
+        kill_at_applied()
+    else:
+        raise SystemExit(f"unknown kill point {point!r}")
+
+
 if __name__ == "__main__":
-    phase, count, *arguments = sys.argv[1:]
-    kill_after(phase, int(count))
+    point, count, *arguments = sys.argv[1:]
+    arm(point, int(count))
     main(arguments, prog_name="accessctl")

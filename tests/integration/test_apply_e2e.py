@@ -11,14 +11,16 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from ruamel.yaml import YAML
 
 from controller.adapters.state_dir import StateDir
 from controller.app.cli import main
 from controller.core.errors import ExitCode
-from controller.core.plan import parse_plan
+from controller.core.plan import Plan, parse_plan
 from controller.core.snapshot import Inventory, parse_inventory
 from tests.integration.git_sandbox import Origin, git
 from tests.integration.policy_repo import PolicyClone
@@ -207,53 +209,72 @@ def test_hand_added_action_is_refused_and_reported(world: World) -> None:
     assert f"refused: revoke:acme:jira-software:{walter}: not in the reviewed plan" in output
 
 
-@pytest.mark.parametrize(
-    ("phase", "count"),
-    [
-        pytest.param("after", 2, id="after-the-second-action"),
-        pytest.param("before", 3, id="as-the-third-action-begins"),
-    ],
-)
-def test_killed_apply_resumes_to_exactly_once(world: World, phase: str, count: int) -> None:
-    plan_file = merge_plan(world)
-    plan = parse_plan(plan_file.read_bytes(), source="plan")
-    journal = world.clone / "state" / "journal" / f"{plan.id}.jsonl"
-    arguments = ["apply", str(plan_file), "--now", APPLIED_AT]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    killed = subprocess.run(
+KILL_POINTS = [
+    pytest.param("before", 1, id="journal-begun-no-change-made"),
+    pytest.param("write", 3, id="third-change-made-not-journaled"),
+    pytest.param("after", 2, id="second-action-journaled"),
+    pytest.param("applied", 1, id="marker-written-not-committed"),
+]
+
+
+def killed(world: World, point: str, count: int, *arguments: str) -> None:
+    """Run accessctl in the clone, killed at `point` the `count`th time it gets there."""
+    done = subprocess.run(
         [
             sys.executable,
             "-m",
             "tests.integration.killed_at_journal",
-            phase,
+            point,
             str(count),
             *arguments,
         ],
         cwd=world.clone,
-        env=env,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         timeout=120,
         check=False,
     )
-    assert killed.returncode == -signal.SIGKILL, killed.stderr
-    assert journal_phases(journal).count(phase) == count
-    assert journal_phases(journal)[-1] == phase  # killed right there, nothing written after
-    done = subprocess.run(
+    assert done.returncode == -signal.SIGKILL, done.stderr
+
+
+def accessctl_in(clone: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
         [sys.executable, "-m", "controller", *arguments],
-        cwd=world.clone,
-        env=env,
+        cwd=clone,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+@pytest.mark.parametrize(("point", "count"), KILL_POINTS)
+def test_killed_apply_resumes_to_exactly_once(world: World, point: str, count: int) -> None:
+    plan_file = merge_plan(world)
+    plan = parse_plan(plan_file.read_bytes(), source="plan")
+    arguments = ["apply", str(plan_file), "--now", APPLIED_AT, "--push"]
+    killed(world, point, count, *arguments)
+    done = accessctl_in(world.clone, *arguments)
     assert done.returncode == ExitCode.OK, done.stderr
-    finished = [
-        e for e in StateDir(world.clone / "state").read_journal(plan.id) if e.phase == "after"
-    ]
+    assert_applied_once(world, plan, state=world.clone / "state")
+    pushed = git(world.origin.git_dir, "show", f"main:state/plans/{plan.id}.applied.json")
+    assert json.loads(pushed)["plan_id"] == plan.id
+
+
+def assert_applied_once(world: World, plan: Plan, *, state: Path) -> None:
+    """Every reviewed action done once, audited once as done, in the ledger, in the org."""
+    journal = StateDir(state).read_journal(plan.id)
+    finished = [e for e in journal if e.phase == "after"]
     assert sorted(e.key for e in finished) == sorted(a.key for a in plan.actions)
-    audit = StateDir(world.clone / "state").audit_log()
+    audit = StateDir(state).audit_log()
     assert sorted(r.key for r in audit) == sorted(a.key for a in plan.actions)
+    assert {r.outcome for r in audit} == {"done"}
+    removals = StateDir(state).read_ledger().removals
+    revokes = [a for a in plan.actions if a.action == "revoke"]
+    assert sorted((r.account_id, r.groups) for r in removals) == sorted(
+        (a.account_id, a.groups) for a in revokes
+    )
     final = world.sim.inventory()
     for action in plan.actions:
         account = next(a for a in final.accounts if a.account_id == action.account_id)
@@ -293,3 +314,119 @@ def test_pending_applies_every_waiting_plan_and_marks_a_stale_one_refused(world:
 def test_plan_or_pending_but_not_both(world: World) -> None:
     assert world.cli("apply")[0] == ExitCode.BAD_INPUT
     assert world.cli("apply", "x.yaml", "--pending")[0] == ExitCode.BAD_INPUT
+
+
+# --- a plan file edited after review: the cases an adversarial review reproduced -------------
+
+HEIDI = "557058:00000008-0000-4000-8000-000000000008"  # a site admin, in jira-software-users
+BOT = "557058:00000020-0000-4000-8000-000000000020"  # the accessctl bot (the credentials' owner)
+STAFF = {"id": "7d1e0a59-staff", "name": "staff"}
+
+
+def first_revoke(data: dict[str, Any]) -> dict[str, Any]:
+    return next(a for a in data["actions"] if a["action"] == "revoke")
+
+
+def copy_onto(account_id: str) -> Callable[[dict[str, Any]], None]:
+    def edit(data: dict[str, Any]) -> None:
+        data["actions"].append(dict(first_revoke(data), account_id=account_id))
+
+    return edit
+
+
+def add_staff(data: dict[str, Any]) -> None:
+    first_revoke(data)["groups"].append(STAFF)
+
+
+def duplicate(data: dict[str, Any]) -> None:
+    data["actions"].append(dict(first_revoke(data)))
+
+
+def raise_seats(data: dict[str, Any]) -> None:
+    for product in data["summary"]["by_product"]:
+        product["seats"] = 1000
+
+
+def extend(data: dict[str, Any]) -> None:
+    data["expires_at"] = "2030-01-01T00:00:00Z"
+
+
+def edit_plan(path: Path, edit: Callable[[dict[str, Any]], None]) -> None:
+    yaml = YAML(typ="safe")
+    data = yaml.load(path.read_text())
+    edit(data)
+    with path.open("w") as stream:
+        yaml.dump(data, stream)
+
+
+@pytest.mark.parametrize(
+    ("edit", "refused"),
+    [
+        pytest.param(copy_onto(HEIDI), "not in the reviewed plan", id="revoke-copied-onto-admin"),
+        pytest.param(copy_onto(BOT), "not in the reviewed plan", id="revoke-copied-onto-the-bot"),
+        pytest.param(add_staff, "not in the reviewed plan", id="staff-added-to-a-revoke"),
+        pytest.param(duplicate, "listed again", id="revoke-duplicated"),
+        pytest.param(raise_seats, "its seal does not match", id="summary-seats-raised"),
+        pytest.param(extend, "its seal does not match", id="expires-at-extended"),
+    ],
+)
+def test_a_plan_edited_after_review_runs_only_what_was_reviewed(
+    world: World, edit: Callable[[dict[str, Any]], None], refused: str
+) -> None:
+    plan_file = merge_plan(world)
+    reviewed = parse_plan(plan_file.read_bytes(), source="plan")
+    edit_plan(world.clone / plan_file, edit)
+    before = world.sim.inventory()
+    code, output = world.cli("apply", str(plan_file), "--now", APPLIED_AT)
+    assert code == ExitCode.BAD_INPUT, output
+    assert refused in output
+    after = {a.account_id: set(a.groups) for a in world.sim.inventory().accounts}
+    untouched = {a.account_id for a in before.accounts} - {a.account_id for a in reviewed.actions}
+    assert all(
+        after[i] == set(a.groups) for a in before.accounts if (i := a.account_id) in untouched
+    )
+    assert STAFF["id"] in after[first_revoke_of(reviewed)]
+    audit = StateDir(world.clone / "state").audit_log()
+    assert len({r.key for r in audit}) == len(audit)
+    assert {r.account_id for r in audit} <= {a.account_id for a in reviewed.actions}
+
+
+def first_revoke_of(plan: Plan) -> str:
+    return next(a.account_id for a in plan.actions if a.action == "revoke")
+
+
+def test_apply_without_the_plan_key_changes_nothing_and_names_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    plan_file = merge_plan(world)
+    monkeypatch.delenv("ACCESSCTL_PLAN_KEY")
+    before = world.sim.inventory()
+    code, output = world.cli("apply", str(plan_file), "--now", APPLIED_AT)
+    assert code == ExitCode.BAD_INPUT
+    assert output.startswith("error: ACCESSCTL_PLAN_KEY is not set")
+    assert world.sim.inventory() == before
+
+
+def test_a_plan_file_named_otherwise_than_its_id_is_refused_not_left_pending(
+    world: World,
+) -> None:
+    plan_file = merge_plan(world)
+    other = plan_file.with_name("plan-20261123-060000-00000000.yaml")
+    (world.clone / plan_file).rename(world.clone / other)
+    code, output = world.cli("apply", str(other), "--now", APPLIED_AT)
+    assert code == ExitCode.BAD_INPUT
+    assert f"holds plan {plan_file.stem} but is named" in output
+    code, output = world.cli("apply", "--pending", "--now", APPLIED_AT)
+    assert code == ExitCode.BAD_INPUT
+    assert (world.clone / "state/plans/plan-20261123-060000-00000000.refused.json").exists()
+    code, output = world.cli("apply", "--pending", "--now", APPLIED_AT)
+    assert (code, "no merged plan is waiting to be applied" in output) == (ExitCode.OK, True)
+
+
+def test_a_plan_id_that_climbs_out_of_state_writes_nothing_outside(world: World) -> None:
+    plan_file = merge_plan(world)
+    edit_plan(world.clone / plan_file, lambda data: data.update(id="../../../../tmp/x"))
+    code, output = world.cli("apply", str(plan_file), "--now", APPLIED_AT)
+    assert code == ExitCode.BAD_INPUT
+    assert "id: String should match pattern" in output
+    assert not (world.clone / "state" / "journal").exists()

@@ -132,3 +132,26 @@ def test_the_directory_contract(
 def test_fetching_an_unknown_account_leaves_it_out(directory: Directory) -> None:
     fetched = directory.fetch_accounts([BOB, UNKNOWN])
     assert [a.account_id for a in fetched.accounts] == [BOB]
+
+
+def active_in(groups: set[str]) -> int:
+    return sum(
+        1
+        for a in organization().accounts
+        if a.status == "active" and not groups.isdisjoint(a.groups)
+    )
+
+
+@pytest.mark.parametrize(
+    "groups",
+    [
+        pytest.param({JSW}, id="one-group"),
+        pytest.param({JSW, RELEASE}, id="either-of-two"),
+        pytest.param(set(), id="none"),
+    ],
+)
+def test_active_members_are_counted_as_they_are_now(directory: Directory, groups: set[str]) -> None:
+    assert directory.count_active_members(sorted(groups)) == active_in(groups)
+    if groups:
+        directory.suspend(account_id=BOB)  # suspended: holds no seat, is not counted
+        assert directory.count_active_members(sorted(groups)) == active_in(groups) - 1

@@ -65,8 +65,8 @@ def policy_documents() -> dict[str, str]:
 
 
 def merge_plan(repo: Path, plan_id: str) -> str | None:
-    """The plan branch commits the plan file as the bot; a named person merges it. plan-e never
-    reached git (applied from a local file), so nobody is on record for it."""
+    """The plan branch commits the plan file as the bot; a named person merges it. The plan of
+    2026-11-20 never reached git (applied from a local file), so nobody is on record for it."""
     if plan_id not in fixture.APPROVERS:
         return None
     git(repo, "switch", "--quiet", "-C", "accessctl/plan", "main")
@@ -129,7 +129,13 @@ def history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> History:
     git(repo, "add", "--all")
     git(repo, "commit", "--quiet", "-m", "policies")
     merges = {}
-    for plan_id in ("plan-a", "plan-b", "plan-c", "plan-d", "plan-e"):
+    for plan_id in (
+        "plan-20260805-060000-0000000a",
+        "plan-20260820-060000-0000000b",
+        "plan-20260910-060000-0000000c",
+        "plan-20261025-060000-0000000d",
+        "plan-20261120-060000-0000000e",
+    ):
         merge = merge_plan(repo, plan_id)
         apply_plan(repo, plan_id, merge)
         if merge:
@@ -155,11 +161,11 @@ def test_json_report_names_the_person_who_merged_each_plan(history: History) -> 
         p["plan_id"]: (p["approved_by"] or {}).get("name", "unknown") for p in data["plans"]
     }
     assert approvers == {
-        "plan-a": "Alice Approver",
-        "plan-b": "Bob Boss",
-        "plan-c": "Alice Approver",
-        "plan-d": "Dana Director",
-        "plan-e": "unknown",
+        "plan-20260805-060000-0000000a": "Alice Approver",
+        "plan-20260820-060000-0000000b": "Bob Boss",
+        "plan-20260910-060000-0000000c": "Alice Approver",
+        "plan-20261025-060000-0000000d": "Dana Director",
+        "plan-20261120-060000-0000000e": "unknown",
     }
     by_plan = {p["plan_id"]: p for p in data["plans"]}
     for plan_id, sha in history.merges.items():
@@ -179,7 +185,10 @@ def test_markdown_goes_to_stdout_and_is_appended_to_the_job_summary(
     summary.write_text("## propose\n\nplan pull request #7\n", encoding="utf-8")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     result = report("--format", "markdown")
-    assert "| `plan-d` | 2026-10-25 | Dana Director &lt;dana@acme.example&gt; |" in result.stdout
+    assert (
+        "| `plan-20261025-060000-0000000d` | 2026-10-25 | Dana Director &lt;dana@acme.example&gt; |"
+        in result.stdout
+    )
     assert "estimated saving **34.40 EUR a month**" in result.stdout
     written = summary.read_text(encoding="utf-8")
     assert written.startswith("## propose\n\nplan pull request #7\n\n## accessctl license report")
@@ -244,17 +253,17 @@ def test_audit_of_one_account_tells_the_story_with_reasons_and_approvers(history
     assert story == [
         (
             "revoke",
-            "plan-a",
+            "plan-20260805-060000-0000000a",
             "Alice Approver",
             "revoke x: idle past the rule",
-            history.merges["plan-a"],
+            history.merges["plan-20260805-060000-0000000a"],
         ),
         (
             "restore",
-            "plan-b",
+            "plan-20260820-060000-0000000b",
             "Bob Boss",
             "restore x: idle past the rule",
-            history.merges["plan-b"],
+            history.merges["plan-20260820-060000-0000000b"],
         ),
     ]
 
@@ -265,18 +274,28 @@ def test_audit_of_a_period_lists_every_account_from_that_day(history: History) -
     trail = json.loads(result.stdout)
     assert trail["since"] == "2026-10-01T00:00:00Z"
     assert [(e["action"], e["email"], e["plan_id"]) for e in trail["events"]] == [
-        ("grant", "w@acme.example", "plan-d"),
-        ("revoke", "q@acme.example", "plan-d"),
-        ("restore", "q@acme.example", "plan-e"),
+        ("grant", "w@acme.example", "plan-20261025-060000-0000000d"),
+        ("revoke", "q@acme.example", "plan-20261025-060000-0000000d"),
+        ("restore", "q@acme.example", "plan-20261120-060000-0000000e"),
     ]
-    assert trail["events"][2]["approved_by"] is None  # plan-e never went through a merge
+    assert (
+        trail["events"][2]["approved_by"] is None
+    )  # plan-20261120-060000-0000000e never went through a merge
 
 
 def test_audit_as_a_table_for_people(history: History) -> None:
     result = accessctl("audit", "--since", "2026-10-01")
     assert result.exit_code == 0, result.stderr
     assert "Access history for every account since 2026-10-01T00:00:00Z" in result.stdout
-    for word in ("When", "approved by", "grant", "revoke", "restore", "plan-d", "plan-e"):
+    for word in (
+        "When",
+        "approved by",
+        "grant",
+        "revoke",
+        "restore",
+        "plan-20261025-060000-0000000d",
+        "plan-20261120-060000-0000000e",
+    ):
         assert word in result.stdout
 
 
@@ -284,7 +303,7 @@ def test_audit_shows_what_the_ledger_still_holds(history: History) -> None:
     result = accessctl("audit", "--account", "y@acme.example")
     assert result.exit_code == 0, result.stderr
     assert "removed, restorable: y@acme.example on acme / jira-software" in result.stdout
-    assert "by plan-a" in result.stdout
+    assert "by plan-20260805-060000-0000000a" in result.stdout
 
 
 def test_audit_of_an_unknown_account_says_there_is_nothing(history: History) -> None:
@@ -302,16 +321,26 @@ def test_audit_refuses_a_date_it_cannot_read(history: History) -> None:
 def test_a_plan_pushed_straight_to_main_names_its_author_and_says_it_was_no_merge(
     history: History,
 ) -> None:
-    plan = dump_plan_yaml(fixture.history_plan("plan-e")).decode()
-    write(history.root / "state/plans/plan-e.yaml", plan)
+    plan = dump_plan_yaml(fixture.history_plan("plan-20261120-060000-0000000e")).decode()
+    write(history.root / "state/plans/plan-20261120-060000-0000000e.yaml", plan)
     git(history.root, "add", "--all")
-    git(history.root, "commit", "--quiet", "-m", "plan-e", env=as_identity("Eve", "eve@a.example"))
+    git(
+        history.root,
+        "commit",
+        "--quiet",
+        "-m",
+        "plan-20261120-060000-0000000e",
+        env=as_identity("Eve", "eve@a.example"),
+    )
     data = json.loads(report("--format", "json").stdout)
-    approval = next(p["approved_by"] for p in data["plans"] if p["plan_id"] == "plan-e")
+    approval = next(
+        p["approved_by"] for p in data["plans"] if p["plan_id"] == "plan-20261120-060000-0000000e"
+    )
     assert (approval["name"], approval["email"], approval["merge"]) == (
         "Eve",
         "eve@a.example",
         False,
     )
     markdown = report("--format", "markdown").stdout
-    assert "| `plan-e` | 2026-11-20 | Eve &lt;eve@a.example&gt; (not a merge commit) |" in markdown
+    eve = "Eve &lt;eve@a.example&gt; (not a merge commit)"
+    assert f"| `plan-20261120-060000-0000000e` | 2026-11-20 | {eve} |" in markdown

@@ -1,10 +1,12 @@
-"""Apply, on an in-memory directory: exactly the reviewed plan, re-checked, journaled, once."""
+"""Apply, on an in-memory directory: exactly the reviewed plan, re-derived from fresh data,
+journaled, once."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,11 +15,24 @@ from controller.adapters.state_dir import StateDir
 from controller.app.executor import ApplyReport, ApplyRun, apply_plan
 from controller.core.errors import BadInput, SafetyRefusal
 from controller.core.ledger import Ledger
-from controller.core.plan import Plan, dump_plan_yaml, parse_plan
+from controller.core.plan import Plan
+from controller.core.plan.model import Action, GroupRef, action_key
+from controller.core.plan.seal import PlanKey, seal_plan
+from controller.core.policy.models import AccessGrants
 from controller.core.policy.policy_set import PolicySet
 from controller.core.reconcile import reconcile
 from controller.core.snapshot import Account
-from tests.factories import NOW, account, inactivity, inventory, organization, policy_set, warned
+from tests.factories import (
+    NOW,
+    PLAN_KEY,
+    account,
+    inactivity,
+    inventory,
+    organization,
+    policy_set,
+    sealed,
+    warned,
+)
 from tests.fakes import FakeDirectory
 
 LATER = NOW + timedelta(hours=2)
@@ -26,7 +41,7 @@ POLICIES = policy_set(inactivity())
 
 def setup(*people: Account, policies: PolicySet = POLICIES) -> tuple[Plan, FakeDirectory]:
     snapshot = inventory(*people)
-    return reconcile(policies, snapshot, ledger=Ledger(), now=NOW), FakeDirectory(snapshot)
+    return sealed(reconcile(policies, snapshot, ledger=Ledger(), now=NOW)), FakeDirectory(snapshot)
 
 
 def run(
@@ -37,6 +52,7 @@ def run(
     policies: PolicySet = POLICIES,
     now: datetime = LATER,
     dry_run: bool = False,
+    key: PlanKey = PLAN_KEY,
 ) -> ApplyReport:
     state = StateDir(tmp_path)
     return apply_plan(
@@ -46,6 +62,7 @@ def run(
             directory=directory,
             state=state,
             now=now,
+            key=key,
             commit="abc123",
             dry_run=dry_run,
         )
@@ -56,6 +73,13 @@ def outcomes(report: ApplyReport) -> dict[str, str]:
     return {r.action.account_id: r.outcome for r in report.results}
 
 
+def audit_lines(tmp_path: Path) -> list[dict[str, object]]:
+    path = tmp_path / "audit" / "2026-11.jsonl"
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
 def test_applies_revokes_and_writes_audit_ledger_and_marker(tmp_path: Path) -> None:
     plan, directory = setup(
         account("idle", idle=90, groups=("g-jsw", "g-testers")), account("busy", idle=1)
@@ -63,9 +87,7 @@ def test_applies_revokes_and_writes_audit_ledger_and_marker(tmp_path: Path) -> N
     report = run(plan, directory, tmp_path)
     assert outcomes(report) == {"idle": "done"}
     assert directory.changes == {("remove", "idle", "g-jsw"): 1, ("remove", "idle", "g-testers"): 1}
-    audit = [
-        json.loads(line) for line in (tmp_path / "audit" / "2026-11.jsonl").read_text().splitlines()
-    ]
+    audit = audit_lines(tmp_path)
     assert [(r["action"], r["account_id"], r["outcome"], r["commit"]) for r in audit] == [
         ("revoke", "idle", "done", "abc123")
     ]
@@ -87,7 +109,7 @@ def test_second_apply_does_nothing(tmp_path: Path) -> None:
     again = run(plan, directory, tmp_path)
     assert again.already_applied
     assert sum(directory.changes.values()) == 1
-    assert len((tmp_path / "audit" / "2026-11.jsonl").read_text().splitlines()) == 1
+    assert len(audit_lines(tmp_path)) == 1
 
 
 def test_killed_apply_resumes_exactly_once(tmp_path: Path) -> None:
@@ -99,11 +121,14 @@ def test_killed_apply_resumes_exactly_once(tmp_path: Path) -> None:
     assert StateDir(tmp_path).applied_marker(plan.id) is None
     directory.crash_after = None
     report = run(plan, directory, tmp_path)
-    assert set(outcomes(report).values()) <= {"done", "already"}
+    assert set(outcomes(report).values()) == {"done"}
     assert len(directory.changes) == 8
     assert set(directory.changes.values()) == {1}
-    audit = (tmp_path / "audit" / "2026-11.jsonl").read_text().splitlines()
-    assert len(audit) == 4
+    assert len(audit_lines(tmp_path)) == 4
+    removals = StateDir(tmp_path).read_ledger().removals
+    assert sorted((r.account_id, len(r.groups)) for r in removals) == [
+        (f"idle-{n}", 2) for n in range(4)
+    ]
 
 
 def test_user_active_since_the_plan_keeps_the_seat(tmp_path: Path) -> None:
@@ -116,43 +141,13 @@ def test_user_active_since_the_plan_keeps_the_seat(tmp_path: Path) -> None:
     assert ("remove", "back", "g-jsw") not in directory.changes
 
 
-def test_hand_added_action_is_refused(tmp_path: Path) -> None:
-    plan, directory = setup(
-        account("idle", idle=90), account("other", idle=90, email="o@acme.example")
-    )
-    forged = dataclasses.replace(
-        plan.actions[0], key="revoke:acme:jira-software:other", account_id="other"
-    )
-    edited = parse_plan(
-        dump_plan_yaml(plan.model_copy(update={"actions": (*plan.actions[:1], forged)})), source="p"
-    )
-    report = run(edited, directory, tmp_path)
-    assert outcomes(report)["other"] == "refused"
-    assert "added or edited by hand" in report.results[1].detail
-    assert ("remove", "other", "g-jsw") not in directory.changes
-
-
-def test_hand_edited_groups_are_refused(tmp_path: Path) -> None:
-    plan, directory = setup(account("idle", idle=90, groups=("g-jsw", "g-staff")))
-    action = plan.actions[0]
-    widened = dataclasses.replace(
-        action, groups=(*action.groups, dataclasses.replace(action.groups[0], id="g-staff"))
-    )
-    report = run(plan.model_copy(update={"actions": (widened,)}), directory, tmp_path)
-    assert outcomes(report) == {"idle": "refused"}
-    assert not directory.changes
-
-
 def test_one_failure_does_not_stop_the_others(tmp_path: Path) -> None:
     plan, directory = setup(account("bad", idle=90), account("good", idle=90))
     directory.fail_for = {"bad"}
     report = run(plan, directory, tmp_path)
     assert outcomes(report) == {"bad": "failed", "good": "done"}
     assert "HTTP 500" in report.failures[0].detail
-    audit = [
-        json.loads(line) for line in (tmp_path / "audit" / "2026-11.jsonl").read_text().splitlines()
-    ]
-    assert {r["account_id"]: r["error"] for r in audit} == {
+    assert {r["account_id"]: r["error"] for r in audit_lines(tmp_path)} == {
         "bad": "the API refused the change for bad (HTTP 500)",
         "good": None,
     }
@@ -171,6 +166,24 @@ def test_expired_plan_is_refused(tmp_path: Path) -> None:
         run(plan, directory, tmp_path, now=NOW + timedelta(days=7))
 
 
+def test_the_expiry_follows_the_ttl_at_head_not_the_file(tmp_path: Path) -> None:
+    """`plan_ttl_days` is part of the Organization, so changing it changes the policies digest;
+    the expiry is still computed from `created_at`, whatever `expires_at` says."""
+    plan, directory = setup(account("idle", idle=90))
+    kept = sealed(plan.model_copy(update={"expires_at": NOW + timedelta(days=365)}))
+    with pytest.raises(BadInput, match="expired at 2026-11-30T06:00:00Z"):
+        run(kept, directory, tmp_path, now=NOW + timedelta(days=8))
+
+
+def test_a_plan_sealed_with_another_key_is_refused_whole(tmp_path: Path) -> None:
+    plan, directory = setup(account("idle", idle=90))
+    other = PlanKey.from_text("another-key-0123456789abcdef0123456789abcdef")
+    with pytest.raises(BadInput, match="its seal does not match"):
+        run(seal_plan(plan, other), directory, tmp_path)
+    assert not directory.changes
+    assert not list(tmp_path.iterdir())
+
+
 def test_safety_guards_run_again(tmp_path: Path) -> None:
     strict = policy_set(inactivity(), org=organization(safety={"max_revocations": 1}))
     loose = policy_set(inactivity(), org=organization(safety={"max_revocations": 5}))
@@ -183,7 +196,7 @@ def test_safety_guards_run_again(tmp_path: Path) -> None:
         }
     )
     with pytest.raises(SafetyRefusal):
-        run(tightened, directory, tmp_path, policies=strict)
+        run(sealed(tightened), directory, tmp_path, policies=strict)
     assert not directory.changes
 
 
@@ -204,9 +217,18 @@ def test_warn_then_revoke_then_restore_through_the_ledger(tmp_path: Path) -> Non
     directory = FakeDirectory(inventory(subject))
 
     def step(when: datetime) -> Plan:
-        plan = reconcile(policies, directory.inventory, ledger=state.read_ledger(), now=when)
+        plan = sealed(
+            reconcile(policies, directory.inventory, ledger=state.read_ledger(), now=when)
+        )
         apply_plan(
-            ApplyRun(plan=plan, policies=policies, directory=directory, state=state, now=when)
+            ApplyRun(
+                plan=plan,
+                policies=policies,
+                directory=directory,
+                state=state,
+                now=when,
+                key=PLAN_KEY,
+            )
         )
         return plan
 
@@ -226,35 +248,242 @@ def test_warn_then_revoke_then_restore_through_the_ledger(tmp_path: Path) -> Non
 def test_warning_already_sent_by_notify_is_not_repeated(tmp_path: Path) -> None:
     policies = policy_set(inactivity(warn_before_days=7))
     snapshot = inventory(account("u1", idle=90))
-    plan = reconcile(policies, snapshot, ledger=Ledger(), now=NOW)
+    plan = sealed(reconcile(policies, snapshot, ledger=Ledger(), now=NOW))
     StateDir(tmp_path).write_ledger(Ledger(warnings=(warned("u1", days=0.01),)))
-    report = apply_plan(
-        ApplyRun(
-            plan=plan,
-            policies=policies,
-            directory=FakeDirectory(snapshot),
-            state=StateDir(tmp_path),
-            now=LATER,
-        )
-    )
+    report = run(plan, FakeDirectory(snapshot), tmp_path, policies=policies)
     assert outcomes(report) == {"u1": "already"}
 
 
-def test_a_grant_adds_the_groups(tmp_path: Path) -> None:
-    from controller.core.policy.models import AccessGrants
-
-    entry = {"account": "new@acme.example", "product": "jira-software", "reason": "PR #9"}
-    doc = AccessGrants.model_validate(
-        {"version": 1, "kind": "AccessGrants", "name": "requests", "grants": [entry]}
-    )
-    policies = POLICIES.model_copy(update={"grants": (doc,)})
-    snapshot = inventory(account("new", groups=("g-staff",)))
-    plan = reconcile(policies, snapshot, ledger=Ledger(), now=NOW)
-    directory = FakeDirectory(snapshot)
-    report = apply_plan(
-        ApplyRun(
-            plan=plan, policies=policies, directory=directory, state=StateDir(tmp_path), now=LATER
+REQUEST = {"account": "new@acme.example", "product": "jira-software", "reason": "PR #9"}
+GRANTS = POLICIES.model_copy(
+    update={
+        "grants": (
+            AccessGrants.model_validate(
+                {"version": 1, "kind": "AccessGrants", "name": "requests", "grants": [REQUEST]}
+            ),
         )
-    )
+    }
+)
+
+
+def test_a_grant_adds_the_groups(tmp_path: Path) -> None:
+    plan, directory = setup(account("new", groups=("g-staff",)), policies=GRANTS)
+    report = run(plan, directory, tmp_path, policies=GRANTS)
     assert outcomes(report) == {"new": "done"}
     assert directory.changes == {("add", "new", "g-jsw"): 1}
+
+
+# --- a hand-edited plan file: the cases an adversarial review reproduced ----------------------
+#
+# Each edit runs twice: as someone without the plan key would make it (the seals no longer
+# match), and as someone who holds the key and seals the edited file again. The first is
+# refused by the seal; the second must still change nothing the fresh plan does not justify,
+# because what runs is re-derived from fresh data.
+
+ADMIN = account("admin", idle=300, platform_roles=("atlassian/site-admin",))
+ACTIVE = account("active", idle=1, groups=("g-jsw", "g-staff"))
+BOT = account("bot", idle=300)
+IDLE = account("idle", idle=90, groups=("g-jsw", "g-staff"))
+NEWCOMER = account("new", groups=("g-staff",))
+
+
+def _with(plan: Plan, *actions: object) -> Plan:
+    return plan.model_copy(update={"actions": tuple(actions)})
+
+
+def _first(plan: Plan, kind: str) -> object:
+    return next(a for a in plan.actions if a.action == kind)
+
+
+def swap_account(target: str) -> Callable[[Plan], Plan]:
+    """A verbatim copy of the reviewed revoke, with only `account_id` changed."""
+
+    def edit(plan: Plan) -> Plan:
+        revoke = _first(plan, "revoke")
+        return _with(plan, *plan.actions, dataclasses.replace(revoke, account_id=target))
+
+    return edit
+
+
+def swap_account_and_key(target: str) -> Callable[[Plan], Plan]:
+    def edit(plan: Plan) -> Plan:
+        revoke = _first(plan, "revoke")
+        key = action_key("revoke", site="acme", product="jira-software", account_id=target)
+        return _with(plan, *plan.actions, dataclasses.replace(revoke, account_id=target, key=key))
+
+    return edit
+
+
+def add_group(group: GroupRef, kind: str = "revoke") -> Callable[[Plan], Plan]:
+    def edit(plan: Plan) -> Plan:
+        action = _first(plan, kind)
+        widened = dataclasses.replace(action, groups=(*action.groups, group))
+        return _with(plan, *(widened if a is action else a for a in plan.actions))
+
+    return edit
+
+
+def replace_groups(group: GroupRef, kind: str) -> Callable[[Plan], Plan]:
+    def edit(plan: Plan) -> Plan:
+        action = _first(plan, kind)
+        moved = dataclasses.replace(action, groups=(group,))
+        return _with(plan, *(moved if a is action else a for a in plan.actions))
+
+    return edit
+
+
+def flip(kind_from: str, kind_to: str, *, rekey: bool = False) -> Callable[[Plan], Plan]:
+    def edit(plan: Plan) -> Plan:
+        action = _first(plan, kind_from)
+        key = action.key.replace(f"{kind_from}:", f"{kind_to}:", 1) if rekey else action.key
+        flipped = dataclasses.replace(action, action=kind_to, key=key)
+        return _with(plan, *(flipped if a is action else a for a in plan.actions))
+
+    return edit
+
+
+def edit_field(**fields: object) -> Callable[[Plan], Plan]:
+    def edit(plan: Plan) -> Plan:
+        action = _first(plan, "revoke")
+        changed = dataclasses.replace(action, **fields)
+        return _with(plan, *(changed if a is action else a for a in plan.actions))
+
+    return edit
+
+
+def duplicate(plan: Plan) -> Plan:
+    return _with(plan, *plan.actions, _first(plan, "revoke"))
+
+
+STAFF = GroupRef(id="g-staff", name="staff")
+ADMINS = GroupRef(id="g-admins", name="jira-administrators")
+WARN_FIRST = policy_set(inactivity(warn_before_days=7))
+
+EDITS = [
+    pytest.param(swap_account("admin"), POLICIES, id="account-swapped-onto-a-site-admin"),
+    pytest.param(swap_account("active"), POLICIES, id="account-swapped-onto-an-active-user"),
+    pytest.param(swap_account("bot"), POLICIES, id="account-swapped-onto-the-bot"),
+    pytest.param(swap_account_and_key("admin"), POLICIES, id="account-and-key-onto-a-site-admin"),
+    pytest.param(add_group(STAFF), POLICIES, id="staff-added-to-a-revoke"),
+    pytest.param(replace_groups(ADMINS, "grant"), GRANTS, id="grant-moved-to-jira-administrators"),
+    pytest.param(add_group(ADMINS, "grant"), GRANTS, id="jira-administrators-added-to-a-grant"),
+    pytest.param(flip("revoke", "grant"), POLICIES, id="revoke-flipped-to-grant-key-kept"),
+    pytest.param(flip("revoke", "grant", rekey=True), POLICIES, id="revoke-flipped-to-grant"),
+    pytest.param(flip("warn", "revoke", rekey=True), WARN_FIRST, id="warn-flipped-to-revoke"),
+    pytest.param(flip("warn", "revoke"), WARN_FIRST, id="warn-flipped-to-revoke-key-kept"),
+    pytest.param(edit_field(email="ceo@acme.example"), POLICIES, id="email-edited"),
+    pytest.param(edit_field(site="labs"), POLICIES, id="site-edited"),
+    pytest.param(edit_field(policy="other"), POLICIES, id="policy-edited"),
+    pytest.param(duplicate, POLICIES, id="action-duplicated"),
+]
+PEOPLE = (IDLE, ADMIN, ACTIVE, BOT, NEWCOMER)
+
+
+def unedited(policies: PolicySet) -> tuple[Plan, FakeDirectory, FakeDirectory]:
+    plan, directory = setup(*PEOPLE, policies=policies)
+    return plan, directory, FakeDirectory(directory.inventory)
+
+
+def fresh_actions(policies: PolicySet) -> dict[str, Action]:
+    """The fresh recomputation of the unedited plan: what the data at apply time justifies."""
+    fresh = reconcile(policies, inventory(*PEOPLE), ledger=Ledger(), now=LATER)
+    return {a.key: a for a in fresh.actions}
+
+
+@pytest.mark.parametrize("holds_key", [False, True], ids=["editor-without-key", "key-holder"])
+@pytest.mark.parametrize(("edit", "policies"), EDITS)
+def test_an_edited_plan_changes_nothing_the_fresh_plan_does_not_justify(
+    edit: Callable[[Plan], Plan], policies: PolicySet, holds_key: bool, tmp_path: Path
+) -> None:
+    plan, directory, reference = unedited(policies)
+    run(plan, reference, tmp_path / "reference", policies=policies)  # what the reviewed plan does
+    edited = sealed(edit(plan)) if holds_key else edit(plan)
+    report = run(edited, directory, tmp_path / "edited", policies=policies)
+    assert set(directory.changes) <= set(reference.changes)
+    assert all(count == 1 for count in directory.changes.values())
+    assert_audit_is_fresh(tmp_path / "edited", fresh_actions(policies))
+    assert_ledger_within(tmp_path / "edited", reference=tmp_path / "reference")
+    if not holds_key:
+        assert report.count("refused") == 1
+        assert [r for r in report.results if r.outcome != "refused"] == [
+            r for r in report.results if r.recorded
+        ]
+
+
+def assert_audit_is_fresh(state: Path, fresh: dict[str, Action]) -> None:
+    """Every record of an action carried out holds the fresh values; one record per action."""
+    records = audit_lines(state)
+    keys = [r["key"] for r in records]
+    assert len(keys) == len(set(keys))
+    for record in records:
+        if record["outcome"] in {"done", "already", "failed"}:
+            wanted = fresh[str(record["key"])]
+            assert (
+                record["action"],
+                record["account_id"],
+                record["email"],
+                record["site"],
+                record["product"],
+                record["policy"],
+            ) == (
+                wanted.action,
+                wanted.account_id,
+                wanted.email,
+                wanted.site,
+                wanted.product,
+                wanted.policy,
+            )
+            assert set(record["groups"]) <= {g.name for g in wanted.groups}  # type: ignore[call-overload]
+
+
+def assert_ledger_within(state: Path, *, reference: Path) -> None:
+    def removed(path: Path) -> set[tuple[str, str]]:
+        return {
+            (r.account_id, g.id) for r in StateDir(path).read_ledger().removals for g in r.groups
+        }
+
+    assert removed(state) <= removed(reference)
+    assert len(StateDir(state).read_ledger().removals) <= len(
+        StateDir(reference).read_ledger().removals
+    )
+
+
+@pytest.mark.parametrize("holds_key", [False, True], ids=["editor-without-key", "key-holder"])
+def test_an_expired_plan_stays_expired_whatever_its_expires_at_says(
+    holds_key: bool, tmp_path: Path
+) -> None:
+    plan, directory = setup(IDLE)
+    extended = plan.model_copy(update={"expires_at": datetime(2030, 1, 1, tzinfo=UTC)})
+    extended = sealed(extended) if holds_key else extended
+    with pytest.raises(BadInput, match=r"expired at 2026-11-30T06:00:00Z|its seal does not match"):
+        run(extended, directory, tmp_path, now=NOW + timedelta(days=20))
+    assert not directory.changes
+
+
+FRACTION = policy_set(inactivity(), org=organization(safety={"max_revocation_fraction": 0.3}))
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param("none", id="as-reviewed"),
+        pytest.param("seats-raised", id="summary-seats-raised"),
+        pytest.param("seats-raised-and-sealed", id="summary-seats-raised-by-a-key-holder"),
+    ],
+)
+def test_the_fraction_guard_counts_seats_now_not_in_the_file(edit: str, tmp_path: Path) -> None:
+    idle = [account(f"idle-{n}", idle=90) for n in range(3)]
+    busy = [account(f"busy-{n}", idle=1) for n in range(7)]
+    plan, directory = setup(*idle, *busy, policies=FRACTION)  # 3 of 10 seats: within 30 %
+    for person in busy[:4]:  # since the plan, four people left the product
+        directory.set_activity(account(person.account_id, idle=1, groups=("g-staff",)))
+    if edit != "none":
+        raised = tuple(p.model_copy(update={"seats": 1000}) for p in plan.summary.by_product)
+        summary = plan.summary.model_copy(update={"by_product": raised})
+        plan = plan.model_copy(update={"summary": summary})
+        plan = sealed(plan) if edit.endswith("sealed") else plan
+    with pytest.raises((SafetyRefusal, BadInput)) as refused:
+        run(plan, directory, tmp_path, policies=FRACTION)
+    if edit != "seats-raised":
+        assert "revokes 3 of 6 jira-software seats" in refused.value.message
+    assert not directory.changes

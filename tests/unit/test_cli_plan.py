@@ -14,6 +14,8 @@ from click.testing import CliRunner
 from controller.app.cli import main
 from controller.core.errors import ExitCode
 from controller.core.plan import parse_plan
+from controller.core.plan.seal import action_sealed, header_sealed
+from tests.factories import PLAN_KEY
 
 ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "policies" / "examples" / "inventory.json"
@@ -147,3 +149,43 @@ def test_a_real_process_prints_no_traceback(repo: Path) -> None:
         in done.stderr
     )
     assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_a_plan_file_is_sealed_with_the_plan_key(repo: Path) -> None:
+    code, _, err = plan("--out", "state/plans/p.yaml")
+    assert code == ExitCode.OK, err
+    written = parse_plan((repo / "state/plans/p.yaml").read_bytes(), source="p")
+    assert header_sealed(written, PLAN_KEY)
+    assert all(action_sealed(written.id, a, key=PLAN_KEY) for a in written.actions)
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        pytest.param(None, "ACCESSCTL_PLAN_KEY is not set", id="missing"),
+        pytest.param("k3y-x", "ACCESSCTL_PLAN_KEY has 5 characters, fewer than 32", id="short"),
+    ],
+)
+def test_no_plan_file_without_a_good_plan_key(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, key: str | None, message: str
+) -> None:
+    if key is None:
+        monkeypatch.delenv("ACCESSCTL_PLAN_KEY")
+    else:
+        monkeypatch.setenv("ACCESSCTL_PLAN_KEY", key)
+    code, _, err = plan("--out", "state/plans/p.yaml")
+    assert code == ExitCode.BAD_INPUT
+    assert err.startswith(f"error: {message}")
+    assert len(err.strip().splitlines()) == 1
+    assert key is None or key not in err.replace("ACCESSCTL_PLAN_KEY", "")
+    assert not (repo / "state/plans/p.yaml").exists()
+
+
+def test_without_the_key_a_printed_plan_is_shown_unsealed(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ACCESSCTL_PLAN_KEY")
+    code, out, err = plan()
+    assert code == ExitCode.OK
+    assert parse_plan(out.encode(), source="stdout").seal == ""
+    assert "is not sealed (ACCESSCTL_PLAN_KEY is not set): apply refuses it" in err

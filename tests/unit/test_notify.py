@@ -37,7 +37,15 @@ from controller.core.policy.models import Exclusion, Smtp
 from controller.core.policy.policy_set import PolicySet
 from controller.core.reconcile import reconcile
 from controller.core.snapshot import Account
-from tests.factories import NOW, account, inactivity, inventory, organization, policy_set
+from tests.factories import (
+    NOW,
+    PLAN_KEY,
+    account,
+    inactivity,
+    inventory,
+    organization,
+    policy_set,
+)
 from tests.fakes import FakeDirectory
 
 SMTP = Smtp.model_validate({"host": "127.0.0.1", "port": 2525, "from": "accessctl@acme.example"})
@@ -131,6 +139,7 @@ def test_the_warning_record_is_the_one_apply_would_write(tmp_path: Path) -> None
         directory=FakeDirectory(inventory()),
         state=StateDir(tmp_path),
         now=NOW,
+        key=PLAN_KEY,
     )
     applied = updated_ledger(Ledger(), [ActionResult(warn.key, warn, "done")], run=run)
     assert applied.warnings == (item.record,)
@@ -199,6 +208,7 @@ def test_the_ledger_keeps_reminders_through_an_apply(tmp_path: Path) -> None:
         directory=FakeDirectory(inventory()),
         state=StateDir(tmp_path),
         now=NOW,
+        key=PLAN_KEY,
     )
     assert updated_ledger(ledger, [], run=run).reminders == ledger.reminders
 

@@ -40,7 +40,9 @@ def skip(who: str = "bob", reason: str = "excluded: on leave") -> Skipped:
     )
 
 
-def plan(*actions: Action, skipped: tuple[Skipped, ...] = (), name: str = "p") -> Plan:
+def plan(
+    *actions: Action, skipped: tuple[Skipped, ...] = (), name: str = "plan-20261123-060000-0000000a"
+) -> Plan:
     counts = {k: sum(a.action == k for a in actions) for k in ("revoke", "warn", "restore")}
     return Plan(
         id=name,

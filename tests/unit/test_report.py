@@ -181,7 +181,7 @@ def test_months_count_executed_actions_and_failures_apart(report: Report) -> Non
 
 
 def test_months_without_actions_are_shown_as_zero_up_to_now() -> None:
-    entries = [r for r in fixture.audit_records() if r.plan_id == "plan-a"]
+    entries = [r for r in fixture.audit_records() if r.plan_id == "plan-20260805-060000-0000000a"]
     inventory = fixture.snapshot()
     report = build_report(
         policies=fixture.policies(),
@@ -222,13 +222,19 @@ def test_every_applied_plan_names_its_approver_or_says_unknown(report: Report) -
         for p in report.plans
     }
     assert rows == {
-        "plan-a": ("Alice Approver", 2, 0, 0, 0),
-        "plan-b": ("Bob Boss", 0, 1, 0, 0),
-        "plan-c": ("Alice Approver", 1, 0, 0, 1),
-        "plan-d": ("Dana Director", 1, 0, 1, 0),
-        "plan-e": (None, 0, 1, 0, 0),
+        "plan-20260805-060000-0000000a": ("Alice Approver", 2, 0, 0, 0),
+        "plan-20260820-060000-0000000b": ("Bob Boss", 0, 1, 0, 0),
+        "plan-20260910-060000-0000000c": ("Alice Approver", 1, 0, 0, 1),
+        "plan-20261025-060000-0000000d": ("Dana Director", 1, 0, 1, 0),
+        "plan-20261120-060000-0000000e": (None, 0, 1, 0, 0),
     }
-    assert [p.plan_id for p in report.plans] == ["plan-e", "plan-d", "plan-c", "plan-b", "plan-a"]
+    assert [p.plan_id for p in report.plans] == [
+        "plan-20261120-060000-0000000e",
+        "plan-20261025-060000-0000000d",
+        "plan-20260910-060000-0000000c",
+        "plan-20260820-060000-0000000b",
+        "plan-20260805-060000-0000000a",
+    ]
     plan_e = report.plans[0]
     assert plan_e.applied_at == datetime(2026, 11, 20, 6, tzinfo=UTC)  # from its audit lines
 
@@ -247,8 +253,9 @@ def test_markdown_leads_with_totals_and_has_every_table(report: Report) -> None:
     assert "| release-managers | group | head-of-eng@acme.example | 2026-12-10 | " in text
     assert "| 2026-09 | 1 | 0 | 0 | 0 | 1 |" in text
     assert "| All policies | 3 | 1 | 33.3% | 1 | 1 |" in text
-    assert "| `plan-a` | 2026-08-05 | Alice Approver &lt;alice@acme.example&gt; |" in text
-    assert "| `plan-e` | 2026-11-20 | unknown |" in text
+    alice = "Alice Approver &lt;alice@acme.example&gt;"
+    assert f"| `plan-20260805-060000-0000000a` | 2026-08-05 | {alice} |" in text
+    assert "| `plan-20261120-060000-0000000e` | 2026-11-20 | unknown |" in text
     assert "saving grows to 55.40 EUR a month" in text
 
 
@@ -377,15 +384,29 @@ def test_trail_of_one_account_tells_its_whole_story() -> None:
             "2026-08-05",
             "revoke",
             "done",
-            "plan-a",
+            "plan-20260805-060000-0000000a",
             "Alice Approver",
             "revoke x: idle past the rule",
         ),
-        ("2026-08-20", "restore", "done", "plan-b", "Bob Boss", "restore x: idle past the rule"),
+        (
+            "2026-08-20",
+            "restore",
+            "done",
+            "plan-20260820-060000-0000000b",
+            "Bob Boss",
+            "restore x: idle past the rule",
+        ),
     ]
     assert trail_for("u-q") == [
-        ("2026-10-25", "revoke", "done", "plan-d", "Dana Director", "revoke q: idle past the rule"),
-        ("2026-11-20", "restore", "done", "plan-e", "unknown", ""),
+        (
+            "2026-10-25",
+            "revoke",
+            "done",
+            "plan-20261025-060000-0000000d",
+            "Dana Director",
+            "revoke q: idle past the rule",
+        ),
+        ("2026-11-20", "restore", "done", "plan-20261120-060000-0000000e", "unknown", ""),
     ]
 
 
@@ -401,7 +422,7 @@ def test_trail_of_a_period_lists_every_account_from_that_day() -> None:
 def test_trail_shows_what_the_ledger_still_holds_for_the_account() -> None:
     ledger = fixture.ledger()
     trail = build_trail([], ledger=ledger, approvals={}, reasons={}, account="y@acme.example")
-    assert [r.plan_id for r in trail.removed_seats] == ["plan-a"]
+    assert [r.plan_id for r in trail.removed_seats] == ["plan-20260805-060000-0000000a"]
     assert trail.standing_warnings == ()
     everyone = build_trail([], ledger=ledger, approvals={}, reasons={})
     assert [w.account_id for w in everyone.standing_warnings] == ["u-z"]

@@ -178,8 +178,27 @@ def test_the_app_token_is_used_when_configured_and_github_token_otherwise(name: 
 def test_the_plan_pull_request_is_opened_with_the_app_token_when_there_is_one() -> None:
     [propose] = [step for step in steps("plan") if "accessctl propose" in step.get("run", "")]
     assert propose["env"] == {
-        "GITHUB_TOKEN": "${{ steps.app-token.outputs.token || github.token }}"
+        "GITHUB_TOKEN": "${{ steps.app-token.outputs.token || github.token }}",
+        "ACCESSCTL_PLAN_KEY": "${{ secrets.ACCESSCTL_PLAN_KEY }}",
     }
+
+
+def test_only_the_steps_that_seal_and_apply_plans_hold_the_plan_key() -> None:
+    """The plan key is what makes a seal mean anything: a pull request's workflows (preview,
+    ci) never see it, and the two jobs that do use the `accessctl` environment, whose secrets
+    the default branch alone may use."""
+    holders = [
+        (name, step.get("name"))
+        for name in NAMES
+        for step in steps(name)
+        if "ACCESSCTL_PLAN_KEY" in step.get("env", {})
+    ]
+    assert holders == [("plan", "Propose the plan"), ("apply", "Apply the merged plans")]
+    for name in ("plan", "apply"):
+        [job] = jobs(name).values()
+        assert job["environment"] == "accessctl"
+    for name in ("ci", "preview"):
+        assert "ACCESSCTL_PLAN_KEY" not in str(workflow(name))
 
 
 def test_the_scheduled_run_reads_the_organization_once() -> None:

@@ -19,13 +19,13 @@ the second finds the work done (`already`), or is refused and confirms it by rea
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
-from controller.adapters.atlassian.client import AtlassianClient
+from controller.adapters.atlassian.client import AtlassianClient, QueryValue
 from controller.adapters.atlassian.pagination import JsonObject
 from controller.adapters.atlassian.reading import SEARCH_PAGE_SIZE, OrganizationReader
-from controller.adapters.http_boundary.errors import NotFound, Rejected
+from controller.adapters.http_boundary.errors import NotFound, Rejected, UnexpectedResponse
 from controller.adapters.http_boundary.retrying import Idempotency
 from controller.core.directory_port import ChangeResult
 from controller.core.policy.models import Organization
@@ -52,6 +52,20 @@ class AtlassianDirectory:
 
     def fetch_accounts(self, account_ids: Iterable[str]) -> Inventory:
         return self.reader.inventory_of(account_ids, taken_at=self._clock())
+
+    def count_active_members(self, group_ids: Sequence[str]) -> int:
+        """`GET .../users/count` filtered by `groupIds` and `status: active` (one call)."""
+        if not group_ids:
+            return 0
+        params: dict[str, QueryValue] = {"groupIds": sorted(group_ids), "status": ["active"]}
+        call = self.client.admin_call(
+            "GET", f"{self.reader.directory_path}/users/count", params=params
+        )
+        body = self.client.json(call)
+        count = body.get("count") if isinstance(body, dict) else None
+        if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+            raise UnexpectedResponse(f"{call.label}: expected a count of users")
+        return count
 
     def remove_from_group(self, *, account_id: str, group_id: str) -> ChangeResult:
         def not_member(user: JsonObject) -> bool:

@@ -22,7 +22,7 @@ from controller.app import console
 from controller.app.context import RunContext
 from controller.app.executor import ActionResult, ApplyReport, ApplyRun, apply_plan
 from controller.app.mailing import AppliedPlan, send_apply_notices
-from controller.core.errors import AccessctlError, BadInput, ExitCode, SafetyRefusal
+from controller.core.errors import AccessctlError, BadInput, ExitCode, SafetyRefusal, shown
 from controller.core.plan import Plan, parse_plan
 from controller.core.state_records import RefusedMarker
 
@@ -35,13 +35,26 @@ class ApplyRequest:
 
 
 def read_plan(path: Path) -> Plan:
-    return parse_plan(read_input(path, what="plan"), source=str(path))
+    """The plan file; it must be named after the id it holds, as `plan` and `propose` name it
+    (its journal and markers are named by that id, and `--pending` finds it by that name)."""
+    plan = parse_plan(read_input(path, what="plan"), source=str(path))
+    if path.stem != plan.id:
+        raise BadInput(
+            f"{path}: holds plan {plan.id} but is named {shown(path.name)}; a plan is applied "
+            f"from the file named after its id ({plan.id}{path.suffix}): rename it or re-plan"
+        )
+    return plan
 
 
 def run(context: RunContext, request: ApplyRequest) -> int:
     """Apply one plan, or with `--pending` every merged plan still waiting, oldest first."""
     if request.plan_path is not None:
         return apply_one(context, request, plan_path=request.plan_path)
+    for misnamed in context.state.misnamed_plans():
+        console.warn(
+            f"{misnamed}: ignored: a merged plan is named after its id "
+            "(plan-YYYYMMDD-HHMMSS-xxxxxxxx.yaml); rename it to its id or remove it"
+        )
     pending = context.state.pending_plans()
     if not pending:
         console.info("no merged plan is waiting to be applied")
@@ -74,6 +87,7 @@ def _record_refusal(
 
 
 def apply_one(context: RunContext, request: ApplyRequest, *, plan_path: Path) -> int:
+    key = context.plan_key
     plan = read_plan(plan_path)
     policies = context.policies
     workspace = context.workspace
@@ -93,6 +107,7 @@ def apply_one(context: RunContext, request: ApplyRequest, *, plan_path: Path) ->
                 directory=directory,
                 state=context.state,
                 now=context.now,
+                key=key,
                 commit=commit,
                 dry_run=request.dry_run,
                 on_progress=_show_progress,
@@ -100,10 +115,15 @@ def apply_one(context: RunContext, request: ApplyRequest, *, plan_path: Path) ->
         )
     show_report(report)
     parked: StateParked | None = None
-    if report.results:
-        message = f"accessctl: apply {report.plan_id}\n\n{report.headline()}\n"
+    if report.results or report.already_applied:
+        # Already applied: a run killed after its marker but before its commit left the state
+        # written and not committed (or not pushed); this run commits and pushes it.
         try:
-            context.commit_state(message, push=request.push, park_as=state_branch(plan.id))
+            context.commit_state(
+                commit_message(report, context=context),
+                push=request.push,
+                park_as=state_branch(plan.id),
+            )
         except StateParked as refused:
             parked = refused  # the audit is safe on its branch; the notices still go out
     # After the commit, so that a mail problem can never cost the audit. It is reported but
@@ -122,6 +142,17 @@ def apply_one(context: RunContext, request: ApplyRequest, *, plan_path: Path) ->
     if report.failures:
         return ExitCode.FAILURE
     return ExitCode.BAD_INPUT if report.count("refused") else ExitCode.OK
+
+
+def commit_message(report: ApplyReport, *, context: RunContext) -> str:
+    if not report.already_applied:
+        return f"accessctl: apply {report.plan_id}\n\n{report.headline()}\n"
+    marker = context.state.applied_marker(report.plan_id)
+    counts = ", ".join(f"{n} {o}" for o, n in (marker.outcomes if marker else {}).items() if n)
+    return (
+        f"accessctl: apply {report.plan_id}\n\n"
+        f"Recorded by an apply interrupted before its commit: {counts or 'no actions'}.\n"
+    )
 
 
 def _show_progress(result: ActionResult) -> None:

@@ -23,6 +23,7 @@ from controller.app.report.trail import PlanAction
 from controller.core.errors import BadInput, ExitCode
 from controller.core.model_base import format_instant
 from controller.core.plan import parse_plan
+from controller.core.plan.model import is_plan_id
 from controller.core.state_records import oldest_first
 
 AuditFormat = Literal["table", "json"]
@@ -63,6 +64,8 @@ def read_reasons(state: StateDir, plan_ids: Iterable[str]) -> dict[PlanAction, s
     reasons (the audit record itself is the evidence), with a warning."""
     reasons: dict[PlanAction, str] = {}
     for plan_id in sorted(plan_ids):
+        if not is_plan_id(plan_id):
+            continue  # no file can be named after it
         path = state.plan_path(plan_id)
         if not path.exists():
             continue
@@ -98,11 +101,16 @@ def show_trail(trail: AuditTrail) -> None:
         )
 
 
+PLAN_ID_WIDTH = len("plan-YYYYMMDD-HHMMSS-xxxxxxxx")
+
+
 def events_table(trail: AuditTrail) -> Table:
     table = Table(title=f"Access history {_scope(trail)}", title_justify="left", show_lines=True)
     table.add_column("When", no_wrap=True)
-    for column in ("Account", "Change", "Plan", "Why"):
+    for column in ("Account", "Change"):
         table.add_column(column, overflow="fold")
+    table.add_column("Plan", overflow="fold", min_width=PLAN_ID_WIDTH)  # an id is read whole
+    table.add_column("Why", overflow="fold")
     for event in trail.events:
         table.add_row(*_cells(event))
     return table

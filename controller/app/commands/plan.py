@@ -1,4 +1,9 @@
-"""`accessctl plan`: policies + inventory + ledger -> a reviewable plan, checked by the guards."""
+"""`accessctl plan`: policies + inventory + ledger -> a reviewable plan, checked by the guards.
+
+A plan file is sealed with `ACCESSCTL_PLAN_KEY` (docs/apply-trust.md): `--out` refuses to write
+one without the key. Printed to the terminal without the key, the plan is shown unsealed, with
+a warning that apply would refuse it; the Markdown review text needs no key.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from controller.app.context import RunContext
 from controller.app.planning import make_plan
 from controller.core.errors import ExitCode
 from controller.core.plan import Plan, dump_plan_json, dump_plan_yaml, render_markdown
+from controller.core.plan.seal import PLAN_KEY_VARIABLE, PlanKey
 
 PlanFormat = Literal["yaml", "json", "markdown"]
 
@@ -23,8 +29,16 @@ def render(plan: Plan, fmt: PlanFormat, *, plan_path: str) -> bytes:
     return dump_plan_yaml(plan)
 
 
+def plan_key(context: RunContext, *, out: Path | None, fmt: PlanFormat) -> PlanKey | None:
+    """The key to seal with: required to write a plan file, optional to print one."""
+    if out is not None and fmt != "markdown":
+        return context.plan_key
+    return context.plan_key if context.has_plan_key else None
+
+
 def run(context: RunContext, *, out: Path | None, fmt: PlanFormat, detailed_exitcode: bool) -> int:
-    plan = make_plan(context, context.inventory())
+    key = plan_key(context, out=out, fmt=fmt)
+    plan = make_plan(context, context.inventory(), key=key)
     shown_path = str(out) if out else f"state/plans/{plan.id}.yaml"
     data = render(plan, fmt, plan_path=shown_path)
     if out is None:
@@ -36,6 +50,8 @@ def run(context: RunContext, *, out: Path | None, fmt: PlanFormat, detailed_exit
         f"{plan.id}: {s.revoke} revoke, {s.warn} warn, {s.restore} restore, "
         f"{s.clear_warning} clear-warning, {s.skipped} skipped" + (f" -> {out}" if out else "")
     )
+    if key is None and fmt != "markdown":
+        console.warn(f"{plan.id} is not sealed ({PLAN_KEY_VARIABLE} is not set): apply refuses it")
     if detailed_exitcode and plan.has_changes:
         return ExitCode.CHANGES
     return ExitCode.OK

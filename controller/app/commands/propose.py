@@ -41,8 +41,9 @@ def run(context: RunContext, *, base_branch: str | None) -> int:
     workspace = context.require_workspace()
     refuse_uncommitted_inputs(workspace, context)
     head = workspace.head_commit()
-    with GitHubForge.from_env(context.environ) as forge:  # configuration errors before the fetch
-        plan = make_plan(context, context.inventory(), base_commit=head)
+    key = context.plan_key  # configuration errors before the slow reads
+    with GitHubForge.from_env(context.environ) as forge:
+        plan = make_plan(context, context.inventory(), key=key, base_commit=head)
         base = base_branch or workspace.current_branch() or default_branch(forge)
         if not plan.has_changes:
             return close_standing_pull(forge, plan=plan, base=base)

@@ -11,19 +11,46 @@ described by `schemas/plan.schema.json` from this one definition (extra keys are
 
 from __future__ import annotations
 
-import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
+from controller.core.errors import BadInput, shown
 from controller.core.model_base import Frozen, Instant
 
 ActionKind = Literal["warn", "revoke", "grant", "restore", "clear-warning"]
 Method = Literal["remove-from-groups", "suspend"]
 ACTION_KINDS: tuple[ActionKind, ...] = ("revoke", "warn", "grant", "restore", "clear-warning")
 PLAN_VERSION = 1
+
+# Exactly what `reconcile.plan_id` writes: `plan-YYYYMMDD-HHMMSS-<8 hex digits>`. A plan id names
+# files in state/, so nothing else may pass for one (no `/`, no `..`, no newline, no 300 chars).
+PLAN_ID_PATTERN = r"^plan-[0-9]{8}-[0-9]{6}-[0-9a-f]{8}$"
+_PLAN_ID = re.compile(PLAN_ID_PATTERN.removeprefix("^").removesuffix("$"))
+PlanId = Annotated[
+    str,
+    Field(
+        pattern=PLAN_ID_PATTERN,
+        description="`plan-YYYYMMDD-HHMMSS-` and 8 hex digits, as `accessctl plan` writes it.",
+    ),
+]
+
+
+def is_plan_id(value: str) -> bool:
+    return _PLAN_ID.fullmatch(value) is not None
+
+
+def checked_plan_id(value: str) -> str:
+    """`value` if it is a plan id; bad input otherwise (before it can become a path)."""
+    if not is_plan_id(value):
+        raise BadInput(
+            f"{shown(value)} is not a plan id: accessctl names plans "
+            "plan-YYYYMMDD-HHMMSS-xxxxxxxx; use the plan file `accessctl plan` wrote"
+        )
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,25 +89,11 @@ class Action:
     groups: tuple[GroupRef, ...] = ()
     reason: str
     evidence: Evidence = field(default_factory=Evidence)
-    seal: str = ""  # binds what is executed (key, method, groups) to the plan id; see `seal_action`
+    seal: str = ""  # HMAC of every other field and the plan id (`controller.core.plan.seal`)
 
     @property
     def label(self) -> str:
         return self.email or self.account_id
-
-
-def seal(plan_id: str, *, key: str, method: str | None, groups: tuple[GroupRef, ...]) -> str:
-    """A checksum over what apply would execute, so a hand-edited or hand-added action is refused.
-
-    Not a signature: anyone can recompute it. It catches edits made by mistake or without
-    reading this; edits to a plan in review are visible in the pull request's diff anyway.
-    """
-    material = f"{plan_id}|{key}|{method or ''}|{','.join(g.id for g in groups)}"
-    return hashlib.sha256(material.encode()).hexdigest()[:16]
-
-
-def seal_action(plan_id: str, action: Action) -> str:
-    return seal(plan_id, key=action.key, method=action.method, groups=action.groups)
 
 
 def action_key(action: ActionKind, *, site: str, product: str, account_id: str) -> str:
@@ -134,7 +147,7 @@ class Summary(Frozen):
 
 class Plan(Frozen):
     version: Literal[1] = 1
-    id: str
+    id: PlanId
     created_at: Instant
     expires_at: Instant
     org_id: str
@@ -142,11 +155,16 @@ class Plan(Frozen):
     inventory_digest: str
     ledger_digest: str
     base_commit: str | None = None
+    seal: str = Field(
+        default="",
+        description="HMAC-SHA256 of the plan but its actions, with the workflows' plan key.",
+    )
     summary: Summary
     actions: tuple[Action, ...] = ()
     skipped: tuple[Skipped, ...] = ()
 
     def expired(self, now: datetime) -> bool:
+        """Past `expires_at` as written; apply recomputes the expiry (`apply_decision`)."""
         return now >= self.expires_at
 
     @property

@@ -62,30 +62,3 @@ def summarize(
 
 def _counts(counter: Counter[tuple[str, ...]], prefix: tuple[str, ...]) -> dict[str, int]:
     return {field: counter[(*prefix, field)] for field in (*FIELDS.values(), "skipped")}
-
-
-def recount(summary: Summary, actions: Sequence[Action]) -> Summary:
-    """The same summary for a subset of the actions, keeping the seat counts it was made with."""
-    by_product: Counter[tuple[str, ...]] = Counter()
-    by_policy: Counter[tuple[str, ...]] = Counter()
-    for action in actions:
-        by_product[(action.site, action.product, FIELDS[action.action])] += 1
-        by_policy[(action.policy, FIELDS[action.action])] += 1
-    totals = Counter(FIELDS[a.action] for a in actions)
-    return summary.model_copy(
-        update={
-            "total_actions": len(actions),
-            "seats_reclaimed": totals["revoke"],
-            "by_product": tuple(
-                p.model_copy(
-                    update=_counts(by_product, (p.site, p.product)) | {"skipped": p.skipped}
-                )
-                for p in summary.by_product
-            ),
-            "by_policy": tuple(
-                p.model_copy(update=_counts(by_policy, (p.policy,)) | {"skipped": p.skipped})
-                for p in summary.by_policy
-            ),
-            **{field: totals[field] for field in FIELDS.values()},
-        }
-    )

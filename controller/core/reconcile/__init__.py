@@ -54,7 +54,6 @@ def reconcile(
     grants = resolve_grants(policies, inventory, today=now.date())
     index = seat_holders(inventory)
     ctx = Context(
-        plan_id=inputs.plan_id,
         now=now,
         inventory=inventory,
         groups_by_id={g.id: g for g in inventory.groups},
@@ -66,7 +65,7 @@ def reconcile(
     findings = Findings()
     for policy in policies.inactivity:
         evaluate_policy(policy, ctx, findings=findings)
-    granting, grant_skips = plan_grants(grants, plan_id=ctx.plan_id)
+    granting, grant_skips = plan_grants(grants)
     additions, held = within_seat_limits(
         granting + list(plan_restores(policies, ledger, ctx=ctx)), inventory, holders=index
     )

@@ -14,7 +14,6 @@ from controller.core.plan.model import (
     Method,
     Skipped,
     action_key,
-    seal,
 )
 from controller.core.policy.models import InactivityPolicy
 from controller.core.reconcile.protection import Protection
@@ -33,7 +32,6 @@ class Context:
     holders: dict[Seat, SeatHolders]  # (site, product) -> who holds it, and when they last used it
     warnings: dict[SeatKey, WarningRecord]
     protection: Protection
-    plan_id: str
     granted: dict[SeatKey, str] = field(default_factory=dict)  # seat -> why an AccessGrant keeps it
 
 
@@ -62,7 +60,6 @@ def make_action(
     where: Where,
     reason: str,
     evidence: Evidence,
-    plan_id: str,
     groups: tuple[GroupRef, ...] = (),
     method: Method | None = None,
 ) -> Action:
@@ -80,7 +77,6 @@ def make_action(
         groups=groups,
         reason=reason,
         evidence=evidence,
-        seal=seal(plan_id, key=key, method=method, groups=groups),
     )
 
 

@@ -100,11 +100,11 @@ def granted_seats(grants: list[ResolvedGrant]) -> dict[SeatKey, str]:
     return seats
 
 
-def plan_grants(grants: list[ResolvedGrant], *, plan_id: str) -> tuple[list[Action], list[Skipped]]:
+def plan_grants(grants: list[ResolvedGrant]) -> tuple[list[Action], list[Skipped]]:
     actions: list[Action] = []
     skipped: list[Skipped] = []
     for grant in grants:
-        for item in _grant(grant, plan_id=plan_id):
+        for item in _grant(grant):
             if isinstance(item, Action):
                 actions.append(item)
             else:
@@ -112,7 +112,7 @@ def plan_grants(grants: list[ResolvedGrant], *, plan_id: str) -> tuple[list[Acti
     return actions, skipped
 
 
-def _grant(grant: ResolvedGrant, *, plan_id: str) -> Iterator[Action | Skipped]:
+def _grant(grant: ResolvedGrant) -> Iterator[Action | Skipped]:
     problem = _cannot_grant(grant)
     if problem:
         yield Skipped(
@@ -138,7 +138,6 @@ def _grant(grant: ResolvedGrant, *, plan_id: str) -> Iterator[Action | Skipped]:
         where=where,
         reason=grant.describe,
         evidence=evidence,
-        plan_id=plan_id,
         groups=groups,
     )
 

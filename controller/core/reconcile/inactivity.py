@@ -227,9 +227,7 @@ def _warn(account: Account, policy: InactivityPolicy, *, idle: Idleness, ctx: Co
     )
     evidence = _evidence(account, idle, revoke_not_before=not_before)
     where = Where(policy.name, policy.site, policy.product)
-    return make_action(
-        "warn", account, where=where, reason=reason, evidence=evidence, plan_id=ctx.plan_id
-    )
+    return make_action("warn", account, where=where, reason=reason, evidence=evidence)
 
 
 def _revoke(
@@ -258,7 +256,6 @@ def _revoke(
         where=where,
         reason=reason,
         evidence=evidence,
-        plan_id=ctx.plan_id,
         groups=groups,
         method=policy.action,
     )
@@ -304,7 +301,6 @@ def clear_stale_warnings(ctx: Context, keep: set[SeatKey]) -> Iterator[Action]:
             where=where,
             reason=reason,
             evidence=evidence,
-            plan_id=ctx.plan_id,
         )
 
 

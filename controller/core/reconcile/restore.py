@@ -70,7 +70,6 @@ def _restore(
         where=where,
         reason=reason,
         evidence=evidence,
-        plan_id=ctx.plan_id,
         groups=removal.groups,
         method=removal.method,
     )

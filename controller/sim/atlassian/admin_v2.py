@@ -64,6 +64,7 @@ def admin_v2_routes(sim: Simulation) -> list[Route]:
     table = [
         ("GET", PREFIX, directories),
         ("POST", f"{PREFIX}/{{directory_id}}/users/search", search_users),
+        ("GET", f"{PREFIX}/{{directory_id}}/users/count", count_users),
         ("POST", f"{user}/suspend", suspend),
         ("POST", f"{user}/restore", restore),
         ("POST", memberships, add_membership),
@@ -111,6 +112,20 @@ async def search_users(request: Request, sim: Simulation) -> Response:
     ]
     links = _page_links(page, query=query, limit=limit)
     return JSONResponse({"data": users, "links": links})
+
+
+async def count_users(request: Request, sim: Simulation) -> Response:
+    """`GET .../users/count`: the search's filters as query parameters, `{"count": n}`."""
+    require_directory(request, sim)
+    params = request.query_params
+    unknown = sorted(set(params) - {*LIST_FILTERS, *TEXT_FILTERS})
+    if unknown:
+        raise ApiError(400, f"Unknown query parameter(s): {', '.join(unknown)}")
+    body: dict[str, Any] = {name: params.getlist(name) for name in LIST_FILTERS if name in params}
+    body |= {name: params[name] for name in TEXT_FILTERS if name in params}
+    query = _parse_query(body)
+    found = sim.state.memo(("v2-search", json.dumps(query, sort_keys=True)), _finder(query, sim))
+    return JSONResponse({"count": len(found)})
 
 
 def _query_and_offset(body: dict[str, Any]) -> tuple[dict[str, Any], int, int | None]:

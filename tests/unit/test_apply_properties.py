@@ -1,0 +1,24 @@
+"""Property: whatever is edited in a sealed plan file, apply carries out nothing the fresh data
+does not justify, and audits no value the fresh data did not have (tests/plan_edits.py).
+
+A bounded run; `make bench` runs many more examples (tests/benchmarks/test_apply_edits_bench.py).
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+
+from tests.plan_edits import SCENARIOS, Edit, check, reviewed_plan
+
+
+def test_the_unedited_plan_runs_whole() -> None:
+    assert check([], holds_key=False, active_since=None) == []
+    assert len(reviewed_plan().actions) >= 6  # every kind of action is there to be edited
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(SCENARIOS)
+def test_no_edit_escapes(scenario: tuple[list[Edit], bool, str | None]) -> None:
+    edits, holds_key, active_since = scenario
+    escaped = check(edits, holds_key=holds_key, active_since=active_since)
+    assert escaped == [], [e.name for e in edits]
