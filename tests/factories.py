@@ -17,7 +17,7 @@ from controller.core.policy.models import (
     RestorePolicy,
 )
 from controller.core.policy.policy_set import PolicySet
-from controller.core.snapshot import Account, Activity, Group, Inventory, Site
+from controller.core.snapshot import Account, Activity, Group, GroupGrant, Inventory, Site
 
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 PLAN_KEY_TEXT = "test-plan-key-0123456789abcdef0123456789abcdef"  # the suite's ACCESSCTL_PLAN_KEY
@@ -34,19 +34,23 @@ SITES = (
     Site(name="acme", url="https://acme.atlassian.net", cloud_id="cloud-acme"),
     Site(name="labs", url="https://labs.atlassian.net", cloud_id="cloud-labs"),
 )
+
+
+def group(group_id: str, name: str, *seats: tuple[str, str], **fields: Any) -> Group:
+    """A group granting these (site, product) seats; none for an org-wide group."""
+    grants = tuple(GroupGrant(site=site, product=product) for site, product in seats)
+    return Group(id=group_id, name=name, grants=grants, **fields)
+
+
 GROUPS = (
-    Group(id="g-jsw", name="jira-software-users-acme", site="acme", grants=("jira-software",)),
-    Group(id="g-testers", name="jira-testers", site="acme", grants=("jira-software",)),
-    Group(
-        id="g-jsm", name="jira-servicedesk-users-acme", site="acme", grants=("jira-servicedesk",)
-    ),
-    Group(id="g-conf", name="confluence-users-acme", site="acme", grants=("confluence",)),
-    Group(id="g-labs", name="jira-software-users-labs", site="labs", grants=("jira-software",)),
-    Group(
-        id="g-sso", name="engineering-sso", site="acme", grants=("jira-software",), managed_by="idp"
-    ),
-    Group(id="g-staff", name="staff"),
-    Group(id="g-release", name="release-managers"),
+    group("g-jsw", "jira-software-users-acme", ("acme", "jira-software")),
+    group("g-testers", "jira-testers", ("acme", "jira-software")),
+    group("g-jsm", "jira-servicedesk-users-acme", ("acme", "jira-servicedesk")),
+    group("g-conf", "confluence-users-acme", ("acme", "confluence")),
+    group("g-labs", "jira-software-users-labs", ("labs", "jira-software")),
+    group("g-sso", "engineering-sso", ("acme", "jira-software"), managed_by="idp"),
+    group("g-staff", "staff"),
+    group("g-release", "release-managers"),
 )
 
 

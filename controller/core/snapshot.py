@@ -32,6 +32,7 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+from pydantic_core import ErrorDetails
 
 from controller.core.errors import BadInput
 from controller.core.model_base import Frozen, UtcInstant, as_utc
@@ -39,6 +40,7 @@ from controller.core.model_base import Frozen, UtcInstant, as_utc
 AccountType = Literal["atlassian", "app", "customer", "unknown"]
 AccountStatus = Literal["active", "suspended", "deactivated"]
 GroupManager = Literal["atlassian", "idp"]
+Seat = tuple[str, str]  # (site, product)
 # The per-account records refuse unknown keys, as every file format in accessctl does.
 RECORD_CONFIG = ConfigDict(extra="forbid")
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -50,14 +52,20 @@ class Site(Frozen):
     cloud_id: str
 
 
+class GroupGrant(Frozen):
+    """One product on one site that membership of a group gives a seat on."""
+
+    site: str
+    product: str = Field(description="Product key, e.g. jira-software, confluence.")
+
+
 class Group(Frozen):
     id: str
     name: str
-    site: str | None = Field(
-        default=None, description="Site whose products the group grants; null for org-wide groups."
-    )
-    grants: tuple[str, ...] = Field(
-        default=(), description="Product keys this group grants on its site (e.g. jira-software)."
+    grants: tuple[GroupGrant, ...] = Field(
+        default=(),
+        description="Every (site, product) the group grants a seat on; a group may grant several "
+        "products and sites, and org-wide groups grant none.",
     )
     managed_by: GroupManager = Field(
         default="atlassian",
@@ -66,8 +74,38 @@ class Group(Frozen):
 
     @field_validator("grants")
     @classmethod
-    def _sorted_grants(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(sorted(set(value)))
+    def _sorted_grants(cls, value: tuple[GroupGrant, ...]) -> tuple[GroupGrant, ...]:
+        return tuple(sorted(set(value), key=lambda g: (g.site, g.product)))
+
+    @property
+    def seats(self) -> tuple[Seat, ...]:
+        """The (site, product) pairs it grants."""
+        return tuple((g.site, g.product) for g in self.grants)
+
+    @property
+    def sites(self) -> frozenset[str]:
+        return frozenset(g.site for g in self.grants)
+
+    def grants_seat(self, site: str, product: str) -> bool:
+        return any(g.site == site and g.product == product for g in self.grants)
+
+
+class GroupV1(Frozen):
+    """A group in version 1 of the format: products on at most one site (read, then converted)."""
+
+    id: str
+    name: str
+    site: str | None = None
+    grants: tuple[str, ...] = ()
+    managed_by: GroupManager = "atlassian"
+
+    @property
+    def sites(self) -> frozenset[str]:
+        return frozenset({self.site} if self.site is not None and self.grants else ())
+
+    def upgraded(self) -> Group:
+        pairs = [GroupGrant(site=self.site, product=p) for p in self.grants if self.site]
+        return Group(id=self.id, name=self.name, grants=tuple(pairs), managed_by=self.managed_by)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,38 +158,31 @@ class Seats(Frozen):
     limit: int | None = Field(default=None, description="Seats bought; null for unlimited.")
 
 
-class Inventory(Frozen):
-    version: Literal[1] = 1
-    taken_at: UtcInstant
-    org_id: str
-    fetched_by: str | None = Field(
-        default=None, description="accountId of the credentials that read the org (never touched)."
-    )
-    sites: tuple[Site, ...] = ()
-    groups: tuple[Group, ...] = ()
-    seats: tuple[Seats, ...] = ()
-    accounts: tuple[Account, ...] = ()
+class _CanonicalLists(Frozen):
+    """What every version of the format checks: lists sorted, nothing twice, nothing unknown."""
 
-    @field_validator("sites")
+    @field_validator("sites", check_fields=False)
     @classmethod
     def _sorted_sites(cls, value: tuple[Site, ...]) -> tuple[Site, ...]:
         return _sorted_once(value, key=lambda s: s.name, what="site")
 
-    @field_validator("groups")
+    @field_validator("groups", check_fields=False)
     @classmethod
-    def _sorted_groups(cls, value: tuple[Group, ...], info: ValidationInfo) -> tuple[Group, ...]:
+    def _sorted_groups(
+        cls, value: tuple[Group | GroupV1, ...], info: ValidationInfo
+    ) -> tuple[Group | GroupV1, ...]:
         groups = _sorted_once(value, key=lambda g: g.id, what="group")
         sites = info.data.get("sites")
         if sites is not None:
             _check_group_sites(groups, sites=frozenset(s.name for s in sites))
         return groups
 
-    @field_validator("seats")
+    @field_validator("seats", check_fields=False)
     @classmethod
     def _sorted_seats(cls, value: tuple[Seats, ...]) -> tuple[Seats, ...]:
-        return tuple(sorted(value, key=lambda s: (s.site, s.product)))
+        return _sorted_once(value, key=lambda s: f"{s.product} on {s.site}", what="seat limit")
 
-    @field_validator("accounts")
+    @field_validator("accounts", check_fields=False)
     @classmethod
     def _canonical_accounts(
         cls, value: tuple[Account, ...], info: ValidationInfo
@@ -162,8 +193,26 @@ class Inventory(Frozen):
             value = tuple(_normalised(a) for a in value)
         return canonical_accounts(value, group_ids=known)
 
+
+FORMAT_VERSION = 2
+
+
+class Inventory(_CanonicalLists):
+    version: Literal[2] = Field(
+        default=2, description="Format version: 2 (groups grant (site, product) pairs)."
+    )
+    taken_at: UtcInstant
+    org_id: str
+    fetched_by: str | None = Field(
+        default=None, description="accountId of the credentials that read the org (never touched)."
+    )
+    sites: tuple[Site, ...] = ()
+    groups: tuple[Group, ...] = ()
+    seats: tuple[Seats, ...] = ()
+    accounts: tuple[Account, ...] = ()
+
     def granting_groups(self, site: str, product: str) -> tuple[Group, ...]:
-        return tuple(g for g in self.groups if g.site == site and product in g.grants)
+        return tuple(g for g in self.groups if g.grants_seat(site, product))
 
     @cached_property
     def digest(self) -> str:
@@ -176,6 +225,31 @@ class Inventory(Frozen):
         if update:
             copied.__dict__.pop("digest", None)
         return copied
+
+
+class InventoryV1(_CanonicalLists):
+    """Version 1 of the format, as accessctl 0.1 wrote it: read, and converted to version 2."""
+
+    version: Literal[1]
+    taken_at: UtcInstant
+    org_id: str
+    fetched_by: str | None = None
+    sites: tuple[Site, ...] = ()
+    groups: tuple[GroupV1, ...] = ()
+    seats: tuple[Seats, ...] = ()
+    accounts: tuple[Account, ...] = ()
+
+    def upgraded(self) -> Inventory:
+        """The same snapshot in version 2; every part was already checked, so none is again."""
+        fields = {name: getattr(self, name) for name in Inventory.model_fields}
+        groups = tuple(g.upgraded() for g in self.groups)
+        return Inventory.model_construct(**{**fields, "version": 2, "groups": groups})
+
+
+# Any version of the file, told apart by its `version`; pydantic-core looks the tag up in Rust.
+_ANY_VERSION: TypeAdapter[Inventory | InventoryV1] = TypeAdapter(
+    Annotated[Inventory | InventoryV1, Field(discriminator="version")]
+)
 
 
 # --- canonical form and integrity ------------------------------------------------------------
@@ -192,11 +266,12 @@ def _sorted_once(items: tuple[T, ...], *, key: Callable[[T], str], what: str) ->
     return ordered
 
 
-def _check_group_sites(groups: Iterable[Group], *, sites: frozenset[str]) -> None:
+def _check_group_sites(groups: Iterable[Group | GroupV1], *, sites: frozenset[str]) -> None:
     for group in groups:
-        if group.site is not None and group.site not in sites:
+        unknown = sorted(group.sites - sites)
+        if unknown:
             raise ValueError(
-                f"group {group.name!r} ({group.id}) grants on site {group.site!r}, which the "
+                f"group {group.name!r} ({group.id}) grants on site {unknown[0]!r}, which the "
                 "snapshot's `sites` do not list"
             )
 
@@ -338,12 +413,13 @@ def parse_inventory(data: bytes, *, source: str) -> Inventory:
     if data.startswith(UTF8_BOM):  # as for policies: some editors on Windows write one
         data = data[len(UTF8_BOM) :]
     try:
-        inventory = Inventory.model_validate_json(data)
+        read = _ANY_VERSION.validate_json(data)
     except ValidationError as error:
         raise BadInput(
             f"{source}: not a valid inventory snapshot ({_first_problems(error)}); "
             "write one with `accessctl inventory --out FILE`"
         ) from None
+    inventory = read.upgraded() if isinstance(read, InventoryV1) else read
     inventory.__dict__["digest"] = digest  # the cached property, known without re-serialising
     return inventory
 
@@ -351,9 +427,16 @@ def parse_inventory(data: bytes, *, source: str) -> Inventory:
 def _first_problems(error: ValidationError) -> str:
     shown = []
     for problem in error.errors()[:3]:
-        where = ".".join(str(p) for p in problem["loc"]) or "(top)"
-        shown.append(f"{where}: {str(problem['msg']).removeprefix('Value error, ')}")
+        loc = problem["loc"][1:] if problem["loc"][:1] in ((1,), (2,)) else problem["loc"]
+        where = ".".join(str(p) for p in loc) or "(top)"
+        shown.append(f"{where}: {_said(problem)}")
     return "; ".join(shown)
+
+
+def _said(problem: ErrorDetails) -> str:
+    if problem["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        return f'expected `"version": {FORMAT_VERSION}` (version 1 is read too)'
+    return str(problem["msg"]).removeprefix("Value error, ")
 
 
 # --- seats -----------------------------------------------------------------------------------
@@ -372,9 +455,6 @@ PRODUCT_NAMES = {
 
 def product_name(key: str) -> str:
     return PRODUCT_NAMES.get(key, key)
-
-
-Seat = tuple[str, str]  # (site, product)
 
 
 @dataclass(slots=True)
@@ -415,7 +495,7 @@ class _SeatsOfGroups(dict[tuple[str, ...], tuple[Seat, ...]]):
 
     def __init__(self, groups: Iterable[Group]) -> None:
         super().__init__()
-        self.by_group = {g.id: tuple((g.site, p) for p in g.grants) for g in groups if g.site}
+        self.by_group = {g.id: g.seats for g in groups if g.grants}
 
     def __missing__(self, group_ids: tuple[str, ...]) -> tuple[Seat, ...]:
         seats = tuple(dict.fromkeys(s for g in group_ids for s in self.by_group.get(g, ())))

@@ -69,10 +69,11 @@ LAST_NAMES = (
 APP_NAMES = ("Deploy Bot", "Slack", "GitHub for Jira", "Tempo", "Automation for Jira", "Zapier")
 
 
-def _group(name: str, site: str | None, *grants: str, managed_by: str = "atlassian") -> Group:
+def _group(name: str, site: str | None, *products: str, managed_by: str = "atlassian") -> Group:
     group_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"https://{DOMAIN}/groups/{name}"))
+    grants = [{"site": site, "product": product} for product in products]
     return Group.model_validate(
-        {"id": group_id, "name": name, "site": site, "grants": grants, "managed_by": managed_by}
+        {"id": group_id, "name": name, "grants": grants, "managed_by": managed_by}
     )
 
 
@@ -365,11 +366,5 @@ def _seats_in_use(accounts: list[Account]) -> Counter[tuple[str, str]]:
     for account in accounts:
         if account.status != "active" or account.account_type in SEATLESS_TYPES:
             continue
-        held = {
-            (group.site, product)
-            for group in (by_id[g] for g in account.groups)
-            if group.site is not None
-            for product in group.grants
-        }
-        used.update(held)
+        used.update({seat for g in account.groups for seat in by_id[g].seats})
     return used

@@ -75,7 +75,7 @@ def minimal_requests(seed: Inventory, *, needs: ActivityNeeds) -> tuple[int, str
 
 def lookups_needed(seed: Inventory, *, needs: ActivityNeeds) -> int:
     """Accounts holding a seat that `needs` names and the search shows no activity for."""
-    granting = {g.id: {(g.site, p) for p in g.grants} for g in seed.groups if g.site}
+    granting = {g.id: set(g.seats) for g in seed.groups}
     count = 0
     for account in seed.accounts:
         if account.status != "active" or account.account_type in SEATLESS_TYPES:

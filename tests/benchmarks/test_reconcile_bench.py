@@ -19,7 +19,7 @@ from controller.core.ledger import Ledger
 from controller.core.policy.models import InactivityPolicy, Organization
 from controller.core.policy.policy_set import PolicySet
 from controller.core.reconcile import reconcile
-from controller.core.snapshot import Account, Activity, Group, Inventory, Site
+from controller.core.snapshot import Account, Activity, Group, GroupGrant, Inventory, Site
 
 ACCOUNTS = 100_000
 SITES = [f"site{n}" for n in range(5)]
@@ -46,7 +46,9 @@ def build_inventory(seed: int = 1) -> Inventory:
     rnd = random.Random(seed)
     groups = [
         Group(
-            id=f"g-{site}-{product}", name=f"{product}-users-{site}", site=site, grants=(product,)
+            id=f"g-{site}-{product}",
+            name=f"{product}-users-{site}",
+            grants=(GroupGrant(site=site, product=product),),
         )
         for site in SITES
         for product in PRODUCTS
@@ -55,7 +57,11 @@ def build_inventory(seed: int = 1) -> Inventory:
     for n in range(ACCOUNTS):
         held = rnd.sample(groups, k=rnd.choice([1, 2, 2, 3]))
         activity = tuple(
-            Activity(site=g.site or "", product=g.grants[0], last_active=NOW - timedelta(days=idle))
+            Activity(
+                site=g.grants[0].site,
+                product=g.grants[0].product,
+                last_active=NOW - timedelta(days=idle),
+            )
             for g in held
             if (idle := idle_days(rnd)) is not None
         )

@@ -67,7 +67,7 @@ def seat_holders_missing_activity(
     seed: Inventory, *, needs: ActivityNeeds = EVERY_SEAT
 ) -> set[str]:
     """Accounts the last-active-dates fallback must read: the minimum the connector may call."""
-    granting = {g.id: {(g.site, p) for p in g.grants} for g in seed.groups if g.site}
+    granting = {g.id: set(g.seats) for g in seed.groups}
     missing = set()
     for account in seed.accounts:
         if account.status != "active" or account.account_type in SEATLESS_TYPES:

@@ -47,12 +47,20 @@ def test_round_trip() -> None:
 @pytest.mark.parametrize(
     ("data", "fragment"),
     [
-        pytest.param(b"{}", "taken_at: Field required", id="empty-object"),
+        pytest.param(b"{}", '(top): expected `"version": 2`', id="empty-object"),
+        pytest.param(
+            b'{"version": 2, "org_id": "o"}', "taken_at: Field required", id="no-taken-at"
+        ),
         pytest.param(b"not json", "not a valid inventory snapshot", id="not-json"),
         pytest.param(
-            b'{"version": 2, "taken_at": "2026-01-01T00:00:00Z", "org_id": "o"}',
-            "version",
+            b'{"version": 3, "taken_at": "2026-01-01T00:00:00Z", "org_id": "o"}',
+            '(top): expected `"version": 2` (version 1 is read too)',
             id="version",
+        ),
+        pytest.param(
+            b'{"version": 2, "taken_at": "2026-01-01T00:00:00Z", "org_id": "o", "x": 1}',
+            "x: Extra inputs are not permitted",
+            id="unknown-key",
         ),
     ],
 )
@@ -98,7 +106,9 @@ def with_groups(transform: Any) -> bytes:
             id="account-in-unknown-group",
         ),
         pytest.param(
-            with_groups(lambda g: [{**g[0], "site": "elsewhere"}, *g[1:]]),
+            with_groups(
+                lambda g: [{**g[0], "grants": [{"site": "elsewhere", "product": "p"}]}, *g[1:]]
+            ),
             "grants on site 'elsewhere', which the snapshot's `sites` do not list",
             id="group-on-unknown-site",
         ),
@@ -169,6 +179,43 @@ def test_the_file_has_one_line_per_record() -> None:
     lines = EXAMPLE.read_text().splitlines()
     accounts = [line for line in lines if line.startswith('    {"account_id"')]
     assert len(accounts) == len(parse_inventory(EXAMPLE.read_bytes(), source="x").accounts)
+
+
+V1 = Path(__file__).parents[1] / "snapshots" / "inventory-v1.json"
+
+
+def test_a_version_1_snapshot_is_read_as_version_2() -> None:
+    old = parse_inventory(V1.read_bytes(), source="v1.json")
+    assert old == parse_inventory(EXAMPLE.read_bytes(), source="example")
+    assert old.version == 2
+    assert inventory_digest(old) == "sha256:" + hashlib.sha256(V1.read_bytes()).hexdigest()
+    sso = next(g for g in old.groups if g.name == "engineering-sso")
+    assert sso.seats == (("acme", "confluence"), ("acme", "jira-software"))
+
+
+def test_a_version_1_snapshot_is_checked_as_strictly() -> None:
+    data = json.loads(V1.read_bytes())
+    data["groups"][0]["site"] = "elsewhere"
+    with pytest.raises(BadInput) as error:
+        parse_inventory(json.dumps(data).encode(), source="v1.json")
+    assert "grants on site 'elsewhere'" in error.value.message
+
+
+def test_a_group_may_grant_several_products_on_several_sites() -> None:
+    data = example_data()
+    data["groups"][0]["grants"] = [
+        {"site": "acme-labs", "product": "jira-software"},
+        {"site": "acme", "product": "jira-software"},
+        {"site": "acme", "product": "confluence"},
+    ]
+    snapshot = parse_inventory(json.dumps(data).encode(), source="x")
+    group = next(g for g in snapshot.groups if g.id == data["groups"][0]["id"])
+    assert group.seats == (
+        ("acme", "confluence"),
+        ("acme", "jira-software"),
+        ("acme-labs", "jira-software"),
+    )
+    assert group in snapshot.granting_groups("acme-labs", "jira-software")
 
 
 def test_seat_counts_ignore_suspended_apps_and_customers() -> None:

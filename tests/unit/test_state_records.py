@@ -115,18 +115,31 @@ def test_the_state_directory_reads_the_committed_files_typed() -> None:
 
 def test_the_same_story_writes_the_same_files_today(tmp_path: Path) -> None:
     """The story tests/committed_state/README.md tells, through today's writers: the same
-    files; the ledger and markers byte for byte. Two changes since 0.1.0 are deliberate: an
+    files; the ledger and markers byte for byte. Three changes since 0.1.0 are deliberate: an
     entry refused because its seal does not match names nothing apply could verify, so it is
-    no longer audited or journaled (the applied marker still counts it); and the journal
-    writes every `before` line ahead of the first change, each with the groups it changes."""
-    write_the_story(StateDir(tmp_path))
-    written = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if p.is_file())
+    no longer audited or journaled (the applied marker still counts it); the journal writes
+    every `before` line ahead of the first change, each with the groups it changes; and plan ids
+    differ, since an id names the inputs a plan was made from (the inventory snapshot's digest
+    among them, which follows the snapshot format), so they are mapped to the committed ones."""
+    made = write_the_story(StateDir(tmp_path))
+
+    def as_committed(text: str) -> str:
+        for new, old in zip(made, (FIRST, SECOND), strict=True):
+            text = text.replace(new, old)
+        return text
+
+    written = {
+        Path(as_committed(str(p.relative_to(tmp_path)))): p
+        for p in tmp_path.rglob("*")
+        if p.is_file()
+    }
     committed = sorted(
         p.relative_to(COMMITTED) for p in COMMITTED.rglob("*") if p.name != "README.md"
     )
-    assert written == [p for p in committed if (COMMITTED / p).is_file()]
-    for path in written:
-        today, then = (tmp_path / path).read_bytes(), (COMMITTED / path).read_bytes()
+    assert sorted(written) == [p for p in committed if (COMMITTED / p).is_file()]
+    for path, source in sorted(written.items()):
+        today = as_committed(source.read_text(encoding="utf-8")).encode()
+        then = (COMMITTED / path).read_bytes()
         if path.parts[0] == "audit":
             assert today.decode().splitlines() == [
                 line for line in then.decode().splitlines() if '"outcome": "refused"' not in line
@@ -143,7 +156,8 @@ def _journal_facts(data: bytes, *, refused_dropped: bool = False) -> list[tuple[
     return sorted((e.key, e.phase, e.at, e.outcome, e.detail) for e in kept)
 
 
-def write_the_story(state: StateDir) -> None:
+def write_the_story(state: StateDir) -> tuple[str, str]:
+    """Both applies of the story; the ids of the two plans it made."""
     grants = AccessGrants.model_validate(
         {
             "version": 1,
@@ -229,6 +243,7 @@ def write_the_story(state: StateDir) -> None:
         check_applicable(plan, policies=policies, key=PLAN_KEY, now=refused_at)
     reasons = tuple(refusal.value.lines())
     state.mark_refused(RefusedMarker(plan_id=plan.id, refused_at=refused_at, reasons=reasons))
+    return plan.id, second.id
 
 
 # --- reading what is not quite right ---------------------------------------------------------

@@ -58,6 +58,7 @@ from controller.core.snapshot import (
     Account,
     Activity,
     Group,
+    GroupGrant,
     GroupManager,
     Inventory,
     Site,
@@ -359,19 +360,16 @@ def groups_of(
     names: Mapping[str, str],
     managed_by: Mapping[str, GroupManager],
 ) -> list[Group]:
-    """Every group with the site and products it grants there (the first site by name)."""
-    grants: dict[str, tuple[str, set[str]]] = {}
-    for role in sorted(roles, key=lambda r: (r.site, r.product)):
+    """Every group with every (site, product) it grants a seat on."""
+    grants: dict[str, list[GroupGrant]] = {}
+    for role in roles:
         for group_id in role.group_ids:
-            site, products = grants.setdefault(group_id, (role.site, set()))
-            if site == role.site:
-                products.add(role.product)
+            grants.setdefault(group_id, []).append(GroupGrant(site=role.site, product=role.product))
     return [
         Group(
             id=group_id,
             name=name,
-            site=grants[group_id][0] if group_id in grants else None,
-            grants=tuple(sorted(grants[group_id][1])) if group_id in grants else (),
+            grants=tuple(grants.get(group_id, ())),
             managed_by=managed_by.get(group_id, "atlassian"),
         )
         for group_id, name in names.items()

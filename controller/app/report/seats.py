@@ -121,7 +121,7 @@ class Holding:
 def holdings(inventory: Inventory) -> dict[SeatKey, list[Holding]]:
     """Seat holders per (site, product), counted exactly as `seat_counts` counts them."""
     by_id = {g.id: g for g in inventory.groups}
-    granted = {g.id: [(g.site, p) for p in g.grants] for g in inventory.groups if g.site}
+    granted = {g.id: g.seats for g in inventory.groups if g.grants}
     held: dict[SeatKey, list[Holding]] = {}
     for account in inventory.accounts:
         if account.status != "active" or account.account_type in SEATLESS_TYPES:

@@ -69,8 +69,10 @@ def _resolve(
     site = entry.site or default_site
     if entry.groups is not None:
         wanted = set(entry.groups)
-        groups = tuple(g for g in inventory.groups if g.name in wanted and g.site in {site, None})
-        product = next((p for g in groups for p in g.grants), "")
+        groups = tuple(
+            g for g in inventory.groups if g.name in wanted and (site in g.sites or not g.grants)
+        )
+        product = next((s.product for g in groups for s in g.grants if s.site == site), "")
     else:
         product = entry.product or ""
         main = main_access_group(inventory, site=site, product=product)
@@ -94,9 +96,11 @@ def granted_seats(grants: list[ResolvedGrant]) -> dict[SeatKey, str]:
     for grant in grants:
         if grant.account is None:
             continue
-        products = {p for g in grant.groups for p in g.grants} | ({grant.product} - {""})
-        for product in products:
-            seats.setdefault((grant.account.account_id, grant.site, product), grant.describe)
+        kept = {seat for g in grant.groups for seat in g.seats}
+        if grant.product:
+            kept.add((grant.site, grant.product))
+        for site, product in sorted(kept):
+            seats.setdefault((grant.account.account_id, site, product), grant.describe)
     return seats
 
 

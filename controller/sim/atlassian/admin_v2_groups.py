@@ -167,17 +167,15 @@ async def group_role_assignments(request: Request, sim: Simulation) -> Response:
 
 
 def _assignments(group: Group, sim: Simulation) -> list[dict[str, Any]]:
-    site = sim.state.site_by_name(group.site) if group.site is not None else None
-    if site is None:
-        return []
     return [
         {
-            "resourceId": site_ari(product, site.cloud_id),
-            "resourceOwner": "jira" if product.startswith("jira") else product,
+            "resourceId": site_ari(grant.product, site.cloud_id),
+            "resourceOwner": "jira" if grant.product.startswith("jira") else grant.product,
             "defaultRole": GRANTED_ROLE,
             "roles": [GRANTED_ROLE],
         }
-        for product in sorted(group.grants)
+        for grant in group.grants
+        if (site := sim.state.site_by_name(grant.site)) is not None
     ]
 
 

@@ -231,7 +231,7 @@ def _filtered_groups(request: Request, sim: Simulation, *, site: Site) -> list[G
 
 
 def _grants(group: Group, *, site: Site, product: str) -> bool:
-    return group.site == site.name and product in group.grants
+    return group.grants_seat(site.name, product)
 
 
 def _has_access_type(group: Group, *, site: Site, access: str) -> bool:
@@ -304,7 +304,7 @@ async def application_role(request: Request, sim: Simulation) -> Response:
 
 def _jira_products(site: Site, sim: Simulation) -> list[str]:
     seats = {s.product for s in sim.state.seats() if s.site == site.name}
-    granted = {p for g in sim.state.groups() if g.site == site.name for p in g.grants}
+    granted = {s.product for g in sim.state.groups() for s in g.grants if s.site == site.name}
     return sorted((seats | granted) & JIRA_PRODUCTS)
 
 

@@ -248,8 +248,8 @@ class OrgState:
     def _granted_by(self, group_ids: Iterable[str]) -> Iterable[Seat]:
         for group_id in group_ids:
             group = self._groups.get(group_id)
-            if group is not None and group.site is not None:
-                yield from ((group.site, product) for product in group.grants)
+            if group is not None:
+                yield from group.seats
 
 
 def _with_groups(account: Account, groups: Iterable[str]) -> Account:
