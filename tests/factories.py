@@ -49,6 +49,11 @@ GROUPS = (
     group("g-conf", "confluence-users-acme", ("acme", "confluence")),
     group("g-labs", "jira-software-users-labs", ("labs", "jira-software")),
     group("g-sso", "engineering-sso", ("acme", "jira-software"), managed_by="idp"),
+    # Shared groups: one grants Jira Software on both sites, one Jira Software and Confluence.
+    group(
+        "g-both", "jira-software-both-sites", ("acme", "jira-software"), ("labs", "jira-software")
+    ),
+    group("g-suite", "acme-suite", ("acme", "jira-software"), ("acme", "confluence")),
     group("g-staff", "staff"),
     group("g-release", "release-managers"),
 )

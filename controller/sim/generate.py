@@ -6,8 +6,9 @@ to it, and the group names of policies/examples/inventory.json. The population h
 have and what the reconciler must get right: most people active within days, a long idle tail,
 people active only on Confluence or only on the other site, invitees who never logged in (some
 within their grace period), app and customer accounts, site and org admins, an IdP-synced group,
-people in two granting groups, duplicate display names, hidden e-mails, suspended and deactivated
-accounts, and seat limits a little above use. Runs in well under a second per 10,000 users.
+people in two granting groups, a group granting a product on both sites, duplicate display names,
+hidden e-mails, suspended and deactivated accounts, and seat limits a little above use. Runs in
+well under a second per 10,000 users.
 """
 
 from __future__ import annotations
@@ -70,8 +71,12 @@ APP_NAMES = ("Deploy Bot", "Slack", "GitHub for Jira", "Tempo", "Automation for 
 
 
 def _group(name: str, site: str | None, *products: str, managed_by: str = "atlassian") -> Group:
+    return _group_on(name, *((site, p) for p in products if site), managed_by=managed_by)
+
+
+def _group_on(name: str, *seats: tuple[str, str], managed_by: str = "atlassian") -> Group:
     group_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"https://{DOMAIN}/groups/{name}"))
-    grants = [{"site": site, "product": product} for product in products]
+    grants = [{"site": site, "product": product} for site, product in seats]
     return Group.model_validate(
         {"id": group_id, "name": name, "grants": grants, "managed_by": managed_by}
     )
@@ -87,6 +92,11 @@ GROUPS = {
     "testers": _group("jira-testers", "acme", "jira-software"),
     "jira-admins": _group("jira-administrators", "acme", "jira-software"),
     "sso": _group("engineering-sso", "acme", "jira-software", "confluence", managed_by="idp"),
+    # One group granting Jira Software on both sites: removing someone from it for idling on
+    # one site would take the other site too.
+    "jsw-all": _group_on(
+        "jira-software-all-sites", ("acme", "jira-software"), ("acme-labs", "jira-software")
+    ),
     "staff": _group("staff", None),
     "contractors": _group("contractors", None),
     "release": _group("release-managers", None),
@@ -249,8 +259,10 @@ def _confluence_only(person: _Person, rng: random.Random) -> None:
 
 
 def _other_site(person: _Person, rng: random.Random) -> None:
-    person.groups.update({"jsw-acme", "jsw-labs"})
-    person.activity.append(("acme", "jira-software", rng.uniform(90, 400)))
+    idle_here = rng.uniform(90, 400)
+    # The longest idle here hold the other site through the group granting both.
+    person.groups.update({"jsw-acme", "jsw-all" if idle_here > 330 else "jsw-labs"})
+    person.activity.append(("acme", "jira-software", idle_here))
     person.activity.append(("acme-labs", "jira-software", rng.uniform(0, 10)))
 
 

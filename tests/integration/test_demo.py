@@ -42,7 +42,7 @@ def test_the_demo_plays_both_days_and_reclaims_seats(tmp_path: Path) -> None:
         "Pull request #1",
         "Merged #1",
         "$ accessctl apply --pending --push --now 2026-12-01T07:00:00Z",
-        "Pull request #2: accessctl: revoke 121",
+        "Pull request #2: accessctl: revoke 114",
         "Seats in use per product",
         "Simulators stopped.",
     ):

@@ -223,6 +223,7 @@ Your Jira Software access on acme was removed on 30 November 2026 because you
 had not used Jira Software since 29 September 2026.
 You were warned on 23 November 2026.
 You were removed from: jira-software-users-acme.
+Your other products and sites stay as they are.
 
 If you need it again, ask it-ops@acme.example.
 

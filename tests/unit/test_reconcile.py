@@ -233,7 +233,63 @@ WARNING_RULES = [
 ]
 
 
-@pytest.mark.parametrize("case", IDLE_RULES + PROTECTION_RULES + WARNING_RULES, ids=lambda c: c.id)
+ALLOWED = {"allow_collateral": True}
+COLLATERAL_RULES = [
+    Case(
+        "shared-with-the-other-site-is-skipped",
+        account(idle=90, groups=("g-both",)),
+        "skip:group 'jira-software-both-sites' also grants jira-software on labs; removing the "
+        "account would take that too: split the group, or allow it with `allow_collateral: "
+        "true` in policy jsw-60",
+    ),
+    Case(
+        "shared-with-another-product-is-skipped",
+        account(idle=90, groups=("g-suite",)),
+        "skip:group 'acme-suite' also grants confluence on acme;",
+    ),
+    Case(
+        "several-shared-groups-are-each-named",
+        account(idle=90, groups=("g-both", "g-suite")),
+        "skip:group 'acme-suite' also grants confluence on acme; group "
+        "'jira-software-both-sites' also grants jira-software on labs;",
+    ),
+    Case(
+        "shared-product-kept-through-another-group-is-no-loss",
+        account(idle=90, groups=("g-suite", "g-conf")),
+        "revoke",
+    ),
+    Case(
+        "shared-site-kept-through-another-group-is-no-loss",
+        account(idle=90, groups=("g-both", "g-labs")),
+        "revoke",
+    ),
+    Case(
+        "allowed-shared-group-is-revoked", account(idle=90, groups=("g-both",)), "revoke", ALLOWED
+    ),
+    Case(
+        "allowed-shared-group-is-warned-first",
+        account(idle=60, groups=("g-suite",)),
+        "warn",
+        {**ALLOWED, "warn_before_days": 7},
+    ),
+    Case(
+        "not-warned-of-a-revocation-that-would-be-skipped",
+        account(idle=60, groups=("g-suite",)),
+        "skip:also grants confluence on acme",
+        {"warn_before_days": 7},
+    ),
+    Case(
+        "suspension-takes-everything-without-asking",
+        account(idle=90, groups=("g-both",)),
+        "revoke",
+        {"action": "suspend"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "case", IDLE_RULES + PROTECTION_RULES + WARNING_RULES + COLLATERAL_RULES, ids=lambda c: c.id
+)
 def test_rule(case: Case) -> None:
     plan = run(case)
     got = verdict(plan, case.subject.account_id)
@@ -291,6 +347,55 @@ def test_suspend_carries_no_groups_and_says_so() -> None:
     assert action.method == "suspend"
     assert action.groups == ()
     assert "whole organization" in action.reason
+
+
+@pytest.mark.parametrize(
+    ("groups", "policy", "also_removes"),
+    [
+        pytest.param(("g-jsw",), {}, (), id="nothing-else"),
+        pytest.param(("g-both",), ALLOWED, (("labs", "jira-software"),), id="other-site"),
+        pytest.param(("g-suite",), ALLOWED, (("acme", "confluence"),), id="other-product"),
+        pytest.param(
+            ("g-both", "g-suite", "g-staff"),
+            ALLOWED,
+            (("acme", "confluence"), ("labs", "jira-software")),
+            id="both",
+        ),
+        pytest.param(("g-both", "g-labs"), ALLOWED, (), id="kept-elsewhere"),
+    ],
+)
+def test_the_plan_names_everything_a_revocation_takes(
+    groups: tuple[str, ...], policy: dict[str, Any], also_removes: tuple[tuple[str, str], ...]
+) -> None:
+    subject = account(idle=90, groups=groups)
+    plan = reconcile(policy_set(inactivity(**policy)), inventory(subject), ledger=Ledger(), now=NOW)
+    action = only_action(plan)
+    assert tuple((x.site, x.product) for x in action.also_removes) == also_removes
+    assert not action.all_access
+    for site, product in also_removes:
+        assert f"{product} on {site}" in action.reason
+
+
+def test_a_warning_names_what_the_revocation_will_take() -> None:
+    policy = inactivity(allow_collateral=True, warn_before_days=7)
+    subject = account(idle=60, groups=("g-suite",))
+    action = only_action(
+        reconcile(policy_set(policy), inventory(subject), ledger=Ledger(), now=NOW)
+    )
+    assert action.action == "warn"
+    assert [(x.site, x.product) for x in action.also_removes] == [("acme", "confluence")]
+    assert "the revocation also removes confluence on acme" in action.reason
+
+
+@pytest.mark.parametrize("kind", ["warn", "revoke"])
+def test_a_suspension_and_its_warning_take_all_access(kind: str) -> None:
+    policy = inactivity(action="suspend", warn_before_days=7 if kind == "warn" else 0)
+    subject = account(idle=60 if kind == "warn" else 90, groups=("g-both",))
+    action = only_action(
+        reconcile(policy_set(policy), inventory(subject), ledger=Ledger(), now=NOW)
+    )
+    assert (action.action, action.all_access, action.also_removes) == (kind, True, ())
+    assert "suspends the account in the whole organization" in action.reason
 
 
 def test_hidden_email_is_handled_by_account_id() -> None:

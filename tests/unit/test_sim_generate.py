@@ -190,3 +190,9 @@ def test_fast_enough_for_a_hundred_thousand_users() -> None:
     best = min(seconds_for(10_000) for _ in range(2))  # the better run: less noise from load
 
     assert best < 1.0  # the same pace gives 100,000 users in under 10 s
+
+
+def test_a_group_grants_jira_software_on_both_sites_to_some() -> None:
+    both = next(g for g in org().groups if g.name == "jira-software-all-sites")
+    assert both.seats == (("acme", "jira-software"), ("acme-labs", "jira-software"))
+    assert any(both.id in a.groups for a in people())

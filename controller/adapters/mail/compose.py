@@ -89,6 +89,9 @@ def _seat_context(action: Action, organization: Organization) -> dict[str, Any]:
         "reason": action.reason,
         "last_active": action.evidence.last_active,
         "added_to_org": action.evidence.added_to_org,
+        # What else goes with it: a suspension takes everything, a shared group what it shares.
+        "all_access": action.all_access or action.method == "suspend",
+        "also_removes": [f"{product_name(x.product)} on {x.site}" for x in action.also_removes],
     }
 
 
@@ -105,7 +108,7 @@ def revocation_mail(
     context = _seat_context(action, organization) | {
         "removed_on": now,
         "groups": [g.name for g in action.groups],
-        "suspended": action.method == "suspend",
+        "suspended": action.all_access or action.method == "suspend",
         "warned_at": action.evidence.warned_at,
     }
     return _to_account(action, "revocation", rendered=templates.render("revocation", context))

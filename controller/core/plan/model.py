@@ -76,6 +76,14 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ProductOnSite:
+    """A product on a site, as a person holds it."""
+
+    site: str
+    product: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Action:
     key: str  # stable identity: `<action>:<site>:<product>:<accountId>`
     action: ActionKind
@@ -87,6 +95,11 @@ class Action:
     policy: str
     method: Method | None = None
     groups: tuple[GroupRef, ...] = ()
+    # What else the person loses (or, for a warning, will lose): the other products and sites of
+    # the groups removed that no group they keep grants. Only when the policy allows it.
+    also_removes: tuple[ProductOnSite, ...] = ()
+    # A suspension, or the warning of one: every product on every site goes.
+    all_access: bool = False
     reason: str
     evidence: Evidence = field(default_factory=Evidence)
     seal: str = ""  # HMAC of every other field and the plan id (`controller.core.plan.seal`)

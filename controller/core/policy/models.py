@@ -183,6 +183,12 @@ class InactivityPolicy(Header):
         description="Groups to remove; default: every group that grants the product on the site.",
     )
     exclude: PolicyExclude = PolicyExclude()
+    allow_collateral: Annotated[bool, Field(strict=True)] = Field(
+        default=False,
+        description="Also remove people from groups that grant other products or sites besides "
+        "this one, so they lose those too (the plan and the mails name each). Default: such "
+        "accounts are skipped, with the groups to split.",
+    )
     limits: Limits = Limits()
     max_seats: Count | None = Field(
         default=None,

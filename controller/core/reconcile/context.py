@@ -12,6 +12,7 @@ from controller.core.plan.model import (
     Evidence,
     GroupRef,
     Method,
+    ProductOnSite,
     Skipped,
     action_key,
 )
@@ -62,6 +63,8 @@ def make_action(
     evidence: Evidence,
     groups: tuple[GroupRef, ...] = (),
     method: Method | None = None,
+    also_removes: tuple[ProductOnSite, ...] = (),
+    all_access: bool = False,
 ) -> Action:
     key = action_key(kind, site=where.site, product=where.product, account_id=account.account_id)
     return Action(
@@ -75,6 +78,8 @@ def make_action(
         policy=where.policy,
         method=method,
         groups=groups,
+        also_removes=also_removes,
+        all_access=all_access,
         reason=reason,
         evidence=evidence,
     )

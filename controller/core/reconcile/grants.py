@@ -81,13 +81,16 @@ def _resolve(
 
 
 def main_access_group(inventory: Inventory, *, site: str, product: str) -> Group | None:
-    """The group a product grant adds people to: the largest editable group granting it."""
+    """The group a product grant adds people to: the largest editable group granting it, and
+    one that grants nothing else when there is one (a grant gives what was asked, no more)."""
     members: dict[str, int] = {}
     for account in inventory.accounts:
         for group_id in account.groups:
             members[group_id] = members.get(group_id, 0) + 1
     editable = [g for g in inventory.granting_groups(site, product) if g.managed_by != "idp"]
-    return min(editable, key=lambda g: (-members.get(g.id, 0), g.name), default=None)
+    return min(
+        editable, key=lambda g: (len(g.seats) > 1, -members.get(g.id, 0), g.name), default=None
+    )
 
 
 def granted_seats(grants: list[ResolvedGrant]) -> dict[SeatKey, str]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from controller.core.ledger import WarningRecord
-from controller.core.plan.model import Action, Evidence, GroupRef
+from controller.core.plan.model import Action, Evidence, GroupRef, ProductOnSite
 from controller.core.policy.models import InactivityPolicy
 from controller.core.reconcile.context import (
     Context,
@@ -28,7 +28,7 @@ from controller.core.reconcile.context import (
     make_skip,
 )
 from controller.core.reconcile.protection import Protection, refs, with_policy_exclusions
-from controller.core.snapshot import SEATLESS_TYPES, Account, Group, Inventory, SeatHolders
+from controller.core.snapshot import SEATLESS_TYPES, Account, Group, Inventory, Seat, SeatHolders
 
 # --- idleness ------------------------------------------------------------------------------
 
@@ -91,6 +91,8 @@ class Scope:
     protection: Protection
     granting: frozenset[str]  # ids of every group granting the product on the site
     targets: dict[str, GroupRef]  # the groups this policy removes, by id
+    # Target groups that grant more than this seat: id -> the other (site, product) they grant.
+    shared: dict[str, tuple[Seat, ...]]
 
 
 def target_groups(policy: InactivityPolicy, inventory: Inventory) -> tuple[Group, ...]:
@@ -102,15 +104,46 @@ def target_groups(policy: InactivityPolicy, inventory: Inventory) -> tuple[Group
 
 
 def policy_scope(policy: InactivityPolicy, ctx: Context) -> Scope:
+    targets = target_groups(policy, ctx.inventory)
+    seat = (policy.site, policy.product)
     return Scope(
         policy=policy,
         protection=with_policy_exclusions(ctx.protection, policy, inventory=ctx.inventory),
-        granting=frozenset(
-            g.id for g in ctx.inventory.granting_groups(policy.site, policy.product)
-        ),
-        targets={
-            g.id: GroupRef(id=g.id, name=g.name) for g in target_groups(policy, ctx.inventory)
-        },
+        granting=frozenset(g.id for g in ctx.inventory.granting_groups(*seat)),
+        targets={g.id: GroupRef(id=g.id, name=g.name) for g in targets},
+        shared={g.id: tuple(s for s in g.seats if s != seat) for g in targets if len(g.seats) > 1},
+    )
+
+
+def collateral(account: Account, scope: Scope, *, ctx: Context) -> dict[Seat, str]:
+    """What else removing the account from the policy's groups takes from it: each other
+    (site, product) a removed group grants and no group it keeps does, with the group's name."""
+    shared = sorted(
+        (g for g in account.groups if g in scope.shared), key=lambda g: scope.targets[g].name
+    )
+    if not shared:
+        return {}
+    kept = {
+        seat
+        for group_id in account.groups
+        if group_id not in scope.targets
+        for seat in ctx.groups_by_id[group_id].seats
+    }
+    lost: dict[Seat, str] = {}
+    for group_id in shared:
+        for seat in scope.shared[group_id]:
+            if seat not in kept:
+                lost.setdefault(seat, scope.targets[group_id].name)
+    return dict(sorted(lost.items()))
+
+
+def describe_collateral(lost: dict[Seat, str]) -> str:
+    """`group 'x' also grants confluence on acme and jira-software on labs`, per group."""
+    by_group: dict[str, list[str]] = {}
+    for (site, product), group in lost.items():
+        by_group.setdefault(group, []).append(f"{product} on {site}")
+    return "; ".join(
+        f"group '{group}' also grants {' and '.join(seats)}" for group, seats in by_group.items()
     )
 
 
@@ -182,6 +215,12 @@ def _group_blocker(account: Account, scope: Scope, *, ctx: Context) -> str | Non
                 f"seat granted by group '{group.name}', which is managed by your identity "
                 "provider; change it there"
             )
+    lost = collateral(account, scope, ctx=ctx)
+    if lost and not policy.allow_collateral:
+        return (
+            f"{describe_collateral(lost)}; removing the account would take that too: split the "
+            f"group, or allow it with `allow_collateral: true` in policy {policy.name}"
+        )
     return None
 
 
@@ -200,7 +239,7 @@ def _idle_action(
     if policy.warn_before_days == 0:
         return _revoke(account, scope, idle=idle, warning=None, ctx=ctx) if past_limit else None
     if warning is None:
-        return _warn(account, policy, idle=idle, ctx=ctx)
+        return _warn(account, scope, idle=idle, ctx=ctx)
     if past_limit and _warning_matured(warning, policy, now=ctx.now):
         return _revoke(account, scope, idle=idle, warning=warning, ctx=ctx)
     return None
@@ -219,15 +258,48 @@ def revoke_not_before(idle: Idleness, policy: InactivityPolicy, *, now: datetime
     return max(earliest, idle.reference + timedelta(days=idle.threshold_days + 1))
 
 
-def _warn(account: Account, policy: InactivityPolicy, *, idle: Idleness, ctx: Context) -> Action:
+def _warn(account: Account, scope: Scope, *, idle: Idleness, ctx: Context) -> Action:
+    policy = scope.policy
     not_before = revoke_not_before(idle, policy, now=ctx.now)
+    loss = Loss.of(account, scope, ctx=ctx)
     reason = (
         f"{idle.describe(policy.site, policy.product)}; will be revoked on or after "
         f"{not_before.date().isoformat()} unless used before then"
     )
+    if loss.what:
+        reason += f"; the revocation {loss.what}"
     evidence = _evidence(account, idle, revoke_not_before=not_before)
     where = Where(policy.name, policy.site, policy.product)
-    return make_action("warn", account, where=where, reason=reason, evidence=evidence)
+    return make_action(
+        "warn",
+        account,
+        where=where,
+        reason=reason,
+        evidence=evidence,
+        also_removes=loss.also_removes,
+        all_access=loss.all_access,
+    )
+
+
+@dataclass(frozen=True)
+class Loss:
+    """What a revocation takes beyond the policy's own seat, as the plan and the mails say it."""
+
+    also_removes: tuple[ProductOnSite, ...] = ()
+    all_access: bool = False
+    what: str = ""  # for the reason: what else it takes, if anything
+
+    @classmethod
+    def of(cls, account: Account, scope: Scope, *, ctx: Context) -> Loss:
+        if scope.policy.action == "suspend":
+            return cls(all_access=True, what="suspends the account in the whole organization")
+        lost = collateral(account, scope, ctx=ctx)
+        if not lost:
+            return cls()
+        seats = tuple(ProductOnSite(site=site, product=product) for site, product in lost)
+        taken = ", ".join(f"{product} on {site}" for site, product in lost)
+        groups = ", ".join(f"'{g}'" for g in dict.fromkeys(lost.values()))
+        return cls(seats, what=f"also removes {taken} (shared through {groups}; allow_collateral)")
 
 
 def _revoke(
@@ -241,8 +313,9 @@ def _revoke(
     if policy.action == "remove-from-groups":
         removed = (scope.targets[g] for g in account.groups if g in scope.targets)
         groups = tuple(sorted(removed, key=lambda r: (r.name, r.id)))
-    else:
-        reason += "; suspends the account in the whole organization"
+    loss = Loss.of(account, scope, ctx=ctx)
+    if loss.what:
+        reason += f"; {loss.what}"
     evidence = _evidence(
         account,
         idle,
@@ -258,6 +331,8 @@ def _revoke(
         evidence=evidence,
         groups=groups,
         method=policy.action,
+        also_removes=loss.also_removes,
+        all_access=loss.all_access,
     )
 
 
