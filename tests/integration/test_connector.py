@@ -384,7 +384,7 @@ def ungoverned_seat_holders(seed: Inventory, policies: PolicySet) -> list[Accoun
     """Active people whose seats no InactivityPolicy governs: only the ledger or an access
     grant can make their activity count."""
     governed = {(p.site, p.product) for p in policies.inactivity}
-    granting = {g.id: {(g.site, p) for p in g.grants} for g in seed.groups if g.site}
+    granting = {g.id: set(g.seats) for g in seed.groups}
     return [
         a
         for a in seed.accounts
