@@ -478,6 +478,62 @@ class Workspace:
             ) from None
         return True
 
+    # --- refs of their own (the apply lock) -------------------------------------------------
+
+    def remote_ref_sha(self, ref: str) -> str | None:
+        """Where the remote has `ref` (a full name, e.g. `refs/accessctl/...`) now, asking it;
+        None when it has no such ref."""
+        try:
+            listed = str(
+                self._repo.git.ls_remote(
+                    "--exit-code", self.remote, ref, kill_after_timeout=NETWORK_TIMEOUT_SECONDS
+                )
+            )
+        except GitCommandError as error:
+            if error.status == 2:  # git's "no such ref"
+                return None
+            raise _failure(
+                f"cannot list {ref} on {self.remote}", error, then="check the remote"
+            ) from None
+        found = (line.split("\t") for line in listed.splitlines())
+        return next((sha for sha, name in found if name == ref), None)
+
+    def fetch_ref(self, ref: str) -> str:
+        """Fetch the remote's `ref` into the local ref of the same name; its commit."""
+        try:
+            self._repo.git.fetch(
+                "--no-tags",
+                self.remote,
+                f"+{ref}:{ref}",
+                kill_after_timeout=NETWORK_TIMEOUT_SECONDS,
+            )
+        except GitCommandError as error:
+            raise _failure(f"cannot fetch {ref}", error, then="check the remote") from None
+        return self.resolve_commit(ref)
+
+    def commit_record(self, files: Mapping[str, str], *, message: str) -> str:
+        """A commit holding just `files`, on no branch and with no parent: a record of its own,
+        to push to a ref of its own. The work tree and the index are not touched."""
+        with tempfile.TemporaryDirectory(prefix="accessctl-record-") as scratch:
+            index = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
+            for name, text in sorted(files.items()):
+                source = Path(scratch) / "blob"
+                source.write_text(text, encoding="utf-8")
+                blob = self._repo.git.hash_object("-w", str(source))
+                self._repo.git.update_index(
+                    "--add", "--cacheinfo", f"100644,{blob},{name}", env=index
+                )
+            tree = self._repo.git.write_tree(env=index)
+            sha: str = self._repo.git.commit_tree(tree, "-m", message)
+        return sha.strip()
+
+    def push_ref(self, ref: str, *, sha: str | None, expected: str | None) -> Rejection | None:
+        """Set (or with `sha` None, delete) the remote's `ref`, only if it is at `expected`
+        there now (None: only if it does not exist): a compare-and-swap on the remote. None
+        when it took; why it did not otherwise."""
+        lease = f"--force-with-lease={ref}:{expected or ''}"
+        return self._push(f"{sha or ''}:{ref}", lease)
+
     def _refused(self, branch: str, rejection: Rejection) -> PushRejected:
         return PushRejected(
             f"{self.remote} refused the push of {branch} ({rejection}); check branch protection "

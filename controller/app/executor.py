@@ -69,6 +69,7 @@ class ApplyReport:
     already_applied: bool = False
     dry_run: bool = False
     decisions: list[Decision] = field(default_factory=list)
+    commit: str | None = None  # the commit the plan was applied from
 
     def count(self, *outcomes: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome in outcomes)
@@ -111,13 +112,13 @@ def apply_plan(run: ApplyRun) -> ApplyReport:
     plan, state = run.plan, run.state
     check_applicable(plan, policies=run.policies, key=run.key, now=run.now)
     if state.applied_marker(plan.id) is not None:
-        return ApplyReport(plan.id, already_applied=True, dry_run=run.dry_run)
+        return ApplyReport(plan.id, already_applied=True, dry_run=run.dry_run, commit=run.commit)
     journal = state.read_journal(plan.id)
     fresh = read_fresh(run)
     decisions = decide(plan, fresh, key=run.key, begun=begun_unfinished(journal))
     seats = seats_in_use(run.directory, fresh.inventory, seats=revoked_seats(decisions))
     check_fresh(plan, decisions, policies=run.policies, seats=seats)
-    report = ApplyReport(plan.id, dry_run=run.dry_run, decisions=decisions)
+    report = ApplyReport(plan.id, dry_run=run.dry_run, decisions=decisions, commit=run.commit)
     if run.dry_run:
         return report
     report.results = _execute_all(run, decisions, journal=journal, names=_names(fresh))

@@ -162,12 +162,13 @@ def read_record(model: type[R], data: object, *, where: str, what: str) -> R:
 
 
 def begun_unfinished(journal: Iterable[JournalEntry]) -> dict[str, tuple[str, ...]]:
-    """Actions with a `before` and no `after`: key -> the group ids their `before` lines name."""
+    """Actions with a `before` and no `after` anywhere in the journal (a journal merged from
+    another clone may hold them in any order): key -> the group ids their `before` lines name."""
+    entries = list(journal)
+    done = {e.key for e in entries if e.phase == "after"}
     begun: dict[str, tuple[str, ...]] = {}
-    for entry in journal:
-        if entry.phase == "after":
-            begun.pop(entry.key, None)
-        else:
+    for entry in entries:
+        if entry.phase == "before" and entry.key not in done:
             begun[entry.key] = (*begun.get(entry.key, ()), *(entry.groups or ()))
     return begun
 

@@ -217,19 +217,15 @@ KILL_POINTS = [
 ]
 
 
-def killed(world: World, point: str, count: int, *arguments: str) -> None:
+def killed(
+    world: World, point: str, count: int, *arguments: str, run_id: str | None = None
+) -> None:
     """Run accessctl in the clone, killed at `point` the `count`th time it gets there."""
+    hook = [sys.executable, "-m", "tests.integration.killed_at_journal", point, str(count)]
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tests.integration.killed_at_journal",
-            point,
-            str(count),
-            *arguments,
-        ],
+        [*hook, *arguments],
         cwd=world.clone,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=environment(run_id),
         capture_output=True,
         timeout=120,
         check=False,
@@ -237,16 +233,25 @@ def killed(world: World, point: str, count: int, *arguments: str) -> None:
     assert done.returncode == -signal.SIGKILL, done.stderr
 
 
-def accessctl_in(clone: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+def accessctl_in(
+    clone: Path, *arguments: str, run_id: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "controller", *arguments],
         cwd=clone,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=environment(run_id),
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def environment(run_id: str | None) -> dict[str, str]:
+    """The environment of a run; `run_id` as GitHub Actions sets it (a re-run keeps it)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.pop("GITHUB_RUN_ID", None)
+    return env | ({"GITHUB_RUN_ID": run_id} if run_id else {})
 
 
 @pytest.mark.parametrize(("point", "count"), KILL_POINTS)
@@ -430,3 +435,81 @@ def test_a_plan_id_that_climbs_out_of_state_writes_nothing_outside(world: World)
     assert code == ExitCode.BAD_INPUT
     assert "id: String should match pattern" in output
     assert not (world.clone / "state" / "journal").exists()
+
+
+# --- across clones: the apply lock ----------------------------------------------------------
+
+
+def lock_ref(plan: Plan) -> str:
+    return f"refs/accessctl/apply/{plan.id}"
+
+
+def remote_has(world: World, ref: str) -> bool:
+    return bool(git(world.origin.git_dir, "for-each-ref", "--format=%(refname)", ref))
+
+
+@pytest.mark.parametrize(("point", "count"), KILL_POINTS)
+def test_a_killed_apply_is_finished_by_its_re_run_from_a_fresh_clone(
+    world: World, point: str, count: int
+) -> None:
+    """A GitHub Actions re-run starts on a new runner: a fresh clone, the same run id."""
+    plan_file = merge_plan(world)
+    plan = parse_plan(plan_file.read_bytes(), source="plan")
+    arguments = ["apply", "--pending", "--now", APPLIED_AT, "--push"]
+    killed(world, point, count, *arguments, run_id="4242")
+    fresh = world.origin.clone("rerun")
+    done = accessctl_in(fresh, *arguments, run_id="4242")
+    assert done.returncode == ExitCode.OK, done.stderr
+    # Killed before it published its journal with the lock, the first run had changed nothing.
+    resumed = f"resuming {plan.id}: {len(plan.actions)} journal lines from the apply lock"
+    assert (resumed in done.stderr) == (point != "before"), done.stderr
+    git(fresh, "pull", "--quiet", "--rebase", "origin", "main")
+    assert_applied_once(world, plan, state=fresh / "state")
+    assert not remote_has(world, lock_ref(plan))
+
+
+def test_an_apply_that_does_not_hold_the_lock_does_nothing(world: World) -> None:
+    plan_file = merge_plan(world)
+    plan = parse_plan(plan_file.read_bytes(), source="plan")
+    arguments = ["apply", "--pending", "--now", APPLIED_AT, "--push"]
+    killed(world, "before", 1, *arguments, run_id="1")  # holds the lock, changed nothing yet
+    before = world.sim.inventory()
+    other = world.origin.clone("other")
+    done = accessctl_in(other, *arguments, run_id="2")
+    assert done.returncode == ExitCode.OK, done.stderr
+    assert f"plan {plan.id} is being applied by GitHub Actions run 1" in done.stderr
+    assert "nothing done here" in done.stderr
+    assert world.sim.inventory() == before
+    assert not (other / "state" / "journal").exists()
+    assert git(other, "status", "--porcelain") == ""
+    assert remote_has(world, lock_ref(plan))
+    # Once the lease has run out, anyone may take the lock over and finish.
+    later = accessctl_in(other, "apply", "--pending", "--now", "2026-11-23T15:30:00Z", "--push")
+    assert later.returncode == ExitCode.OK, later.stderr
+    assert not remote_has(world, lock_ref(plan))
+
+
+def test_two_applies_racing_from_two_clones_act_once(world: World) -> None:
+    plan_file = merge_plan(world)
+    plan = parse_plan(plan_file.read_bytes(), source="plan")
+    clones = [world.origin.clone(f"runner-{n}") for n in (1, 2)]
+    arguments = ["-m", "controller", "apply", "--pending", "--now", APPLIED_AT, "--push"]
+    running = [
+        subprocess.Popen(
+            [sys.executable, *arguments],
+            cwd=clone,
+            env=environment(run_id=str(n)),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n, clone in enumerate(clones, start=1)
+    ]
+    outputs = [process.communicate(timeout=120) for process in running]
+    assert [p.returncode for p in running] == [ExitCode.OK, ExitCode.OK], outputs
+    acted = [clone for clone in clones if (clone / "state" / "journal").exists()]
+    assert len(acted) == 1, outputs
+    git(acted[0], "pull", "--quiet", "--rebase", "origin", "main")
+    assert_applied_once(world, plan, state=acted[0] / "state")
+    pushed = git(world.origin.git_dir, "show", "main:state/audit/2026-11.jsonl").splitlines()
+    assert sorted(json.loads(line)["outcome"] for line in pushed) == ["done"] * len(plan.actions)

@@ -10,21 +10,26 @@ configures SMTP, it mails the revocation and restore notices and the admin diges
 
 from __future__ import annotations
 
+import platform
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from rich.table import Table
 
+from controller.adapters.apply_lock import ApplyLock, Held
 from controller.adapters.atlassian import AtlassianClient, AtlassianDirectory
 from controller.adapters.files import read_input
-from controller.adapters.git_workspace import StateParked, state_branch
+from controller.adapters.git_workspace import StateParked, Workspace, state_branch
+from controller.adapters.state_dir import StateDir
 from controller.app import console
 from controller.app.context import RunContext
 from controller.app.executor import ActionResult, ApplyReport, ApplyRun, apply_plan
 from controller.app.mailing import AppliedPlan, send_apply_notices
 from controller.core.errors import AccessctlError, BadInput, ExitCode, SafetyRefusal, shown
 from controller.core.plan import Plan, parse_plan
-from controller.core.state_records import RefusedMarker
+from controller.core.plan.seal import PlanKey
+from controller.core.state_records import JournalEntry, RefusedMarker
 
 
 @dataclass(frozen=True)
@@ -87,61 +92,150 @@ def _record_refusal(
 
 
 def apply_one(context: RunContext, request: ApplyRequest, *, plan_path: Path) -> int:
+    """One plan, under its apply lock when the state is pushed (a run that does not get the
+    lock does nothing and says who holds it)."""
     key = context.plan_key
     plan = read_plan(plan_path)
-    policies = context.policies
+    lock = lock_for(context, request, plan_id=plan.id)
+    if lock is None:
+        return carry_out(context, request, plan=plan, key=key, lock=None)
+    taken = lock.acquire()
+    if isinstance(taken, Held):
+        console.info(f"{taken}; nothing done here")
+        return ExitCode.OK
+    try:
+        if applied_on_remote(context, plan_id=plan.id):
+            console.out(f"{plan.id} was already applied (its marker is on the remote)")
+            return ExitCode.OK
+        resume_from(context.state, plan_id=plan.id, journal=taken)
+        return carry_out(context, request, plan=plan, key=key, lock=lock)
+    finally:
+        if not lock.begun:  # nothing changed under it: free it for the next run
+            lock.release()
+
+
+def lock_for(context: RunContext, request: ApplyRequest, *, plan_id: str) -> ApplyLock | None:
+    """The plan's apply lock on the remote, when this run pushes what it does; else None."""
     workspace = context.workspace
-    commit = workspace.head_commit() if workspace else None
-    branch = workspace.current_branch() if workspace else None
-    if workspace and branch and request.push and not request.dry_run:
+    if workspace is None or not request.push or request.dry_run:
+        return None
+    branch = workspace.current_branch()
+    if branch:
         # A state commit parked by an earlier run means this plan was applied already.
-        workspace.refuse_if_parked(plan.id, into=branch)
-    with AtlassianClient(context.credentials) as client:
-        directory = AtlassianDirectory(
-            client, policies.organization, needs=context.activity_needs, clock=lambda: context.now
-        )
-        report = apply_plan(
-            ApplyRun(
-                plan=plan,
-                policies=policies,
-                directory=directory,
-                state=context.state,
-                now=context.now,
-                key=key,
-                commit=commit,
-                dry_run=request.dry_run,
-                on_progress=_show_progress,
-            )
-        )
+        workspace.refuse_if_parked(plan_id, into=branch)
+    return ApplyLock(
+        workspace, plan_id=plan_id, holder=lock_holder(context, workspace), now=context.now
+    )
+
+
+def lock_holder(context: RunContext, workspace: Workspace) -> str:
+    """Who this run is, to its lock: a re-run of the same GitHub Actions run (or of the same
+    clone, elsewhere) is the same holder, and may resume what a killed run began."""
+    run = context.environ.get("GITHUB_RUN_ID")
+    if run:
+        return f"GitHub Actions run {run} of {context.environ.get('GITHUB_REPOSITORY', '?')}"
+    return f"{platform.node()}:{workspace.root}"
+
+
+def applied_on_remote(context: RunContext, *, plan_id: str) -> bool:
+    """Whether the branch on the remote already holds the plan's applied marker (a run that
+    took the lock after another finished and pushed)."""
+    workspace = context.workspace
+    branch = workspace.current_branch() if workspace else None
+    if workspace is None or branch is None:
+        return False
+    workspace.fetch(branch)
+    marker = workspace.relative_path(context.state.applied_path(plan_id))
+    return workspace.read_text_at(f"{workspace.remote}/{branch}", marker) is not None
+
+
+def resume_from(state: StateDir, *, plan_id: str, journal: Sequence[JournalEntry]) -> None:
+    """Add to the local journal the lines a killed holder of the lock published (from another
+    clone, perhaps): its begun actions are then resolved by reading the present."""
+    present = set(state.read_journal(plan_id))
+    missing = [entry for entry in journal if entry not in present]
+    if missing:
+        console.info(f"resuming {plan_id}: {len(missing)} journal lines from the apply lock")
+        state.append_journal(plan_id, missing)
+
+
+def carry_out(
+    context: RunContext, request: ApplyRequest, *, plan: Plan, key: PlanKey, lock: ApplyLock | None
+) -> int:
+    report = run_apply(context, request, plan=plan, key=key, lock=lock)
     show_report(report)
-    parked: StateParked | None = None
-    if report.results or report.already_applied:
-        # Already applied: a run killed after its marker but before its commit left the state
-        # written and not committed (or not pushed); this run commits and pushes it.
-        try:
-            context.commit_state(
-                commit_message(report, context=context),
-                push=request.push,
-                park_as=state_branch(plan.id),
-            )
-        except StateParked as refused:
-            parked = refused  # the audit is safe on its branch; the notices still go out
+    parked = commit_and_push(context, request, report=report)
+    if lock is not None:
+        lock.release()  # the state is on the remote (or parked on its branch)
     # After the commit, so that a mail problem can never cost the audit. It is reported but
     # leaves the exit code to the apply: the apply job (and the next plan in its loop) goes on.
-    applied = AppliedPlan(
-        report=report,
-        plan=plan,
-        policies=policies,
-        policies_dir=context.policies_dir,
-        now=context.now,
-        commit=commit,
+    send_apply_notices(
+        AppliedPlan(
+            report=report,
+            plan=plan,
+            policies=context.policies,
+            policies_dir=context.policies_dir,
+            now=context.now,
+            commit=report.commit,
+        ),
+        environ=context.environ,
     )
-    send_apply_notices(applied, environ=context.environ)
     if parked is not None:
         raise parked
     if report.failures:
         return ExitCode.FAILURE
     return ExitCode.BAD_INPUT if report.count("refused") else ExitCode.OK
+
+
+def run_apply(
+    context: RunContext, request: ApplyRequest, *, plan: Plan, key: PlanKey, lock: ApplyLock | None
+) -> ApplyReport:
+    workspace = context.workspace
+    state = context.state
+
+    def begin(_befores: Sequence[JournalEntry]) -> None:
+        if lock is not None:
+            lock.publish(state.read_journal(plan.id))
+
+    with AtlassianClient(context.credentials) as client:
+        directory = AtlassianDirectory(
+            client,
+            context.policies.organization,
+            needs=context.activity_needs,
+            clock=lambda: context.now,
+        )
+        return apply_plan(
+            ApplyRun(
+                plan=plan,
+                policies=context.policies,
+                directory=directory,
+                state=state,
+                now=context.now,
+                key=key,
+                commit=workspace.head_commit() if workspace else None,
+                dry_run=request.dry_run,
+                on_progress=_show_progress,
+                on_begin=begin,
+            )
+        )
+
+
+def commit_and_push(
+    context: RunContext, request: ApplyRequest, *, report: ApplyReport
+) -> StateParked | None:
+    """Commit (and push) `state/`; also for a plan already applied, where a run killed after
+    its marker but before its commit left the state written and not committed or pushed."""
+    if not (report.results or report.already_applied):
+        return None
+    try:
+        context.commit_state(
+            commit_message(report, context=context),
+            push=request.push,
+            park_as=state_branch(report.plan_id),
+        )
+    except StateParked as refused:
+        return refused  # the audit is safe on its branch; the notices still go out
+    return None
 
 
 def commit_message(report: ApplyReport, *, context: RunContext) -> str:
