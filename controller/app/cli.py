@@ -137,14 +137,24 @@ def collect_garbage_rarely() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--inventory",
+    "inventory_path",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also warn of names the policies use that this snapshot does not have.",
+)
 @NOW_OPTION
-def validate(paths: tuple[Path, ...], now: datetime | None) -> None:
+def validate(paths: tuple[Path, ...], inventory_path: Path | None, now: datetime | None) -> None:
     """Check policy files (default: policies/). Exit 2 with FILE:LINE errors if any are wrong."""
     from controller.app.commands import validate as command
 
     finish(
         guarded(
-            lambda: command.run(paths=list(paths) or [Path("policies")], today=now_or(now).date())
+            lambda: command.run(
+                paths=list(paths) or [Path("policies")],
+                today=now_or(now).date(),
+                inventory_path=inventory_path,
+            )
         )
     )
 

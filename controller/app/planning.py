@@ -8,8 +8,10 @@ plan pull request with it); `reconcile`, `check_plan` and `seal_plan` are the pu
 from __future__ import annotations
 
 from controller.app.context import RunContext
+from controller.core.errors import InvalidFiles
 from controller.core.plan import Plan
 from controller.core.plan.seal import PlanKey, seal_plan
+from controller.core.policy.references import check_references
 from controller.core.reconcile import reconcile
 from controller.core.safety import check_plan
 from controller.core.snapshot import Inventory
@@ -22,8 +24,12 @@ def make_plan(
     key: PlanKey | None,
     base_commit: str | None = None,
 ) -> Plan:
-    """Reconcile the policies and the ledger with `inventory`; refuse a plan the safety guards
-    reject (exit 4); seal it with `key` (None: unsealed, which apply refuses)."""
+    """Reconcile the policies and the ledger with `inventory`; refuse policies that name what
+    the inventory does not have (exit 2) and a plan the safety guards reject (exit 4); seal it
+    with `key` (None: unsealed, which apply refuses)."""
+    problems = check_references(context.loaded, inventory)
+    if problems:
+        raise InvalidFiles(problems)
     policies = context.policies
     ledger = context.state.read_ledger()
     plan = reconcile(policies, inventory, ledger=ledger, now=context.now, base_commit=base_commit)

@@ -443,13 +443,20 @@ def _said(problem: ErrorDetails) -> str:
 
 SEATLESS_TYPES = frozenset({"app", "customer"})
 
-# Atlassian's display names of the product keys; keys the mapping lacks are shown as they are.
+# The product keys Atlassian grants seats of through groups, with their display names: Jira's
+# application roles (`applicationrole`) and the Admin API's product keys. A policy naming a key
+# outside this list would match no group (see `controller.core.policy.checks`).
 PRODUCT_NAMES = {
     "jira-software": "Jira Software",
     "jira-servicedesk": "Jira Service Management",
     "jira-core": "Jira Work Management",
     "jira-product-discovery": "Jira Product Discovery",
     "confluence": "Confluence",
+    "bitbucket": "Bitbucket",
+    "compass": "Compass",
+    "opsgenie": "Opsgenie",
+    "statuspage": "Statuspage",
+    "trello": "Trello",
 }
 
 

@@ -189,3 +189,41 @@ def test_without_the_key_a_printed_plan_is_shown_unsealed(
     assert code == ExitCode.OK
     assert parse_plan(out.encode(), source="stdout").seal == ""
     assert "is not sealed (ACCESSCTL_PLAN_KEY is not set): apply refuses it" in err
+
+
+def broken_snapshot(change: str) -> bytes:
+    data = json.loads(EXAMPLE.read_bytes())
+    accounts, groups = data["accounts"], data["groups"]
+    if change == "duplicate-account":
+        accounts.append(accounts[0])
+    elif change == "duplicate-group":
+        groups.append(groups[0])
+    elif change == "unknown-group":
+        accounts[0]["groups"] = ["no-such-group"]
+    elif change == "unknown-site":
+        groups[0]["grants"] = [{"site": "elsewhere", "product": "jira-software"}]
+    elif change == "other-organization":
+        data["org_id"] = "another-org"
+    return json.dumps(data).encode()
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ("duplicate-account", "account '557058:"),
+        ("duplicate-group", "group '7d1e0a52-jsw-acme' is listed twice"),
+        ("unknown-group", "is in group 'no-such-group', which the snapshot's `groups` do not"),
+        ("unknown-site", "grants on site 'elsewhere', which the snapshot's `sites` do not list"),
+        ("other-organization", "org_id: the inventory is a snapshot of organization 'another"),
+    ],
+)
+def test_a_snapshot_that_does_not_hold_together_is_refused_in_one_line(
+    repo: Path, change: str, fragment: str
+) -> None:
+    snapshot = repo / "inventory.json"
+    snapshot.write_bytes(broken_snapshot(change))
+    result = CliRunner().invoke(main, ["plan", "--inventory", str(snapshot), "--now", NOW])
+    assert result.exit_code == ExitCode.BAD_INPUT
+    assert fragment in result.stderr
+    assert len(result.stderr.splitlines()) <= 2  # `N problems found` lists one per line
+    assert "Traceback" not in result.output

@@ -106,6 +106,42 @@ def test_grant_for_an_unknown_account_is_reported() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("entry", "reason"),
+    [
+        pytest.param(
+            {"account": "new@acme.example", "groups": ["engineering-sso"]},
+            "group 'engineering-sso' is synced from your identity provider (SCIM), which "
+            "Atlassian refuses to add members to; grant the access in the identity provider",
+            id="into-an-idp-group",
+        ),
+        pytest.param(
+            {"account": "new@acme.example", "groups": ["acme-suite"], "site": "labs"},
+            "no editable group grants these groups on labs",
+            id="group-not-on-the-site",
+        ),
+    ],
+)
+def test_a_grant_that_cannot_be_carried_out_is_skipped_with_why(
+    entry: dict[str, Any], reason: str
+) -> None:
+    subject = account("new", groups=("g-staff",))
+    plan = reconcile(with_grants(entry), inventory(subject), ledger=Ledger(), now=NOW)
+    assert plan.actions == ()
+    assert [s.reason for s in plan.skipped] == [reason]
+
+
+def test_a_grant_into_a_group_granting_two_sites_keeps_both_seats() -> None:
+    entry = {"account": "idle@acme.example", "groups": ["jira-software-both-sites"]}
+    subject = account("idle", idle=400, groups=("g-both", "g-labs"))
+    policies = with_grants(entry).model_copy(
+        update={"inactivity": (inactivity(name="labs", site="labs"),)}
+    )
+    plan = reconcile(policies, inventory(subject), ledger=Ledger(), now=NOW)
+    assert plan.actions == ()
+    assert "granted by AccessGrants requests" in plan.skipped[0].reason
+
+
 def test_a_granted_seat_is_not_revoked_while_the_grant_lasts() -> None:
     idle = account("idle", idle=400)
     policies = with_grants(

@@ -6,6 +6,7 @@ errors and warnings. Called by the loader; tested table-driven in tests/unit/tes
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterator
 from datetime import date
 from typing import Any
@@ -20,6 +21,7 @@ from controller.core.policy.models import (
     Organization,
 )
 from controller.core.policy.yaml_source import SourceDocument, line_of
+from controller.core.snapshot import PRODUCT_NAMES
 
 Documents = list[tuple[BaseModel, SourceDocument]]
 
@@ -32,6 +34,7 @@ def check_policy_set(documents: Documents, *, today: date) -> tuple[list[Problem
         sites = {s.name for s in organizations[0].sites}
         errors += _known_sites(documents, sites)
         errors += _grant_sites(documents, multi_site=len(sites) > 1)
+    errors += _known_products(documents)
     errors += _unique_names(documents)
     errors += _duplicate_exclusions(documents)
     errors += _overlapping_policies(documents)
@@ -79,6 +82,39 @@ def _known_sites(documents: Documents, sites: set[str]) -> Iterator[Problem]:
                         ("grants", index, "site"),
                         message=f"unknown site {grant.site!r}; the Organization lists {known}",
                     )
+
+
+def _known_products(documents: Documents) -> Iterator[Problem]:
+    """A product key Atlassian does not have matches no group: the policy would plan nothing."""
+    for model, source in documents:
+        for path, key in _product_keys(model):
+            if key not in PRODUCT_NAMES:
+                yield _at(source, path, message=unknown_product(key), key=path[-1] == key)
+
+
+def _product_keys(model: BaseModel) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    if isinstance(model, InactivityPolicy):
+        yield ("product",), model.product
+    elif isinstance(model, AccessGrants):
+        for index, grant in enumerate(model.grants):
+            if grant.product is not None:
+                yield ("grants", index, "product"), grant.product
+    elif isinstance(model, Organization) and model.pricing is not None:
+        for key in model.pricing.monthly_per_seat:
+            yield ("pricing", "monthly_per_seat", key), key
+
+
+def unknown_product(key: str) -> str:
+    known = sorted(PRODUCT_NAMES)
+    guesses = [k for k in known if k.startswith(key)] or sorted(
+        difflib.get_close_matches(key, known, n=3, cutoff=0.6)
+    )
+    hint = f" (did you mean {_one_of(guesses)}?)" if guesses else ""
+    return f"unknown product key {key!r}{hint}; known keys: {', '.join(known)}"
+
+
+def _one_of(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} or {words[-1]}"
 
 
 def _grant_sites(documents: Documents, *, multi_site: bool) -> Iterator[Problem]:

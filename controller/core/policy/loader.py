@@ -97,6 +97,7 @@ def load_policies(paths: Sequence[Path], *, today: date) -> LoadedPolicies:
         files=tuple(display_path(f) for f in files),
         warnings=tuple(sorted(warnings)),
         sources=located,
+        documents=tuple(documents),
     )
 
 

@@ -11,6 +11,8 @@ import json
 from dataclasses import dataclass, field
 from datetime import date
 
+from pydantic import BaseModel
+
 from controller.core.errors import Problem
 from controller.core.model_base import Frozen
 from controller.core.policy.models import (
@@ -21,6 +23,7 @@ from controller.core.policy.models import (
     Organization,
     RestorePolicy,
 )
+from controller.core.policy.yaml_source import SourceDocument
 
 
 class PolicySet(Frozen):
@@ -65,3 +68,5 @@ class LoadedPolicies:
     files: tuple[str, ...]
     warnings: tuple[Problem, ...] = ()
     sources: dict[tuple[str, str], Located] = field(default_factory=dict)
+    # Each document with the YAML it was read from, for checks that point at a key's line.
+    documents: tuple[tuple[BaseModel, SourceDocument], ...] = ()

@@ -156,4 +156,10 @@ def _cannot_grant(grant: ResolvedGrant) -> str | None:
         return f"the account is {grant.account.status}; a grant does not reactivate it"
     if not grant.groups:
         return f"no editable group grants {grant.product or 'these groups'} on {grant.site}"
+    synced = [g.name for g in grant.groups if g.managed_by == "idp"]
+    if synced:
+        return (
+            f"group '{synced[0]}' is synced from your identity provider (SCIM), which Atlassian "
+            "refuses to add members to; grant the access in the identity provider"
+        )
     return None
