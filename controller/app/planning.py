@@ -2,7 +2,7 @@
 sealed with the plan key.
 
 Shared by `accessctl plan` (which prints or writes it) and `accessctl propose` (which opens the
-plan pull request with it); `reconcile`, `check_plan` and `seal_plan` are the pure core.
+plan pull request with it); `reconcile`, `within_limits` and `seal_plan` are the pure core.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from controller.core.plan import Plan
 from controller.core.plan.seal import PlanKey, seal_plan
 from controller.core.policy.references import check_references
 from controller.core.reconcile import reconcile
-from controller.core.safety import check_plan
+from controller.core.safety import within_limits
 from controller.core.snapshot import Inventory
 
 
@@ -25,13 +25,14 @@ def make_plan(
     base_commit: str | None = None,
 ) -> Plan:
     """Reconcile the policies and the ledger with `inventory`; refuse policies that name what
-    the inventory does not have (exit 2) and a plan the safety guards reject (exit 4); seal it
-    with `key` (None: unsealed, which apply refuses)."""
+    the inventory does not have (exit 2) and a plan over the safety limits (exit 4) unless
+    `safety.over_limit: trim` asks to trim it to them; seal it with `key` (None: unsealed,
+    which apply refuses)."""
     problems = check_references(context.loaded, inventory)
     if problems:
         raise InvalidFiles(problems)
     policies = context.policies
     ledger = context.state.read_ledger()
     plan = reconcile(policies, inventory, ledger=ledger, now=context.now, base_commit=base_commit)
-    check_plan(plan, policies)
+    plan = within_limits(plan, policies)
     return seal_plan(plan, key) if key is not None else plan

@@ -48,7 +48,9 @@ def run(context: RunContext, *, out: Path | None, fmt: PlanFormat, detailed_exit
     s = plan.summary
     console.info(
         f"{plan.id}: {s.revoke} revoke, {s.warn} warn, {s.restore} restore, "
-        f"{s.clear_warning} clear-warning, {s.skipped} skipped" + (f" -> {out}" if out else "")
+        f"{s.clear_warning} clear-warning, {s.skipped} skipped"
+        + (f", {s.deferred} deferred (trimmed to the safety limits)" if s.deferred else "")
+        + (f" -> {out}" if out else "")
     )
     if key is None and fmt != "markdown":
         console.warn(f"{plan.id} is not sealed ({PLAN_KEY_VARIABLE} is not set): apply refuses it")

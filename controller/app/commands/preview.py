@@ -35,7 +35,7 @@ from controller.core.preview import (
     render_preview,
 )
 from controller.core.reconcile import reconcile
-from controller.core.safety import PlanRefused, check_plan
+from controller.core.safety import PlanRefused, within_limits
 from controller.core.snapshot import Inventory
 
 
@@ -138,10 +138,9 @@ def judged_plan(
 ) -> Judged:
     plan = reconcile(policies, inventory, ledger=ledger, now=now)
     try:
-        check_plan(plan, policies)
+        return Judged(plan=within_limits(plan, policies))  # trimmed, with `over_limit: trim`
     except PlanRefused as refused:
         return Judged(plan=plan, refusal=tuple(refused.breaches))
-    return Judged(plan=plan)
 
 
 def nothing_planned(like: Plan) -> Plan:

@@ -148,7 +148,7 @@ def close_standing_pull(forge: GitHubForge, *, plan: Plan, base: str) -> int:
 def counts(plan: Plan) -> str:
     s = plan.summary
     shown = f"revoke {s.revoke}, warn {s.warn}, restore {s.restore}"
-    rarer = {"grant": s.grant, "clear-warning": s.clear_warning}
+    rarer = {"grant": s.grant, "clear-warning": s.clear_warning, "deferred": s.deferred}
     return shown + "".join(f", {kind} {count}" for kind, count in rarer.items() if count)
 
 

@@ -36,6 +36,7 @@ def _yaml() -> YAML:
 LISTS: dict[str, TypeAdapter[Any]] = {
     "actions": TypeAdapter(Action),
     "skipped": TypeAdapter(Skipped),
+    "deferred": TypeAdapter(Skipped),
 }
 
 

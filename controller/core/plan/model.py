@@ -154,6 +154,12 @@ class Summary(Frozen):
     clear_warning: int = 0
     skipped: int = 0
     seats_reclaimed: int = 0
+    deferred: int = Field(
+        default=0, description="Revocations left to later runs by `safety.over_limit: trim`."
+    )
+    trimmed_by: tuple[str, ...] = Field(
+        default=(), description="The limits the plan was trimmed to; empty when it was not."
+    )
     by_product: tuple[ProductSummary, ...] = ()
     by_policy: tuple[PolicySummary, ...] = ()
 
@@ -175,6 +181,11 @@ class Plan(Frozen):
     summary: Summary
     actions: tuple[Action, ...] = ()
     skipped: tuple[Skipped, ...] = ()
+    deferred: tuple[Skipped, ...] = Field(
+        default=(),
+        description="Revocations due but over the safety limits (`over_limit: trim`): the "
+        "next run plans them again.",
+    )
 
     def expired(self, now: datetime) -> bool:
         """Past `expires_at` as written; apply recomputes the expiry (`apply_decision`)."""

@@ -5,7 +5,7 @@ rows had to be cut. Pure: a plan in, a string out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jinja2
 
@@ -38,6 +38,7 @@ class Section:
     actions: list[Action]
     skipped: list[Skipped]
     max_rows: int | None
+    deferred: list[Skipped] = field(default_factory=list)
 
     @property
     def shown(self) -> list[Action]:
@@ -55,6 +56,14 @@ class Section:
     def skipped_hidden(self) -> int:
         return len(self.skipped) - len(self.skipped_shown)
 
+    @property
+    def deferred_shown(self) -> list[Skipped]:
+        return self.deferred[: self.max_rows]
+
+    @property
+    def deferred_hidden(self) -> int:
+        return len(self.deferred) - len(self.deferred_shown)
+
 
 def render_markdown(plan: Plan, *, plan_path: str, limit: int = GITHUB_BODY_LIMIT) -> str:
     """The review text; rows are cut, largest budget first, until it fits `limit` characters."""
@@ -67,17 +76,22 @@ def render_markdown(plan: Plan, *, plan_path: str, limit: int = GITHUB_BODY_LIMI
 
 
 def _render(plan: Plan, plan_path: str, *, max_rows: int | None) -> str:
-    policies = sorted({a.policy for a in plan.actions} | {s.policy for s in plan.skipped})
+    policies = sorted(
+        {a.policy for a in plan.actions}
+        | {s.policy for s in plan.skipped}
+        | {d.policy for d in plan.deferred}
+    )
     sections = [
         Section(
             policy=name,
             actions=[a for a in plan.actions if a.policy == name],
             skipped=[s for s in plan.skipped if s.policy == name],
             max_rows=max_rows,
+            deferred=[d for d in plan.deferred if d.policy == name],
         )
         for name in policies
     ]
-    cut = any(s.hidden or s.skipped_hidden for s in sections)
+    cut = any(s.hidden or s.skipped_hidden or s.deferred_hidden for s in sections)
     return _ENV.get_template("plan.md.j2").render(
         plan=plan,
         sections=sections,

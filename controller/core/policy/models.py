@@ -100,6 +100,12 @@ class Safety(Frozen):
         default=0.10,
         description="Largest share of the seats of one product on one site one plan may revoke.",
     )
+    over_limit: Literal["refuse", "trim"] = Field(
+        default="refuse",
+        description="A plan over a limit: `refuse` it whole (exit 4), or `trim` it to the "
+        "revocations the limits allow, longest idle first, deferring the rest to later runs "
+        "(a first clean-up of a neglected organization).",
+    )
 
 
 class Smtp(Frozen):
