@@ -242,3 +242,57 @@ def test_exhausted_rate_limit_says_when_it_resets(
             forge.repository()
 
     assert raised.value.resets_at is not None
+
+
+def test_who_merged_and_who_approved_are_read_back(base_url: str, origin: Origin) -> None:
+    from controller.sim.github import ADMIN_TOKEN
+
+    pushed_plan(origin)
+    environ = {"GITHUB_API_URL": base_url, "GITHUB_REPOSITORY": REPOSITORY}
+    with (
+        GitHubForge.from_env({**environ, "GITHUB_TOKEN": TOKEN}) as bot,
+        GitHubForge.from_env({**environ, "GITHUB_TOKEN": ADMIN_TOKEN}) as admin,
+    ):
+        pull = bot.open_or_update_pull(head=PLAN_BRANCH, base="main", title="Plan", body="b")
+        headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+        httpx.post(
+            f"{base_url}/repos/{REPOSITORY}/pulls/{pull.number}/reviews",
+            json={"event": "APPROVE"},
+            headers=headers,
+        )
+        merged = admin.merge_pull(pull.number, title="Merge")
+        found = bot.pulls_of_commit(merged.sha)
+        full = bot.get_pull(pull.number)
+        reviews = bot.reviews(pull.number)
+        from_branch = bot.pulls_from(PLAN_BRANCH)
+
+    assert [p.number for p in found] == [pull.number]
+    assert full.merged_by is not None
+    assert full.merged_by.login == "octo-admin"
+    assert [(r.user.login if r.user else None, r.state) for r in reviews] == [
+        ("octo-admin", "APPROVED")
+    ]
+    assert [p.number for p in from_branch] == [pull.number]
+
+
+def test_access_request_issues_are_listed_without_pulls_and_closed_with_a_reason(
+    forge: GitHubForge, base_url: str, origin: Origin
+) -> None:
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    create = f"{base_url}/repos/{REPOSITORY}/issues"
+    number = httpx.post(
+        create, json={"title": "Seat", "labels": ["access-request"]}, headers=headers
+    ).json()["number"]
+    httpx.post(create, json={"title": "Other"}, headers=headers)
+    pushed_plan(origin)
+    pull = forge.open_or_update_pull(
+        head=PLAN_BRANCH, base="main", title="Plan", body="b", labels=["access-request"]
+    )
+
+    listed = forge.open_issues(label="access-request")
+    closed = forge.close_issue(number, reason="not_planned")
+
+    assert [issue.number for issue in listed] == [number]
+    assert forge.get_issue(pull.number).is_pull
+    assert (closed.state, closed.state_reason) == ("closed", "not_planned")
+    assert forge.open_issues(label="access-request") == []

@@ -124,8 +124,27 @@ def exercise_every_route(api: httpx.Client, admin: httpx.Client, origin: Origin)
     api.put(f"{REPO}/pulls/{number}/merge", json={})
     api.get(f"{REPO}/pulls/{number}/merge")
     api.get(f"{REPO}/pulls/{number}")
+    merge_commit = api.get(f"{REPO}/pulls/{number}").json()["merge_commit_sha"]
+    api.get(f"{REPO}/commits/{merge_commit}/pulls")
+    api.get(f"{REPO}/commits/{'0' * 40}/pulls")
+    exercise_issues(api, pull=number)
     api.get(REPO, headers={"Authorization": "Bearer wrong"})
     api.get(f"{REPO}/nothing-here")
+
+
+def exercise_issues(api: httpx.Client, *, pull: int) -> None:
+    """Issues, and a pull request seen through the issues endpoints."""
+    created = api.post(f"{REPO}/issues", json={"title": "Access request", "labels": ["x"]})
+    number = created.json()["number"]
+    api.post(f"{REPO}/issues", json={"body": "no title"})
+    api.get(f"{REPO}/issues", params={"state": "all", "labels": "x"})
+    api.get(f"{REPO}/issues/{number}")
+    api.get(f"{REPO}/issues/{pull}")
+    api.get(f"{REPO}/issues/999")
+    api.post(f"{REPO}/issues/{number}/comments", json={"body": "answered"})
+    api.patch(f"{REPO}/issues/{number}", json={"state": "closed", "state_reason": "not_planned"})
+    api.patch(f"{REPO}/issues/{number}", json={"state_reason": "sideways"})
+    api.patch(f"{REPO}/issues/999", json={"state": "closed"})
 
 
 def exercise_settings(api: httpx.Client, admin: httpx.Client) -> None:
@@ -349,3 +368,34 @@ def test_githubkit_reads_what_doctor_reads(origin: Origin) -> None:
     assert permissions.default_workflow_permissions == "read"
     assert permissions.can_approve_pull_request_reviews is False
     assert rules == []
+
+
+def test_githubkit_drives_an_access_request_issue(
+    served: tuple[str, list[Route]], origin: Origin
+) -> None:
+    base_url, _ = served
+    before = sum(SEEN.counts.values())
+    with GitHub(TOKEN, base_url=f"{base_url}/", http_cache=False, auto_retry=False) as bot:
+        rest = bot.rest(API_VERSION)
+        opened = parsed(
+            rest.issues.create(
+                OWNER, NAME, data={"title": "Access request", "labels": ["access-request"]}
+            )
+        )
+        listed = parsed(rest.issues.list_for_repo(OWNER, NAME, labels="access-request"))
+        got = parsed(rest.issues.get(OWNER, NAME, opened.number))
+        parsed(rest.issues.create_comment(OWNER, NAME, opened.number, data={"body": "Restored"}))
+        closed = parsed(
+            rest.issues.update(
+                OWNER, NAME, opened.number, data={"state": "closed", "state_reason": "completed"}
+            )
+        )
+        head = push_branch(origin.clone("work"), "feature", files={"a.txt": "a\n"})
+        pulls = parsed(rest.repos.list_pull_requests_associated_with_commit(OWNER, NAME, head))
+
+    assert [issue.number for issue in listed] == [opened.number]
+    assert got.user is not None
+    assert got.user.login == "github-actions[bot]"
+    assert (closed.state, closed.state_reason) == ("closed", "completed")
+    assert pulls == []
+    assert sum(SEEN.counts.values()) - before == 6

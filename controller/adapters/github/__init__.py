@@ -1,4 +1,5 @@
-"""GitHub REST for the GitOps workflows: the plan pull request, its comments and labels (httpx).
+"""GitHub REST for the GitOps workflows: the plan pull request, its comments and labels, its
+approvers, and the access-request issues (httpx).
 
 Configured from GITHUB_API_URL / GITHUB_REPOSITORY / GITHUB_TOKEN (GitHub Actions sets them; the
 simulator prints them). Failures are the shared `ServiceError`s (`ForgeError` here; `RunFailure`,
@@ -22,11 +23,13 @@ from controller.adapters.github.models import (
     BranchProtection,
     BranchRule,
     FileContent,
+    Issue,
     IssueComment,
     Label,
     MergeResult,
     PullRequest,
     Repository,
+    Review,
     WorkflowPermissions,
 )
 from controller.adapters.github.settings import ForgeSettings
@@ -41,6 +44,7 @@ __all__ = [
     "ForgeNotConfigured",
     "ForgeSettings",
     "GitHubForge",
+    "Issue",
     "IssueComment",
     "Label",
     "MergeResult",
@@ -51,6 +55,7 @@ __all__ = [
     "RateLimited",
     "Repository",
     "RetryPolicy",
+    "Review",
     "Unauthorized",
     "Unavailable",
     "ValidationFailed",

@@ -1,4 +1,5 @@
-"""The GitHub operations the workflows need: the plan pull request, its comments and labels.
+"""The GitHub operations the workflows need: the plan pull request, its comments and labels,
+who merged and approved it, and the access-request issues.
 
 Sits in the imperative shell: `commands/` call these after `controller.adapters.git_workspace`
 pushed a branch. Each operation is written to be re-run safely by a daily job: `open_or_update_pull`
@@ -29,11 +30,13 @@ from controller.adapters.github.models import (
     BranchRule,
     FileContent,
     GitRef,
+    Issue,
     IssueComment,
     Label,
     MergeResult,
     PullRequest,
     Repository,
+    Review,
     WorkflowPermissions,
 )
 from controller.adapters.github.settings import ForgeSettings
@@ -159,6 +162,22 @@ class GitHubForge:
         pulls = [parse(PullRequest, item, what="pull request") for item in found]
         return min(pulls, key=lambda pull: pull.number, default=None)
 
+    def pulls_from(self, head_branch: str, *, state: str = "all") -> list[PullRequest]:
+        """The pull requests from `head_branch`, newest first."""
+        params = {"state": state, "head": f"{self.settings.owner}:{head_branch}"}
+        pages = self._http.paginate(f"{self._repo_path}/pulls", params=params)
+        pulls = [parse(PullRequest, item, what="pull request") for item in pages]
+        return sorted(pulls, key=lambda pull: -pull.number)
+
+    def pulls_of_commit(self, sha: str) -> list[PullRequest]:
+        """The pull request a merge commit merged (and any whose head is that commit)."""
+        pages = self._http.paginate(f"{self._repo_path}/commits/{sha}/pulls")
+        return [parse(PullRequest, item, what="pull request") for item in pages]
+
+    def reviews(self, number: int) -> list[Review]:
+        pages = self._http.paginate(f"{self._repo_path}/pulls/{number}/reviews")
+        return [parse(Review, item, what="review") for item in pages]
+
     def get_pull(self, number: int) -> PullRequest:
         data = self._http.get_json(f"{self._repo_path}/pulls/{number}")
         return parse(PullRequest, data, what="pull request")
@@ -228,6 +247,25 @@ class GitHubForge:
             ) from None
         return parse(MergeResult, data, what="merge result")
 
+    # --- issues ------------------------------------------------------------------------------
+
+    def get_issue(self, number: int) -> Issue:
+        data = self._http.get_json(f"{self._repo_path}/issues/{number}")
+        return parse(Issue, data, what="issue")
+
+    def open_issues(self, *, label: str) -> list[Issue]:
+        """Open issues with `label`, pull requests left out (the endpoint lists both)."""
+        params = {"state": "open", "labels": label}
+        pages = self._http.paginate(f"{self._repo_path}/issues", params=params)
+        issues = [parse(Issue, item, what="issue") for item in pages]
+        return [issue for issue in issues if not issue.is_pull]
+
+    def close_issue(self, number: int, *, reason: str = "completed") -> Issue:
+        """Close an issue, saying why: `completed` or `not_planned`."""
+        path = f"{self._repo_path}/issues/{number}"
+        data = self._http.send_json("PATCH", path, body={"state": "closed", "state_reason": reason})
+        return parse(Issue, data, what="issue")
+
     # --- comments and labels -----------------------------------------------------------------
 
     def list_comments(self, number: int) -> list[IssueComment]:
@@ -236,7 +274,7 @@ class GitHubForge:
 
     def upsert_comment(self, number: int, *, marker: str, body: str) -> IssueComment:
         """Keep ONE comment starting with `marker` (e.g. `<!-- accessctl:preview -->`) on the
-        pull request: create it, or edit it in place on later runs."""
+        pull request or issue: create it, or edit it in place on later runs."""
         text = body if body.lstrip().startswith(marker) else f"{marker}\n{body}"
         mine = [c for c in self.list_comments(number) if c.body.lstrip().startswith(marker)]
         if not mine:

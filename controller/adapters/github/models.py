@@ -49,6 +49,7 @@ class PullRequest(GitHubObject):
     draft: bool = False
     merged_at: datetime | None = None
     merge_commit_sha: str | None = None
+    merged_by: Account | None = None  # only a single pull request's answer names it
 
     @property
     def merged(self) -> bool:
@@ -67,6 +68,43 @@ class IssueComment(GitHubObject):
     user: Account | None = None
     created_at: datetime
     updated_at: datetime
+
+
+class LinkedPull(GitHubObject):
+    """What an issue says when it is a pull request (the issues endpoints list both)."""
+
+    url: str | None = None
+
+
+class Issue(GitHubObject):
+    number: int
+    title: str
+    body: str | None = None
+    state: Literal["open", "closed"]
+    state_reason: str | None = None
+    html_url: str
+    user: Account | None = None
+    # How the author relates to the repository: OWNER, MEMBER, COLLABORATOR, CONTRIBUTOR, NONE...
+    author_association: str = "NONE"
+    labels: tuple[Label, ...] = ()
+    pull_request: LinkedPull | None = None
+
+    @property
+    def is_pull(self) -> bool:
+        return self.pull_request is not None
+
+    @property
+    def label_names(self) -> frozenset[str]:
+        return frozenset(label.name for label in self.labels)
+
+
+class Review(GitHubObject):
+    """One review of a pull request: `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, ..."""
+
+    id: int
+    user: Account | None = None
+    state: str
+    submitted_at: datetime | None = None
 
 
 class MergeResult(GitHubObject):

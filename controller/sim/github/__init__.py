@@ -2,9 +2,12 @@
 
 Serves the demo and the integration tests of `controller.adapters.github` and
 `controller.adapters.git_workspace`: workspace clones push to the bare repository as `origin`, and
-the API (refs, contents, pulls, reviews, issue comments, labels, merges, branch protection, rules,
-the Actions workflow permissions, `/user`) answers with GitHub's documented shapes and status
-codes, and refuses what GitHub refuses for the token's kind and the repository's settings.
+the API (refs, contents, pulls, reviews, issues, comments, labels, merges, the pull requests of a
+commit, branch protection, rules, the Actions workflow permissions, `/user`) answers with GitHub's
+documented shapes and status codes, and refuses what GitHub refuses for the token's kind, the
+caller's access and the repository's settings. Besides GitHub's API, `/__sim/people` gives people
+logins and tokens, and `/__sim/issue-forms` submits an issue form from a link as github.com's web
+page would.
 """
 
 from controller.sim.github.accounts import ADMIN_TOKEN, APP_TOKEN

@@ -11,17 +11,24 @@ kind what GitHub would allow. Three kinds matter on day one:
 - `app`: a GitHub App installation token (`actions/create-github-app-token`), acting as
   `<slug>[bot]`; it may appear in a ruleset's bypass list or in a protection's allowances.
 - `user`: a person's token; `admin` people may change settings and, unless the protection
-  enforces admins, push past it.
+  enforces admins, push past it. People who only read the repository (`writes=False`, as most
+  members of an organization are to its policy repository) may still open issues and comment,
+  and GitHub silently drops the labels they ask for.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 from controller.sim.github.bare_repo import Signature
 
 TokenKind = Literal["actions", "app", "user"]
+# How GitHub relates an issue's or comment's author to the repository (`author_association`).
+Association = Literal["OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR", "NONE"]
+# GitHub logins: letters, digits and single hyphens, not at either end, at most 39 characters.
+LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$")
 
 
 @dataclass(frozen=True)
@@ -37,6 +44,14 @@ class Actor:
     # whether the installation was granted the Administration permission (read settings).
     app_id: int | None = None
     reads_administration: bool = False
+    writes: bool = True  # push access to the repository (bots and admins have it)
+    association: Association | None = None
+
+    @property
+    def author_association(self) -> Association:
+        if self.association is not None:
+            return self.association
+        return "NONE" if self.is_integration else "MEMBER"
 
     @property
     def kind(self) -> Literal["User", "Bot"]:
@@ -60,6 +75,19 @@ ADMIN = Actor(login="octo-admin", id=5000001, via="user", name="Octo Admin", adm
 ACTIONS_TOKEN = "sim-github-token"
 APP_TOKEN = "sim-app-token"
 ADMIN_TOKEN = "sim-admin-token"
+
+
+def person(
+    login: str, *, number: int, writes: bool = False, association: Association = "MEMBER"
+) -> Actor:
+    """A person with a GitHub login, who reads the repository (or writes, with `writes`)."""
+    if not LOGIN.match(login):
+        raise ValueError(f"{login!r} is not a GitHub login")
+    return Actor(login=login, id=number, via="user", writes=writes, association=association)
+
+
+def person_token(login: str) -> str:
+    return f"sim-person-token-{login.lower()}"
 
 
 def default_tokens(actions_token: str = ACTIONS_TOKEN) -> dict[str, Actor]:

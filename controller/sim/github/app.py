@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -26,16 +26,29 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from controller.sim.github import payloads
-from controller.sim.github.accounts import ACTIONS_TOKEN, Actor, default_tokens
+from controller.sim.github.accounts import (
+    ACTIONS_TOKEN,
+    Actor,
+    default_tokens,
+    person,
+    person_token,
+)
 from controller.sim.github.bare_repo import BareRepository
 from controller.sim.github.git_http import GitEndpoint
+from controller.sim.github.issue_tracker import STATE_REASONS, IssueChange, IssueFilter
 from controller.sim.github.protection import ClassicProtection
 from controller.sim.github.repo_settings import (
     STATUS_STATES,
     ActionsSettings,
     RepositorySettings,
 )
-from controller.sim.github.repo_state import ApiError, PullFilter, SimulatedRepository, not_found
+from controller.sim.github.repo_state import (
+    ApiError,
+    PullFilter,
+    SimulatedRepository,
+    not_found,
+    validation_failed,
+)
 
 DOCS_URL = "https://docs.github.com/rest"
 DEFAULT_TOKEN = ACTIONS_TOKEN
@@ -244,10 +257,55 @@ class GitHubApi:
         )
         return Reply(payloads.merge_result(outcome.sha, outcome.message))
 
+    async def pulls_of_commit(self, request: Request) -> Reply:
+        views = await run_in_threadpool(self.repo.pulls_of_commit, request.path_params["sha"])
+        urls = self._urls(request)
+        return paginate(request, [payloads.pull_simple(view, urls) for view in views])
+
+    # --- issues ------------------------------------------------------------------------------
+
+    async def list_issues(self, request: Request) -> Reply:
+        params = request.query_params
+        labels = tuple(name.strip() for name in params.get("labels", "").split(",") if name.strip())
+        query = IssueFilter(
+            state=params.get("state", "open"), labels=labels, creator=params.get("creator")
+        )
+        found = await run_in_threadpool(self.repo.list_issues, query)
+        urls = self._urls(request)
+        return paginate(request, [payloads.issue(item, urls) for item in found])
+
+    async def create_issue(self, request: Request) -> Reply:
+        data = await _json_object(request)
+        view = await run_in_threadpool(
+            lambda: self.repo.create_issue(
+                actor=request.state.actor,
+                title=_text(data, "title"),
+                body=_text(data, "body"),
+                labels=tuple(_label_names(data)) if "labels" in data else (),
+            )
+        )
+        return Reply(payloads.issue(view, self._urls(request)), status=201)
+
+    async def get_issue(self, request: Request) -> Reply:
+        item = await run_in_threadpool(self.repo.get_issue, request.path_params["number"])
+        return Reply(payloads.issue(item, self._urls(request)))
+
+    async def update_issue(self, request: Request) -> Reply:
+        data = await _json_object(request)
+        change = _issue_change(data)
+        item = await run_in_threadpool(
+            lambda: self.repo.update_issue(
+                request.path_params["number"], actor=request.state.actor, change=change
+            )
+        )
+        return Reply(payloads.issue(item, self._urls(request)))
+
     # --- issue comments and labels -----------------------------------------------------------
 
     async def list_comments(self, request: Request) -> Reply:
-        comments = await run_in_threadpool(self.repo.list_comments, request.path_params["number"])
+        comments = await run_in_threadpool(
+            self.repo.tracker.list_comments, request.path_params["number"]
+        )
         urls = self._urls(request)
         return paginate(request, [payloads.comment(item, urls) for item in comments])
 
@@ -255,33 +313,35 @@ class GitHubApi:
         data = await _json_object(request)
         number = request.path_params["number"]
         item = await run_in_threadpool(
-            lambda: self.repo.create_comment(
+            lambda: self.repo.tracker.create_comment(
                 number, actor=request.state.actor, body=_text(data, "body")
             )
         )
         return Reply(payloads.comment(item, self._urls(request)), status=201)
 
     async def get_comment(self, request: Request) -> Reply:
-        item = await run_in_threadpool(self.repo.get_comment, request.path_params["comment_id"])
+        item = await run_in_threadpool(
+            self.repo.tracker.get_comment, request.path_params["comment_id"]
+        )
         return Reply(payloads.comment(item, self._urls(request)))
 
     async def update_comment(self, request: Request) -> Reply:
         data = await _json_object(request)
         comment_id = request.path_params["comment_id"]
         item = await run_in_threadpool(
-            lambda: self.repo.update_comment(comment_id, body=_text(data, "body"))
+            lambda: self.repo.tracker.update_comment(comment_id, body=_text(data, "body"))
         )
         return Reply(payloads.comment(item, self._urls(request)))
 
     async def list_labels(self, request: Request) -> Reply:
-        labels = await run_in_threadpool(self.repo.list_labels)
+        labels = await run_in_threadpool(self.repo.tracker.list_labels)
         urls = self._urls(request)
         return paginate(request, [payloads.label(item, urls) for item in labels])
 
     async def create_label(self, request: Request) -> Reply:
         data = await _json_object(request)
         item = await run_in_threadpool(
-            lambda: self.repo.create_label(
+            lambda: self.repo.tracker.create_label(
                 name=_text(data, "name"),
                 color=_text(data, "color"),
                 description=_text(data, "description"),
@@ -290,14 +350,16 @@ class GitHubApi:
         return Reply(payloads.label(item, self._urls(request)), status=201)
 
     async def issue_labels(self, request: Request) -> Reply:
-        labels = await run_in_threadpool(self.repo.issue_labels, request.path_params["number"])
+        labels = await run_in_threadpool(
+            self.repo.tracker.issue_labels, request.path_params["number"]
+        )
         urls = self._urls(request)
         return paginate(request, [payloads.label(item, urls) for item in labels])
 
     async def add_labels(self, request: Request) -> Reply:
         names = _label_names(await _json_body(request))
         number = request.path_params["number"]
-        labels = await run_in_threadpool(self.repo.add_labels, number, names)
+        labels = await run_in_threadpool(self.repo.tracker.add_labels, number, names)
         urls = self._urls(request)
         return Reply([payloads.label(item, urls) for item in labels])
 
@@ -392,6 +454,48 @@ class GitHubApi:
             return JSONResponse(error_reply(error).body, status_code=error.status)
         self.repo.settings.report_status(request.path_params["sha"], context=context, state=state)
         return Response(status_code=204)
+
+    async def sim_person(self, request: Request) -> Response:
+        """A person with a GitHub login and a token: `{"login", "writes"?, "association"?}`."""
+        try:
+            data = await _json_object(request)
+            login = _text(data, "login") or ""
+            actor = person(
+                login,
+                number=6_000_000 + len(self.tokens),
+                writes=data.get("writes") is True,
+                association=data.get("association", "MEMBER"),
+            )
+        except (ApiError, ValueError) as error:
+            return JSONResponse({"message": str(error)}, status_code=422)
+        token = person_token(login)
+        self.tokens[token] = actor
+        return JSONResponse({"login": actor.login, "id": actor.id, "token": token}, 201)
+
+    async def sim_issue_form(self, request: Request) -> Response:
+        """A person follows a link to the issue form, types `answers`, presses Submit:
+        `{"url": link, "answers": {...}}` with the person's token; the issue as the API shows
+        it. Not GitHub's API: github.com does this in the browser."""
+        try:
+            actor = self.caller(request.headers.get("authorization", ""))
+            data = await _json_object(request)
+            query = self._form_query(_text(data, "url") or "")
+            answers = _answers(data.get("answers"))
+            view = await run_in_threadpool(
+                lambda: self.repo.submit_issue_form(actor=actor, query=query, answers=answers)
+            )
+        except ApiError as error:
+            return JSONResponse(error_reply(error).body, status_code=error.status)
+        return JSONResponse(payloads.issue(view, self._urls(request)), status_code=201)
+
+    def _form_query(self, url: str) -> dict[str, str]:
+        """The query of a link to this repository's `issues/new`; 404 for any other link."""
+        parts = urlsplit(url)
+        owner, _, rest = parts.path.strip("/").partition("/")
+        name, _, page = rest.partition("/")
+        if page != "issues/new" or not self.repo.matches(owner, name):
+            raise not_found()
+        return dict(parse_qsl(parts.query))
 
 
 def _basic_password(credentials: str) -> str:
@@ -516,6 +620,27 @@ def _text(data: dict[str, Any], key: str) -> str | None:
     return value
 
 
+def _issue_change(data: dict[str, Any]) -> IssueChange:
+    reason = _text(data, "state_reason")
+    if reason is not None and reason not in STATE_REASONS:
+        raise validation_failed("Issue", "invalid", field="state_reason")
+    return IssueChange(
+        title=_text(data, "title"),
+        body=_text(data, "body"),
+        state=_text(data, "state"),
+        state_reason=reason,
+        labels=tuple(_label_names(data)) if "labels" in data else None,
+    )
+
+
+def _answers(value: Any) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise ApiError(422, "answers must map field ids to text")
+    return {str(key): text for key, text in value.items()}
+
+
 def _label_names(data: Any) -> list[str]:
     # GitHub accepts {"labels": [...]}, a bare list, and {"labels": [{"name": ...}]}.
     raw = data.get("labels") if isinstance(data, dict) else data
@@ -557,8 +682,13 @@ def _routes(api: GitHubApi, git: GitEndpoint) -> list[Route]:
         ("/pulls/{number:int}", api.update_pull, "PATCH"),
         ("/pulls/{number:int}/merge", api.check_merged, "GET"),
         ("/pulls/{number:int}/merge", api.merge_pull, "PUT"),
+        ("/commits/{sha}/pulls", api.pulls_of_commit, "GET"),
+        ("/issues", api.list_issues, "GET"),
+        ("/issues", api.create_issue, "POST"),
         ("/issues/comments/{comment_id:int}", api.get_comment, "GET"),
         ("/issues/comments/{comment_id:int}", api.update_comment, "PATCH"),
+        ("/issues/{number:int}", api.get_issue, "GET"),
+        ("/issues/{number:int}", api.update_issue, "PATCH"),
         ("/issues/{number:int}/comments", api.list_comments, "GET"),
         ("/issues/{number:int}/comments", api.create_comment, "POST"),
         ("/issues/{number:int}/labels", api.issue_labels, "GET"),
@@ -580,6 +710,8 @@ def _routes(api: GitHubApi, git: GitEndpoint) -> list[Route]:
         Route("/user", api.guarded(api.get_user), methods=["GET"]),
         Route("/__sim/pulls", api.sim_pulls, methods=["GET"]),
         Route("/__sim/statuses/{sha}", api.sim_status, methods=["POST"]),
+        Route("/__sim/people", api.sim_person, methods=["POST"]),
+        Route("/__sim/issue-forms", api.sim_issue_form, methods=["POST"]),
         Route("/__sim/pre-receive", git.pre_receive, methods=["POST"]),
         Route("/{owner}/{name}.git/{service:path}", git.serve, methods=["GET", "POST"]),
     ]

@@ -1,5 +1,5 @@
-"""GitHub's JSON shapes for the simulator's records: repository, users, pulls, comments, labels,
-refs, contents, reviews, protection and rules.
+"""GitHub's JSON shapes for the simulator's records: repository, users, pulls, issues, comments,
+labels, refs, contents, reviews, protection and rules.
 
 Sits between the simulator's core (repo_state.py, which knows nothing of URLs) and its HTTP layer
 (app.py). Every object carries each property GitHub's REST description (api.github.com, version
@@ -17,14 +17,9 @@ from typing import Any
 
 from controller.sim.github.accounts import Actor
 from controller.sim.github.bare_repo import FileBlob, TreeEntry
+from controller.sim.github.issue_tracker import Comment, IssueView, Label
 from controller.sim.github.protection import ClassicProtection, Ruleset
-from controller.sim.github.repo_state import (
-    Comment,
-    Label,
-    PullView,
-    Review,
-    SimulatedRepository,
-)
+from controller.sim.github.repo_state import PullView, Review, SimulatedRepository
 
 Json = dict[str, Any]
 REPOSITORY_ID = 1
@@ -312,7 +307,7 @@ def pull_simple(view: PullView, urls: Urls) -> Json:
         "head": _branch(record.head_ref, view.head_sha, urls),
         "base": _branch(record.base_ref, view.base_sha, urls),
         "_links": _pull_links(number, view.head_sha, urls),
-        "author_association": "NONE" if record.author.is_integration else "MEMBER",
+        "author_association": record.author.author_association,
         "auto_merge": None,
         "draft": record.draft,
     }
@@ -357,13 +352,89 @@ def comment(item: Comment, urls: Urls) -> Json:
         "id": item.id,
         "node_id": node_id("IssueComment", item.id),
         "url": api,
-        "html_url": f"{urls.html_repo}/pull/{item.issue_number}#issuecomment-{item.id}",
+        "html_url": f"{urls.html_repo}/{'pull' if item.on_pull else 'issues'}/"
+        f"{item.issue_number}#issuecomment-{item.id}",
         "issue_url": f"{urls.api_repo}/issues/{item.issue_number}",
         "body": item.body,
         "user": user(item.author, urls),
-        "author_association": "NONE" if item.author.is_integration else "MEMBER",
+        "author_association": item.author.author_association,
         "created_at": instant(item.created_at),
         "updated_at": instant(item.updated_at),
+        "reactions": _no_reactions(f"{api}/reactions"),
+    }
+
+
+def issue(item: IssueView | PullView, urls: Urls) -> Json:
+    """An issue as the issues endpoints show it; a pull request there carries `pull_request`."""
+    if isinstance(item, PullView):
+        return _pull_as_issue(item, urls)
+    record, number = item.issue, item.issue.number
+    return {
+        **_issue_fields(number, urls),
+        "html_url": f"{urls.html_repo}/issues/{number}",
+        "number": number,
+        "state": record.state,
+        "state_reason": record.state_reason,
+        "title": record.title,
+        "body": record.body,
+        "user": user(record.author, urls),
+        "labels": [label(entry, urls) for entry in item.labels],
+        "comments": item.comments,
+        "created_at": instant(record.created_at),
+        "updated_at": instant(record.updated_at),
+        "closed_at": instant(record.closed_at),
+        "closed_by": None if record.closed_by is None else user(record.closed_by, urls),
+        "author_association": record.author.author_association,
+    }
+
+
+def _pull_as_issue(view: PullView, urls: Urls) -> Json:
+    record, number = view.pull, view.pull.number
+    html = f"{urls.html_repo}/pull/{number}"
+    return {
+        **_issue_fields(number, urls),
+        "html_url": html,
+        "number": number,
+        "state": record.state,
+        "state_reason": None,
+        "title": record.title,
+        "body": record.body,
+        "user": user(record.author, urls),
+        "labels": [label(entry, urls) for entry in view.labels],
+        "comments": view.comments,
+        "created_at": instant(record.created_at),
+        "updated_at": instant(record.updated_at),
+        "closed_at": instant(record.closed_at),
+        "closed_by": None,
+        "author_association": record.author.author_association,
+        "draft": record.draft,
+        "pull_request": {
+            "url": f"{urls.api_repo}/pulls/{number}",
+            "html_url": html,
+            "diff_url": f"{html}.diff",
+            "patch_url": f"{html}.patch",
+            "merged_at": instant(record.merged_at),
+        },
+    }
+
+
+def _issue_fields(number: int, urls: Urls) -> Json:
+    """What every issue shows, issue or pull request alike."""
+    api = f"{urls.api_repo}/issues/{number}"
+    return {
+        "id": 700_000 + number,
+        "node_id": node_id("Issue", 700_000 + number),
+        "url": api,
+        "repository_url": urls.api_repo,
+        "labels_url": f"{api}/labels{{/name}}",
+        "comments_url": f"{api}/comments",
+        "events_url": f"{api}/events",
+        "timeline_url": f"{api}/timeline",
+        "locked": False,
+        "active_lock_reason": None,
+        "assignee": None,
+        "assignees": [],
+        "milestone": None,
         "reactions": _no_reactions(f"{api}/reactions"),
     }
 
@@ -387,7 +458,7 @@ def review(item: Review, urls: Urls) -> Json:
         "_links": {"html": {"href": html}, "pull_request": {"href": pull_url}},
         "submitted_at": instant(item.submitted_at),
         "commit_id": item.commit_id,
-        "author_association": "NONE" if item.author.is_integration else "MEMBER",
+        "author_association": item.author.author_association,
     }
 
 

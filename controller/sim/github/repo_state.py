@@ -1,20 +1,29 @@
-"""The GitHub simulator's behaviour: pull requests, comments and labels over one bare repository.
+"""The GitHub simulator's behaviour: pull requests and reviews over one bare repository.
 
 This is the simulator's core, below the HTTP layer (controller/sim/github/app.py): it validates
 requests the way GitHub does and raises `ApiError` with GitHub's status codes and messages.
-Pull requests, comments and labels live in memory behind one lock; branches live in the bare
-repository, so a pull request's head follows whatever is pushed (or force-pushed) to its branch
-until it is closed or merged, when the shas are frozen as GitHub shows them.
+Pull requests and reviews live in memory behind one lock, with the issue tracker
+(issue_tracker.py: issues, and the numbers, comments and labels issues and pull requests
+share); branches live in the bare repository, so a pull request's head follows whatever is
+pushed (or force-pushed) to its branch until it is closed or merged, when the shas are frozen
+as GitHub shows them.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import PurePosixPath
 
 from controller.sim.github.accounts import Actor
+from controller.sim.github.api_errors import (
+    ApiError,
+    check_body,
+    not_found,
+    validation_failed,
+)
 from controller.sim.github.bare_repo import (
     BareRepository,
     DiffStats,
@@ -25,11 +34,18 @@ from controller.sim.github.bare_repo import (
     TreeEntry,
     is_safe_ref_name,
 )
+from controller.sim.github.issue_forms import FORMS_DIRECTORY, fill, parse_form
+from controller.sim.github.issue_tracker import (
+    IssueChange,
+    IssueFilter,
+    IssueTracker,
+    IssueView,
+    Label,
+)
 from controller.sim.github.repo_settings import RepositorySettings
 
-# GitHub's limit for issue, pull request and comment bodies.
-MAX_BODY_CHARS = 65_536
-DEFAULT_LABEL_COLOR = "ededed"
+__all__ = ["ApiError", "not_found", "validation_failed"]
+
 MERGED_MESSAGE = "Pull Request successfully merged"
 NOT_MERGEABLE = "Pull Request is not mergeable"
 BASE_MODIFIED = "Base branch was modified. Review and try the merge again."
@@ -44,46 +60,6 @@ REVIEW_EVENTS = {
 
 # GitHub commits web merges as "GitHub <noreply@github.com>" on behalf of the merging user.
 WEB_FLOW = Signature(name="GitHub", email="noreply@github.com")
-
-
-class ApiError(Exception):
-    """A GitHub error response: status, message and the optional `errors` list."""
-
-    def __init__(
-        self, status: int, message: str, *, errors: list[dict[str, str]] | list[str] | None = None
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.errors = errors
-
-
-def not_found() -> ApiError:
-    return ApiError(404, "Not Found")
-
-
-def validation_failed(resource: str, code: str, **details: str) -> ApiError:
-    return ApiError(
-        422, "Validation Failed", errors=[{"resource": resource, "code": code, **details}]
-    )
-
-
-@dataclass(frozen=True)
-class Label:
-    id: int
-    name: str
-    color: str
-    description: str | None
-
-
-@dataclass(frozen=True)
-class Comment:
-    id: int
-    issue_number: int
-    body: str
-    author: Actor
-    created_at: datetime
-    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -120,7 +96,6 @@ class Pull:
     merged_by: Actor | None = None
     closed_head_sha: str | None = None
     closed_base_sha: str | None = None
-    labels: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -171,10 +146,7 @@ class PullFilter:
 @dataclass
 class _Store:
     pulls: dict[int, Pull] = field(default_factory=dict)
-    comments: dict[int, Comment] = field(default_factory=dict)
     reviews: dict[int, Review] = field(default_factory=dict)
-    labels: dict[str, Label] = field(default_factory=dict)
-    next_id: int = 1_000_001
 
 
 class SimulatedRepository:
@@ -194,6 +166,9 @@ class SimulatedRepository:
         self._clock = clock
         self._store = _Store()
         self._lock = threading.RLock()
+        self.tracker = IssueTracker(
+            lock=self._lock, clock=clock, is_pull=lambda number: number in self._store.pulls
+        )
 
     @property
     def full_name(self) -> str:
@@ -292,7 +267,7 @@ class SimulatedRepository:
         self._refuse_actions_unless_allowed(actor)
         if not title:
             raise validation_failed("PullRequest", "missing_field", field="title")
-        _check_body(body, resource="PullRequest")
+        check_body(body, resource="PullRequest")
         with self._lock:
             head_branch = self._existing_head(head)
             base_branch = self._existing_base(base)
@@ -345,7 +320,7 @@ class SimulatedRepository:
             raise validation_failed("PullRequest", "custom", message=message)
 
     def _next_number(self) -> int:
-        return max(self._store.pulls, default=0) + 1
+        return self.tracker.new_number()
 
     def get_pull(self, number: int) -> PullView:
         with self._lock:
@@ -365,7 +340,7 @@ class SimulatedRepository:
         state: str | None = None,
         base: str | None = None,
     ) -> PullView:
-        _check_body(body, resource="PullRequest")
+        check_body(body, resource="PullRequest")
         with self._lock:
             pull = self._pull(number)
             updated = replace(
@@ -399,6 +374,16 @@ class SimulatedRepository:
         return replace(
             pull, state="open", closed_at=None, closed_head_sha=None, closed_base_sha=None
         )
+
+    def pulls_of_commit(self, sha: str) -> list[PullView]:
+        """`GET /commits/{sha}/pulls`: the pull request a merge commit merged, and those whose
+        head is the commit; 422 for a commit the repository does not have."""
+        with self._lock:
+            if self.git.resolve_commit(sha) is None:
+                raise ApiError(422, f"No commit found for SHA: {sha}")
+            views = [self._view(p) for p in self._store.pulls.values()]
+        found = [v for v in views if sha in {v.pull.merge_commit_sha, v.head_sha}]
+        return sorted(found, key=lambda v: -v.pull.number)
 
     def is_merged(self, number: int) -> bool:
         with self._lock:
@@ -487,10 +472,10 @@ class SimulatedRepository:
             pull=pull,
             head_sha=head_sha,
             base_sha=base_sha,
-            labels=tuple(self._store.labels[name.lower()] for name in pull.labels),
+            labels=self.tracker.labels_on(pull.number),
             mergeable=mergeable,
             blocked=blocked,
-            comments=sum(1 for c in self._store.comments.values() if c.issue_number == pull.number),
+            comments=self.tracker.comment_count(pull.number),
             stats=self.git.diff_stats(base_sha=base_sha, head_sha=head_sha),
         )
 
@@ -519,43 +504,6 @@ class SimulatedRepository:
             return False
         return True
 
-    # --- issue comments ----------------------------------------------------------------------
-
-    def list_comments(self, number: int) -> list[Comment]:
-        with self._lock:
-            self._pull(number)
-            comments = self._store.comments.values()
-            return sorted((c for c in comments if c.issue_number == number), key=lambda c: c.id)
-
-    def create_comment(self, number: int, *, actor: Actor, body: str | None) -> Comment:
-        text = _required_body(body)
-        with self._lock:
-            self._pull(number)
-            now = self._clock()
-            comment = Comment(
-                id=self._new_id(),
-                issue_number=number,
-                body=text,
-                author=actor,
-                created_at=now,
-                updated_at=now,
-            )
-            self._store.comments[comment.id] = comment
-            return comment
-
-    def get_comment(self, comment_id: int) -> Comment:
-        with self._lock:
-            if comment_id not in self._store.comments:
-                raise not_found()
-            return self._store.comments[comment_id]
-
-    def update_comment(self, comment_id: int, *, body: str | None) -> Comment:
-        text = _required_body(body)
-        with self._lock:
-            comment = replace(self.get_comment(comment_id), body=text, updated_at=self._clock())
-            self._store.comments[comment_id] = comment
-            return comment
-
     # --- reviews -----------------------------------------------------------------------------
 
     def list_reviews(self, number: int) -> list[Review]:
@@ -580,7 +528,7 @@ class SimulatedRepository:
                     message = "Can not approve your own pull request"
                     raise ApiError(422, "Unprocessable Entity", errors=[message])
             review = Review(
-                id=self._new_id(),
+                id=self.tracker.new_id(),
                 pull_number=number,
                 author=actor,
                 state=state,
@@ -591,63 +539,64 @@ class SimulatedRepository:
             self._store.reviews[review.id] = review
             return review
 
-    def _new_id(self) -> int:
-        self._store.next_id += 1
-        return self._store.next_id
+    # --- issues (pull requests are issues too) -----------------------------------------------
 
-    # --- labels ------------------------------------------------------------------------------
+    def create_issue(
+        self, *, actor: Actor, title: str | None, body: str | None, labels: tuple[str, ...]
+    ) -> IssueView:
+        return self.tracker.create_issue(actor=actor, title=title, body=body, labels=labels)
 
-    def list_labels(self) -> list[Label]:
+    def submit_issue_form(
+        self, *, actor: Actor, query: dict[str, str], answers: dict[str, str]
+    ) -> IssueView:
+        """A person followed a link to `issues/new?template=...` and pressed Submit."""
+        name = query.get("template", "")
+        if not name or PurePosixPath(name).name != name:
+            raise not_found()
         with self._lock:
-            return sorted(self._store.labels.values(), key=lambda label: label.name.lower())
+            found = self.git.read_path(self.git.default_branch(), f"{FORMS_DIRECTORY}/{name}")
+        if not isinstance(found, FileBlob):
+            raise not_found()
+        form = parse_form(found.data.decode("utf-8", errors="replace"))
+        filled = fill(form, query=query, answers=answers)
+        return self.tracker.submit_form(actor=actor, filled=filled)
 
-    def create_label(
-        self, *, name: str | None, color: str | None, description: str | None
-    ) -> Label:
-        if not name:
-            raise validation_failed("Label", "missing_field", field="name")
+    def get_issue(self, number: int) -> IssueView | PullView:
         with self._lock:
-            if name.lower() in self._store.labels:
-                raise validation_failed("Label", "already_exists", field="name")
-            return self._new_label(name, color=color, description=description)
+            if number in self._store.pulls:
+                return self._view(self._store.pulls[number])
+            return self.tracker.view(number)
 
-    def _new_label(self, name: str, *, color: str | None, description: str | None) -> Label:
-        label = Label(
-            id=self._new_id(),
-            name=name,
-            color=(color or DEFAULT_LABEL_COLOR).lstrip("#"),
-            description=description,
-        )
-        self._store.labels[name.lower()] = label
-        return label
-
-    def add_labels(self, number: int, names: Iterable[str]) -> list[Label]:
-        """Add labels to an issue, creating unknown ones as GitHub does; the issue's labels."""
+    def list_issues(self, query: IssueFilter) -> list[IssueView | PullView]:
+        """Issues and pull requests (GitHub lists both), newest first."""
         with self._lock:
-            pull = self._pull(number)
-            current = list(pull.labels)
-            for name in names:
-                label = self._store.labels.get(name.lower()) or self._new_label(
-                    name, color=None, description=None
-                )
-                if label.name not in current:
-                    current.append(label.name)
-            self._store.pulls[number] = replace(pull, labels=tuple(current))
-            return [self._store.labels[name.lower()] for name in current]
+            pulls = [
+                self._view(p)
+                for p in self._store.pulls.values()
+                if self.tracker.selects(query, p.number, state=p.state)
+            ]
+            found: list[IssueView | PullView] = [*self.tracker.list_issues(query), *pulls]
+        if query.creator is not None:
+            found = [item for item in found if _author(item).login == query.creator]
+        return sorted(found, key=lambda item: -_number(item))
 
-    def issue_labels(self, number: int) -> list[Label]:
+    def update_issue(
+        self, number: int, *, actor: Actor, change: IssueChange
+    ) -> IssueView | PullView:
         with self._lock:
-            return [self._store.labels[name.lower()] for name in self._pull(number).labels]
+            if number not in self._store.pulls:
+                return self.tracker.update_issue(number, actor=actor, change=change)
+            if change.labels is not None and actor.writes:
+                self.tracker.attached[number] = ()
+                self.tracker.add_labels(number, change.labels)
+            return self.update_pull(
+                number, title=change.title, body=change.body, state=change.state
+            )
 
 
-def _check_body(body: str | None, *, resource: str) -> None:
-    if body is not None and len(body) > MAX_BODY_CHARS:
-        message = f"body is too long (maximum is {MAX_BODY_CHARS} characters)"
-        raise validation_failed(resource, "custom", field="body", message=message)
+def _number(item: IssueView | PullView) -> int:
+    return item.issue.number if isinstance(item, IssueView) else item.pull.number
 
 
-def _required_body(body: str | None) -> str:
-    if not body:
-        raise validation_failed("IssueComment", "missing_field", field="body")
-    _check_body(body, resource="IssueComment")
-    return body
+def _author(item: IssueView | PullView) -> Actor:
+    return item.issue.author if isinstance(item, IssueView) else item.pull.author
