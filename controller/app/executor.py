@@ -45,6 +45,7 @@ from controller.core.state_records import (
     EXECUTED,
     OUTCOMES,
     AppliedMarker,
+    ApprovalRecord,
     JournalEntry,
     Outcome,
     audit_record,
@@ -106,6 +107,7 @@ class ApplyRun:
     on_progress: Callable[[ActionResult], None] | None = None
     # Called with the `before` lines once they are on disk, before the first change.
     on_begin: Callable[[Sequence[JournalEntry]], None] | None = None
+    approval: ApprovalRecord | None = None  # who let the plan in, recorded in its marker
 
 
 def apply_plan(run: ApplyRun) -> ApplyReport:
@@ -267,7 +269,13 @@ def _record(run: ApplyRun, results: Sequence[ActionResult], *, ledger: Ledger) -
     state.write_ledger(updated_ledger(ledger, results, run=run))
     counts = {o: sum(1 for r in results if r.outcome == o) for o in OUTCOMES}
     state.mark_applied(
-        AppliedMarker(plan_id=plan_id, applied_at=run.now, commit=run.commit, outcomes=counts)
+        AppliedMarker(
+            plan_id=plan_id,
+            applied_at=run.now,
+            commit=run.commit,
+            outcomes=counts,
+            approval=run.approval,
+        )
     )
 
 

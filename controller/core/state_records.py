@@ -6,10 +6,15 @@ One definition serves writer and reader, so the format on disk has one home:
 
 - `AuditRecord`: one line of `state/audit/YYYY-MM.jsonl` per action of an apply;
 - `JournalEntry`: `state/journal/<plan id>.jsonl`, a line before and a line after each action;
-- `AppliedMarker`, `RefusedMarker`: `state/plans/<plan id>.applied.json` / `.refused.json`.
+- `AppliedMarker`, `RefusedMarker`: `state/plans/<plan id>.applied.json` / `.refused.json`;
+- the approval an applied marker records: the pull request that merged the plan, who merged it
+  and who approved it in a review (`PullRequestApproval`), or, for a restore asked for in an
+  issue, the reviewed policy that pre-approved it (`PolicyApproval`).
 
 Each is one JSON object with sorted keys (`json_line`), exactly as accessctl has always written
 them; records written by a later version may carry more fields, and reading them must not fail.
+Fields added since (`optional_keys`) are written only when set, so an older record reads and
+writes back byte for byte.
 """
 
 from __future__ import annotations
@@ -17,13 +22,13 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import datetime
-from typing import ClassVar, Literal, TypeVar, get_args
+from typing import Annotated, ClassVar, Literal, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from controller.core.errors import BadInput
 from controller.core.model_base import Instant
-from controller.core.plan.model import Action, ActionKind, Method
+from controller.core.plan.model import Action, ActionKind, Method, RequestRef
 
 # How one action of an apply ended. `done` changed the organization (or, for a warning, the
 # ledger); `already` found it in the planned state, which still counts as the plan's doing.
@@ -38,15 +43,22 @@ class StateRecord(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="ignore")
     omits_none: ClassVar[bool] = False  # write absent values as null, or leave the key out
+    optional_keys: ClassVar[frozenset[str]] = frozenset()  # left out when None, whatever else
 
     def json_line(self) -> str:
         """The record as accessctl writes it: one JSON object, keys sorted, then a newline."""
         data = self.model_dump(mode="json", exclude_none=self.omits_none)
+        for key in self.optional_keys:
+            if data.get(key) is None:
+                data.pop(key, None)
         return json.dumps(data, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 class AuditRecord(StateRecord):
-    """What one action of an apply did: who, what, under which plan and commit, and how."""
+    """What one action of an apply did: who, what, under which plan and commit, and how; for
+    a restore asked for in an issue, that issue (`request`)."""
+
+    optional_keys: ClassVar[frozenset[str]] = frozenset({"request"})
 
     time: Instant
     plan_id: str
@@ -63,6 +75,7 @@ class AuditRecord(StateRecord):
     outcome: Outcome
     detail: str | None = None
     error: str | None = None  # set, instead of `detail`, when the action failed
+    request: RequestRef | None = None
 
     @property
     def executed(self) -> bool:
@@ -103,6 +116,7 @@ def audit_record(
         outcome=outcome,
         detail=None if failed else detail,
         error=detail if failed else None,
+        request=action.evidence.requested_in,
     )
 
 
@@ -128,13 +142,44 @@ class JournalEntry(StateRecord):
         return self
 
 
+class PullRequestApproval(StateRecord):
+    """Who let a plan in, as GitHub said when it was applied: the pull request that merged it,
+    who merged it, and who approved it in a review (each reviewer's latest review). The commit
+    cannot tell: squash and rebase merges are authored by whoever wrote the branch, and a
+    merge queue or an app merges as a bot."""
+
+    kind: Literal["pull-request"] = "pull-request"
+    pull: int
+    url: str
+    merged_by: str | None = None  # a GitHub login
+    approved_by: tuple[str, ...] = ()  # GitHub logins
+    merge_commit: str | None = None
+    merged_at: Instant | None = None
+
+
+class PolicyApproval(StateRecord):
+    """A change no person reviewed on its own: pre-approved by a reviewed policy (a restore
+    under `on_request: restore`), carried out because of a request made in an issue."""
+
+    kind: Literal["policy"] = "policy"
+    policy: str
+    request: RequestRef
+
+
+ApprovalRecord = Annotated[PullRequestApproval | PolicyApproval, Field(discriminator="kind")]
+
+
 class AppliedMarker(StateRecord):
-    """A plan applied: when, from which commit, and how many actions ended each way."""
+    """A plan applied: when, from which commit, how many actions ended each way, and who
+    approved it (absent when it could not be told at apply time, and in older markers)."""
+
+    optional_keys: ClassVar[frozenset[str]] = frozenset({"approval"})
 
     plan_id: str
     applied_at: Instant
     commit: str | None = None
     outcomes: dict[Outcome, int] = {}
+    approval: ApprovalRecord | None = None
 
 
 class RefusedMarker(StateRecord):

@@ -155,8 +155,9 @@ def test_comments_on_an_issue_link_to_the_issue(bot: httpx.Client) -> None:
 
 def form_link(base_url: str, **query: str) -> str:
     return str(
-        httpx.URL(f"{base_url}/{REPOSITORY}/issues/new", params={"template": "request-access.yml"})
-        .copy_merge_params(query)
+        httpx.URL(
+            f"{base_url}/{REPOSITORY}/issues/new", params={"template": "request-access.yml"}
+        ).copy_merge_params(query)
     )
 
 

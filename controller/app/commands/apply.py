@@ -3,7 +3,9 @@
 Shell around `controller.app.executor`: reads the plan file and the policies in the working tree,
 connects the Atlassian directory, runs the apply, prints what happened, then commits `state/`
 (ledger, audit, journal, applied marker) with a message naming the plan and the counts, and with
-`--push` pushes it, rebasing and retrying when the remote moved. Then, when the Organization
+`--push` pushes it, rebasing and retrying when the remote moved. Who approved the plan (the pull
+request that merged it, who merged it, who approved it in a review) is asked of GitHub first
+and recorded in the applied marker (`controller.app.approvals`). Then, when the Organization
 configures SMTP, it mails the revocation and restore notices and the admin digest
 (`controller.app.mailing.send_apply_notices`).
 """
@@ -23,6 +25,7 @@ from controller.adapters.files import read_input
 from controller.adapters.git_workspace import StateParked, Workspace, state_branch
 from controller.adapters.state_dir import StateDir
 from controller.app import console
+from controller.app.approvals import approval_on_github
 from controller.app.context import RunContext
 from controller.app.executor import ActionResult, ApplyReport, ApplyRun, apply_plan
 from controller.app.mailing import AppliedPlan, send_apply_notices
@@ -192,6 +195,9 @@ def run_apply(
 ) -> ApplyReport:
     workspace = context.workspace
     state = context.state
+    approval = None
+    if not request.dry_run and state.applied_marker(plan.id) is None:
+        approval = approval_on_github(context, plan_id=plan.id)
 
     def begin(_befores: Sequence[JournalEntry]) -> None:
         if lock is not None:
@@ -216,6 +222,7 @@ def run_apply(
                 dry_run=request.dry_run,
                 on_progress=_show_progress,
                 on_begin=begin,
+                approval=approval,
             )
         )
 

@@ -2,7 +2,8 @@
 
 Shell around the pure `controller.app.report.trail`: reads the audit log, the ledger, the plan files
 the selected records came from (for each action's reason) and, from git, who merged each plan;
-prints the story as a table for people or as JSON for tools.
+prints the story as a table for people or as JSON for tools: removed by which plan (approved by
+whom), requested in which issue, restored under which policy.
 """
 
 from __future__ import annotations
@@ -122,11 +123,14 @@ def _cells(event: TrailEvent) -> tuple[str, ...]:
     change = f"{event.action} ({event.outcome})\n{event.site}/{event.product}"
     if event.groups:
         change += "\n" + "\n".join(event.groups)
+    plan = f"{event.plan_id}\npolicy {event.policy}"
+    if event.request is not None:
+        plan += f"\nrequested in issue #{event.request.issue} by @{event.request.author}"
     return (
         event.time.strftime("%Y-%m-%d\n%H:%M UTC"),
         event.label,
         change,
-        f"{event.plan_id}\napproved by {approver}",
+        f"{plan}\napproved by {approver}",
         event.error or event.reason or event.detail or "",
     )
 

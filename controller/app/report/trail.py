@@ -1,8 +1,10 @@
 """PURE: the story of one account, or of one period, for an access review (`accessctl audit`).
 
 Every audit record that matches, oldest first, each with the plan that carried it, why the plan
-wanted it, and who approved that plan; then what the ledger still holds for the account (a standing
-warning, a removed seat waiting to be restored). The command reads the audit log, the plan files,
+wanted it, the issue it was asked for in (a restore requested from the link in a mail), and who
+approved that plan (who merged and reviewed its pull request, or the restore policy that
+pre-approved it); then what the ledger still holds for the account (a standing warning, a
+removed seat waiting to be restored). The command reads the audit log, the plan files,
 the ledger and git (`controller.app.commands.audit`); this module only selects and joins.
 """
 
@@ -16,6 +18,7 @@ from pydantic import Field
 from controller.app.report.approval import Approval
 from controller.core.ledger import Ledger, RemovalRecord, WarningRecord
 from controller.core.model_base import Frozen, Instant
+from controller.core.plan.model import RequestRef
 from controller.core.state_records import AuditRecord
 
 PlanAction = tuple[str, str]  # (plan id, action key)
@@ -36,6 +39,9 @@ class TrailEvent(Frozen):
     detail: str | None = None
     error: str | None = None
     commit: str | None = Field(default=None, description="The commit apply ran at.")
+    request: RequestRef | None = Field(
+        default=None, description="The issue the change was asked for in, and by whom."
+    )
     approved_by: Approval | None = None
 
     @property
@@ -120,5 +126,6 @@ def _event(
         detail=entry.detail,
         error=entry.error,
         commit=entry.commit,
+        request=entry.request,
         approved_by=approvals.get(entry.plan_id),
     )

@@ -62,6 +62,16 @@ class GroupRef:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RequestRef:
+    """An access request made in a GitHub issue: its number, its address, and who opened it
+    (a GitHub login)."""
+
+    issue: int
+    url: str
+    author: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Evidence:
     """The facts an action rests on, as they were when the plan was made."""
 
@@ -73,6 +83,7 @@ class Evidence:
     revoke_not_before: Instant | None = None
     removed_at: Instant | None = None
     removed_by_plan: str | None = None
+    requested_in: RequestRef | None = None  # a restore asked for in an issue
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
