@@ -119,7 +119,7 @@ def test_missing_inventory_file_is_bad_input(repo: Path) -> None:
 def test_validate_example_set(repo: Path) -> None:
     result = CliRunner().invoke(main, ["validate", "--now", NOW])
     assert result.exit_code == ExitCode.OK
-    assert result.stdout.startswith("ok: 6 files valid")
+    assert result.stdout.startswith("ok: 7 files valid")
     assert result.stderr == ""
 
 

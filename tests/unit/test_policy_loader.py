@@ -134,11 +134,11 @@ def _case(id_: str, text: str, error_type: str, line: int, path: str, fragment: 
     [
         _case(
             "missing",
-            RESTORE,
+            POLICY,
             "missing",
             1,
-            "active_within_days",
-            "missing required key `active_within_days`; add it: a number of days (1 to 3650)",
+            "inactive_after_days",
+            "missing required key `inactive_after_days`; add it: a number of days (1 to 3650)",
         ),
         _case(
             "unknown-key-typo",
@@ -388,7 +388,7 @@ def test_every_pattern_in_the_models_has_a_meaning() -> None:
 def test_example_policies_are_valid_without_warnings() -> None:
     loaded = load_policies([EXAMPLES], today=EXAMPLE_DAY)
     assert loaded.warnings == ()
-    assert len(loaded.files) == 6
+    assert len(loaded.files) == 7
 
 
 def test_loading_does_not_depend_on_file_order(tmp_path: Path) -> None:

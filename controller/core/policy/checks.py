@@ -17,6 +17,7 @@ from controller.core.errors import Problem
 from controller.core.policy.models import (
     AccessGrants,
     Exclusions,
+    GitHubIdentities,
     InactivityPolicy,
     Organization,
 )
@@ -37,6 +38,7 @@ def check_policy_set(documents: Documents, *, today: date) -> tuple[list[Problem
     errors += _known_products(documents)
     errors += _unique_names(documents)
     errors += _duplicate_exclusions(documents)
+    errors += _duplicate_logins(documents)
     errors += _overlapping_policies(documents)
     return errors, list(_expired_entries(documents, today))
 
@@ -165,6 +167,26 @@ def _duplicate_exclusions(documents: Documents) -> Iterator[Problem]:
                     source,
                     ("entries", index),
                     message=f"{entry.subject!r} is already excluded at {first}; keep one entry",
+                )
+
+
+def _duplicate_logins(documents: Documents) -> Iterator[Problem]:
+    """A GitHub login is one person: naming it twice (even for the same account) is a mistake
+    to fix, not a choice to guess at. Logins are compared as GitHub does, ignoring case."""
+    seen: dict[str, tuple[SourceDocument, int]] = {}
+    for model, source in documents:
+        if not isinstance(model, GitHubIdentities):
+            continue
+        for index, identity in enumerate(model.identities):
+            first_source, first_index = seen.setdefault(identity.github.lower(), (source, index))
+            if first_source is not source or first_index != index:
+                path = ("identities", first_index)
+                first = f"{first_source.file}:{line_of(first_source.node, path)}"
+                yield _at(
+                    source,
+                    ("identities", index, "github"),
+                    message=f"GitHub login {identity.github!r} is already mapped at {first}; "
+                    "keep one entry per login",
                 )
 
 

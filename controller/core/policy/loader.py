@@ -25,6 +25,7 @@ from controller.core.policy.models import (
     KINDS,
     AccessGrants,
     Exclusions,
+    GitHubIdentities,
     InactivityPolicy,
     Organization,
     RestorePolicy,
@@ -38,6 +39,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "Exclusions": Exclusions,
     "RestorePolicy": RestorePolicy,
     "AccessGrants": AccessGrants,
+    "GitHubIdentities": GitHubIdentities,
 }
 POLICY_SUFFIXES = (".yaml", ".yml")
 
@@ -48,6 +50,13 @@ PATTERN_MEANINGS = {
     ),
     "^https?://[^\\s/]+/?$": "expected a site URL like https://acme.atlassian.net",
     "^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$": "expected an e-mail address",
+    "^[A-Za-z0-9](-?[A-Za-z0-9])*$": (
+        "expected a GitHub login: letters, digits and single hyphens, not first or last"
+    ),
+    "^https?://[^\\s/]+(/[^\\s/?#]+){2}$": (
+        "expected a repository URL like https://github.com/acme/access-policies"
+    ),
+    "^[A-Za-z0-9][A-Za-z0-9._-]*\\.ya?ml$": "expected a file name like request-access.yml",
     "^\\S(.*\\S)?$": "expected a group name without leading or trailing spaces",
 }
 
@@ -374,6 +383,7 @@ def _assemble(documents: list[tuple[BaseModel, SourceDocument]]) -> PolicySet:
         exclusions=of(Exclusions),
         restore=of(RestorePolicy),
         grants=of(AccessGrants),
+        identities=of(GitHubIdentities),
     )
 
 

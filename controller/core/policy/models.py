@@ -41,6 +41,17 @@ AccountRef = Annotated[
 ]
 GroupName = Annotated[str, Field(pattern=r"^\S(.*\S)?$", min_length=1, max_length=255)]
 EmailAddress = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+# GitHub's logins: letters, digits and single hyphens, neither first nor last, at most 39.
+GitHubLogin = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Za-z0-9](-?[A-Za-z0-9])*$",
+        max_length=39,
+        description="a GitHub login, e.g. dana-k",
+    ),
+]
+RepositoryUrl = Annotated[str, Field(pattern=r"^https?://[^\s/]+(/[^\s/?#]+){2}$")]
+IssueFormName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*\.ya?ml$")]
 
 ACCOUNT_TYPES = ("atlassian", "app", "customer", "unknown")
 DEFAULT_PROTECTED_ROLES = ("atlassian/site-admin", "atlassian/org-admin")
@@ -116,6 +127,34 @@ class Smtp(Frozen):
     sender: EmailAddress = Field(alias="from")
 
 
+class RequestLink(Frozen):
+    """Where the warning and revocation mails send a person who wants the seat back.
+
+    `github-issue` (the default): a link to the policy repository's issue form
+    (`.github/ISSUE_TEMPLATE/<issue_form>`), the account, site and product filled in; a GitHub
+    login is all it takes, and `accessctl request-access --from-issue` answers it.
+    `mailbox`: a `mailto:` link to `mailbox`, subject and body filled in, for organizations
+    whose people do not use GitHub. `none`: no link; the mail names the contact.
+    """
+
+    via: Literal["github-issue", "mailbox", "none"] = "github-issue"
+    repository_url: RepositoryUrl | None = Field(
+        default=None,
+        description="The policy repository, e.g. https://github.com/acme/access-policies; "
+        "default: $GITHUB_SERVER_URL/$GITHUB_REPOSITORY, which GitHub Actions sets.",
+    )
+    issue_form: IssueFormName = "request-access.yml"
+    mailbox: EmailAddress | None = Field(
+        default=None, description="Where `via: mailbox` sends the request."
+    )
+
+    @model_validator(mode="after")
+    def _mailbox_with_mail(self) -> RequestLink:
+        if (self.via == "mailbox") != (self.mailbox is not None):
+            raise ValueError("give `mailbox` with `via: mailbox`, and only then")
+        return self
+
+
 class Notifications(Frozen):
     smtp: Smtp | None = None
     admin_digest: tuple[EmailAddress, ...] = ()
@@ -124,6 +163,7 @@ class Notifications(Frozen):
         default=14,
         description="Remind an exclusion's owner this many days before it expires (0: on the day).",
     )
+    request_link: RequestLink = RequestLink()
 
 
 # Money per seat and month; strict so that a quoted `"8.60"` is reported, not guessed at.
@@ -256,11 +296,43 @@ class Exclusions(Header):
 
 
 class RestorePolicy(Header):
+    """Give back what accessctl itself removed, to members of `eligible_groups`: those active
+    again (on another product or site) within `active_within_days`, and, with
+    `on_request: restore`, those who ask from the link in their mail, for seats removed at most
+    `within_days` ago. The reviewed policy is the approval of such a restore; with
+    `on_request: review` (the default) a request becomes a pull request for a person to review."""
+
     kind: Literal["RestorePolicy"]
     name: Slug
     description: str | None = None
     eligible_groups: tuple[GroupName, ...] = Field(min_length=1)
-    active_within_days: PositiveDays
+    active_within_days: PositiveDays | None = Field(
+        default=None,
+        description="Restore those active on another product or site within this many days.",
+    )
+    on_request: Literal["review", "restore"] = Field(
+        default="review",
+        description="A request from the link in a mail: `review` opens a pull request; "
+        "`restore` gives the recorded groups back at once when every check holds.",
+    )
+    within_days: PositiveDays | None = Field(
+        default=None,
+        description="With on_request: restore, only seats accessctl removed this recently.",
+    )
+
+    @model_validator(mode="after")
+    def _says_when_to_restore(self) -> RestorePolicy:
+        if (self.on_request == "restore") != (self.within_days is not None):
+            raise ValueError(
+                "give `within_days` with `on_request: restore` (how recent a removal a "
+                "request may undo), and only then"
+            )
+        if self.active_within_days is None and self.on_request != "restore":
+            raise ValueError(
+                "give `active_within_days`, or `on_request: restore` with `within_days`: "
+                "otherwise this policy restores no one"
+            )
+        return self
 
 
 class AccessGrant(Frozen):
@@ -288,8 +360,34 @@ class AccessGrants(Header):
     grants: tuple[AccessGrant, ...] = ()
 
 
+# --- GitHubIdentities ---------------------------------------------------------------------
+
+
+class GitHubIdentity(Frozen):
+    github: GitHubLogin
+    account: AccountRef
+
+
+class GitHubIdentities(Header):
+    """Which Atlassian account each GitHub login is: how accessctl knows that the author of an
+    access-request issue is the person whose seat it asks for. Reviewed like any policy; the
+    organization's own records, not GitHub profiles, are the proof."""
+
+    kind: Literal["GitHubIdentities"]
+    name: Slug
+    description: str | None = None
+    identities: tuple[GitHubIdentity, ...] = ()
+
+
 PolicyDocument = Annotated[
-    Organization | InactivityPolicy | Exclusions | RestorePolicy | AccessGrants,
+    Organization | InactivityPolicy | Exclusions | RestorePolicy | AccessGrants | GitHubIdentities,
     Field(discriminator="kind"),
 ]
-KINDS = ("Organization", "InactivityPolicy", "Exclusions", "RestorePolicy", "AccessGrants")
+KINDS = (
+    "Organization",
+    "InactivityPolicy",
+    "Exclusions",
+    "RestorePolicy",
+    "AccessGrants",
+    "GitHubIdentities",
+)

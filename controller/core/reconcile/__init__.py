@@ -18,7 +18,7 @@ Rules, in the order they are applied to one account under one InactivityPolicy:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -31,11 +31,11 @@ from controller.core.reconcile.context import Context, Findings
 from controller.core.reconcile.grants import granted_seats, plan_grants, resolve_grants
 from controller.core.reconcile.inactivity import clear_stale_warnings, evaluate_policy
 from controller.core.reconcile.protection import build_protection
-from controller.core.reconcile.restore import plan_restores
+from controller.core.reconcile.restore import RestoreRequest, plan_restores
 from controller.core.reconcile.seat_caps import within_seat_limits
 from controller.core.snapshot import Inventory, inventory_digest, seat_holders
 
-__all__ = ["reconcile"]
+__all__ = ["RestoreRequest", "reconcile"]
 
 
 # --- the whole plan ------------------------------------------------------------------------
@@ -48,9 +48,11 @@ def reconcile(
     ledger: Ledger,
     now: datetime,
     base_commit: str | None = None,
+    requests: Sequence[RestoreRequest] = (),
 ) -> Plan:
-    """Everything that should change, and why; nothing is executed here."""
-    inputs = Inputs(policies, inventory, ledger, now, base_commit)
+    """Everything that should change, and why; nothing is executed here. `requests` are seats
+    their owners asked to get back (`accessctl request-access --from-issue`)."""
+    inputs = Inputs(policies, inventory, ledger, now, base_commit, tuple(requests))
     grants = resolve_grants(policies, inventory, today=now.date())
     index = seat_holders(inventory)
     ctx = Context(
@@ -67,7 +69,9 @@ def reconcile(
         evaluate_policy(policy, ctx, findings=findings)
     granting, grant_skips = plan_grants(grants)
     additions, held = within_seat_limits(
-        granting + list(plan_restores(policies, ledger, ctx=ctx)), inventory, holders=index
+        granting + list(plan_restores(policies, ledger, ctx=ctx, requests=requests)),
+        inventory,
+        holders=index,
     )
     actions = findings.actions + list(clear_stale_warnings(ctx, findings.keep_warnings)) + additions
     seats = {seat: holding.seats_used for seat, holding in index.items()}
@@ -88,6 +92,7 @@ class Inputs:
     ledger: Ledger
     now: datetime
     base_commit: str | None = None
+    requests: tuple[RestoreRequest, ...] = ()
 
     @cached_property
     def digests(self) -> tuple[str, str, str]:
@@ -99,7 +104,8 @@ class Inputs:
 
     @property
     def plan_id(self) -> str:
-        return plan_id(self.now, self.digests)
+        asked = tuple(f"{r.request.url}|{'|'.join(r.seat)}" for r in self.requests)
+        return plan_id(self.now, (*self.digests, *asked))
 
 
 def assemble_plan(
