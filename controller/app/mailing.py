@@ -27,6 +27,7 @@ from controller.adapters.mail import (
     digest_mail,
     letterhead,
     notices,
+    request_links,
     run_link,
     smtp_session,
 )
@@ -94,6 +95,7 @@ def _send_apply_notices(applied: AppliedPlan, *, smtp: Smtp, environ: Mapping[st
         policies=applied.policies,
         now=applied.now,
         templates=Templates(applied.policies_dir),
+        links=request_links(applied.policies.organization, environ),
     )
     outbox = notices(facts)
     report_unreachable(outbox)

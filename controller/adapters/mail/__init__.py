@@ -3,7 +3,8 @@
 Shell layer beside `controller.app.executor` (DESIGN §1, §7). `due` decides what `accessctl notify`
 owes people today from the plan `reconcile` makes; `after_apply` turns an apply's results into
 notices; `compose` and `rendering` write the mails from jinja2 templates the policy repository
-may override; `delivery` hands them to a `Mailer`, and `mailer` is the one SMTP connection.
+may override, and `request_link` the link in them that asks for a seat back; `delivery` hands
+them to a `Mailer`, and `mailer` is the one SMTP connection.
 """
 
 from controller.adapters.mail.after_apply import Applied, apply_digest_facts, notices
@@ -20,6 +21,7 @@ from controller.adapters.mail.due import (
 )
 from controller.adapters.mail.mailer import Mailer, MailFailure, SmtpSettings, smtp_session
 from controller.adapters.mail.rendering import Templates
+from controller.adapters.mail.request_link import RequestLinks, request_links
 
 __all__ = [
     "Applied",
@@ -33,6 +35,7 @@ __all__ = [
     "Mailer",
     "Outbox",
     "Outgoing",
+    "RequestLinks",
     "SmtpSettings",
     "Templates",
     "Unreachable",
@@ -45,6 +48,7 @@ __all__ = [
     "notices",
     "notify_digest_facts",
     "record_delivered",
+    "request_links",
     "run_link",
     "smtp_session",
 ]

@@ -18,6 +18,7 @@ from controller.adapters.mail.compose import Mail, restore_mail, revocation_mail
 from controller.adapters.mail.digest import DigestFacts, spared_lines
 from controller.adapters.mail.due import Outbox, Outgoing, no_address
 from controller.adapters.mail.rendering import Templates
+from controller.adapters.mail.request_link import RequestLinks
 from controller.core.ledger import warning_record
 from controller.core.plan.model import Action, Skipped
 from controller.core.policy.policy_set import PolicySet
@@ -47,6 +48,7 @@ class Applied:
     policies: PolicySet
     now: datetime
     templates: Templates
+    links: RequestLinks | None = None  # where a person may ask for a seat back
 
 
 def notices(applied: Applied) -> Outbox:
@@ -73,11 +75,16 @@ def _notice_wanted(action: Action, policies: PolicySet) -> bool:
 
 def _notice(action: Action, applied: Applied) -> Mail:
     organization, templates, now = applied.policies.organization, applied.templates, applied.now
+    links = applied.links
     if action.action == "warn":
         record = warning_record(action, policies=applied.policies, now=now)
-        return warning_mail(action, record, organization=organization, templates=templates)
+        return warning_mail(
+            action, record, organization=organization, templates=templates, links=links
+        )
     if action.action == "revoke":
-        return revocation_mail(action, organization=organization, templates=templates, now=now)
+        return revocation_mail(
+            action, organization=organization, templates=templates, now=now, links=links
+        )
     return restore_mail(action, organization=organization, templates=templates, now=now)
 
 

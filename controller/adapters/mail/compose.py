@@ -17,6 +17,7 @@ from email.utils import format_datetime, make_msgid
 from typing import Any
 
 from controller.adapters.mail.rendering import MessageKind, Rendered, Templates
+from controller.adapters.mail.request_link import RequestLinks
 from controller.core.ledger import WarningRecord
 from controller.core.plan.model import Action
 from controller.core.policy.models import Exclusion, Organization
@@ -79,6 +80,7 @@ def _seat_context(action: Action, organization: Organization) -> dict[str, Any]:
     return {
         "name": action.name or action.email or action.account_id,
         "email": action.email,
+        "account": action.email or action.account_id,
         "product": product_name(action.product),
         "product_key": action.product,
         "site": action.site,
@@ -95,15 +97,34 @@ def _seat_context(action: Action, organization: Organization) -> dict[str, Any]:
     }
 
 
+def with_request_link(
+    context: dict[str, Any], action: Action, *, links: RequestLinks | None, templates: Templates
+) -> dict[str, Any]:
+    """The seat's context with where to ask for it back (`request_link`, `request_via`)."""
+    link = links.link(action, context=context, templates=templates) if links else None
+    return context | {"request_link": link, "request_via": links.via if links else "none"}
+
+
 def warning_mail(
-    action: Action, record: WarningRecord, *, organization: Organization, templates: Templates
+    action: Action,
+    record: WarningRecord,
+    *,
+    organization: Organization,
+    templates: Templates,
+    links: RequestLinks | None = None,
 ) -> Mail:
     context = _seat_context(action, organization) | {"revoke_on": record.revoke_not_before}
+    context = with_request_link(context, action, links=links, templates=templates)
     return _to_account(action, "warning", rendered=templates.render("warning", context))
 
 
 def revocation_mail(
-    action: Action, *, organization: Organization, templates: Templates, now: datetime
+    action: Action,
+    *,
+    organization: Organization,
+    templates: Templates,
+    now: datetime,
+    links: RequestLinks | None = None,
 ) -> Mail:
     context = _seat_context(action, organization) | {
         "removed_on": now,
@@ -111,6 +132,7 @@ def revocation_mail(
         "suspended": action.all_access or action.method == "suspend",
         "warned_at": action.evidence.warned_at,
     }
+    context = with_request_link(context, action, links=links, templates=templates)
     return _to_account(action, "revocation", rendered=templates.render("revocation", context))
 
 

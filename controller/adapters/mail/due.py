@@ -17,6 +17,7 @@ from datetime import datetime
 
 from controller.adapters.mail.compose import Mail, expiry_reminder_mail, warning_mail
 from controller.adapters.mail.rendering import Templates
+from controller.adapters.mail.request_link import RequestLinks
 from controller.core.ledger import (
     Ledger,
     ReminderRecord,
@@ -72,6 +73,7 @@ class Due:
     ledger: Ledger
     now: datetime
     templates: Templates
+    links: RequestLinks | None = None  # where a warned person may ask for the seat back
 
 
 def due_mail(due: Due) -> Outbox:
@@ -98,7 +100,9 @@ def due_warnings(due: Due) -> Outbox:
 def _warning(action: Action, due: Due) -> Outgoing:
     record = warning_record(action, policies=due.policies, now=due.now)
     organization = due.policies.organization
-    mail = warning_mail(action, record, organization=organization, templates=due.templates)
+    mail = warning_mail(
+        action, record, organization=organization, templates=due.templates, links=due.links
+    )
     return Outgoing(mail=mail, record=record)
 
 

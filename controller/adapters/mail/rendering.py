@@ -77,6 +77,10 @@ class Templates:
         subject, text, html = (self._render(name, context) for name in template_names(kind))
         return Rendered(subject=" ".join(subject.split()), text=text, html=html)
 
+    def render_text(self, name: str, context: Mapping[str, object]) -> str:
+        """One template by file name, e.g. `access-request.subject.j2`."""
+        return self._render(name, context)
+
     def _render(self, name: str, context: Mapping[str, object]) -> str:
         try:
             return self._env.get_template(name).render(context)

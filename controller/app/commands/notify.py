@@ -31,6 +31,7 @@ from controller.adapters.mail import (
     letterhead,
     notify_digest_facts,
     record_delivered,
+    request_links,
     run_link,
     smtp_session,
 )
@@ -88,6 +89,7 @@ def _due(context: RunContext, *, inventory: Inventory) -> Due:
         ledger=ledger,
         now=context.now,
         templates=Templates(context.policies_dir),
+        links=request_links(context.policies.organization, context.environ),
     )
 
 
