@@ -446,9 +446,10 @@ def request_access(
 ) -> None:
     """Open a pull request that grants EMAIL a product or groups (an AccessGrants entry)."""
     from controller.app.commands import request_access as command
+    from controller.app.grant_requests import AccessRequest
 
     context = run_context(now=now, policies_dir=policies_dir)
-    request = command.AccessRequest(
+    request = AccessRequest(
         account=account,
         reason=reason,
         product=product,

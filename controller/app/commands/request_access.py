@@ -1,169 +1,32 @@
 """`accessctl request-access EMAIL --product P --reason "..."`: an access request as a pull request.
 
-Adds one entry to the policy repository's AccessGrants file (created if there is none), keeping
-its comments and layout (ruamel round trip), checks the whole policy set still validates, commits
-it on a branch `access-request/<who>-<what>` made in a temporary work tree (the user's checkout
-is untouched), pushes it and opens the pull request. Reviewing and merging it is the approval;
-the next plan grants the access.
+For someone who uses git: the request becomes a pull request adding one AccessGrants entry, on
+a branch `access-request/<who>-<what>` (`controller.app.grant_requests`). Reviewing and merging
+it is the approval; the next plan grants the access. A request made in an issue (the link in
+the mails) is `accessctl request-access --from-issue N` (`request_issue`).
 """
 
 from __future__ import annotations
 
-import io
-import re
-from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
-from typing import Any
-
-from pydantic import ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-
 from controller.adapters.github import GitHubForge
 from controller.app import console
 from controller.app.context import RunContext
-from controller.core.errors import BadInput, ExitCode
-from controller.core.policy import load_policies
-from controller.core.policy.models import AccessGrant
-
-REQUEST_LABEL = "access-request"
-NEW_GRANTS_FILE = "access-grants.yaml"
-NEW_GRANTS_HEADER = """\
-# yaml-language-server: $schema=../schemas/policy.schema.json
-#
-# Explicit access, granted by pull request (`accessctl request-access`). While an entry lasts,
-# no inactivity policy revokes it; when it expires, the normal policies apply again.
-version: 1
-kind: AccessGrants
-name: access-requests
-grants: []
-"""
-
-
-@dataclass(frozen=True)
-class AccessRequest:
-    account: str
-    reason: str
-    product: str | None = None
-    groups: tuple[str, ...] = ()
-    site: str | None = None
-    expires: date | None = None
-    base_branch: str | None = None
+from controller.app.grant_requests import (
+    AccessRequest,
+    GrantPull,
+    open_grant_pull,
+    pull_body,
+    pull_title,
+    request_branch,
+)
+from controller.core.errors import ExitCode
 
 
 def run(context: RunContext, request: AccessRequest) -> int:
-    workspace = context.require_workspace()
-    entry = grant_entry(request)
-    target = grants_file(context.loaded.sources, context.policies_dir)
-    relative = workspace.relative_path(target)
-    text = add_grant(
-        target.read_text(encoding="utf-8") if target.exists() else NEW_GRANTS_HEADER, entry
-    )
-    branch = request_branch(request)
-    head = workspace.head_commit()
+    title = pull_title(request)
+    shape = GrantPull(branch=request_branch(request), title=title, body=pull_body(request))
     with GitHubForge.from_env(context.environ) as forge:
-        base = (
-            request.base_branch or workspace.current_branch() or forge.repository().default_branch
-        )
-        with workspace.temporary_worktree(head) as tree:
-            tree.reset_branch(branch, base=head)
-            tree.commit_files({relative: text}, message=commit_message(request))
-            policies_dir = tree.root / workspace.relative_path(context.policies_dir)
-            load_policies([policies_dir], today=context.now.date())
-            tree.push_with_lease(branch, expected_sha=workspace.remote_branch_sha(branch))
-        pull = forge.open_or_update_pull(
-            head=branch,
-            base=base,
-            title=pull_title(request),
-            body=pull_body(request, relative),
-            labels=[REQUEST_LABEL],
-        )
+        pull = open_grant_pull(context, request, forge=forge, pull=shape)
     console.out(pull.html_url)
-    console.info(f"{pull_title(request)} -> pull request #{pull.number}")
+    console.info(f"{title} -> pull request #{pull.number}")
     return ExitCode.OK
-
-
-def grant_entry(request: AccessRequest) -> dict[str, Any]:
-    """The new entry, checked by the same model that validates the file."""
-    entry: dict[str, Any] = {"account": request.account}
-    if request.site:
-        entry["site"] = request.site
-    if request.groups:
-        entry["groups"] = list(request.groups)
-    if request.product:
-        entry["product"] = request.product
-    entry["reason"] = request.reason
-    if request.expires:
-        entry["expires"] = request.expires
-    try:
-        AccessGrant.model_validate(entry)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "entry"
-        message = first["msg"].removeprefix("Value error, ")
-        raise BadInput(f"access request: {where}: {message}") from None
-    return entry
-
-
-def grants_file(sources: Mapping[tuple[str, str], Any], policies_dir: Path) -> Path:
-    """The file of the first AccessGrants document, or a new one in the policy directory."""
-    found = sorted(located.file for (kind, _), located in sources.items() if kind == "AccessGrants")
-    return Path(found[0]) if found else policies_dir / NEW_GRANTS_FILE
-
-
-def add_grant(text: str, entry: dict[str, Any]) -> str:
-    """`text` with `entry` appended to its `grants` list, comments and layout kept."""
-    yaml = YAML(typ="rt")
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 100
-    documents = list(yaml.load_all(text))
-    target = next(
-        (d for d in documents if isinstance(d, CommentedMap) and d.get("kind") == "AccessGrants"),
-        None,
-    )
-    if target is None:
-        raise BadInput(
-            "the AccessGrants file holds no `kind: AccessGrants` document; fix it by hand"
-        )
-    grants = target.get("grants")
-    if not isinstance(grants, CommentedSeq) or not grants:
-        grants = CommentedSeq()
-        target["grants"] = grants
-    grants.append(CommentedMap(entry))
-    out = io.StringIO()
-    yaml.dump_all(documents, out)
-    return out.getvalue()
-
-
-def request_branch(request: AccessRequest) -> str:
-    what = request.product or "-".join(request.groups)
-    return f"access-request/{_slug(request.account)}-{_slug(what)}"
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:40]
-
-
-def _what(request: AccessRequest) -> str:
-    thing = request.product or ", ".join(request.groups)
-    return f"{thing} on {request.site}" if request.site else thing
-
-
-def pull_title(request: AccessRequest) -> str:
-    return f"Access request: {request.account} -> {_what(request)}"
-
-
-def commit_message(request: AccessRequest) -> str:
-    return f"{pull_title(request)}\n\n{request.reason}\n"
-
-
-def pull_body(request: AccessRequest, path: str) -> str:
-    until = request.expires.isoformat() if request.expires else "no end date"
-    return (
-        f"**{request.account}** asks for **{_what(request)}** ({until}).\n\n"
-        f"> {request.reason}\n\n"
-        f"This adds one entry to `{path}`. Merging it is the approval: the next plan grants the "
-        "access, within the seats left, and no inactivity policy revokes it while the entry lasts."
-    )
