@@ -424,31 +424,59 @@ def audit(account: str | None, since: datetime | None, fmt: str, state_dir: Path
 
 
 @main.command("request-access")
-@click.argument("account", metavar="EMAIL")
+@click.argument("account", metavar="[EMAIL]", required=False)
 @click.option("--product", help="Product key to grant, e.g. jira-software.")
 @click.option("--group", "groups", multiple=True, help="A group to add to (repeatable).")
 @click.option("--site", help="Site of the product (required when the org has several).")
-@click.option("--reason", required=True, help="Why; the reviewer reads it.")
+@click.option("--reason", help="Why; the reviewer reads it.")
 @click.option("--expires", type=click.DateTime(formats=["%Y-%m-%d"]), help="Last day (YYYY-MM-DD).")
 @click.option("--base", "base_branch", help="Branch to merge into (default: the current one).")
+@click.option(
+    "--from-issue",
+    "issue",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Answer the request made in issue N (the form the mails link to).",
+)
+@click.option("--settle", is_flag=True, help="Close requests whose pull request was decided.")
+@click.option("--push", is_flag=True, help="Push the state a restore commits (--from-issue).")
 @POLICIES_OPTION
+@STATE_OPTION
 @NOW_OPTION
 def request_access(
-    account: str,
+    account: str | None,
     product: str | None,
     groups: tuple[str, ...],
     site: str | None,
-    reason: str,
+    reason: str | None,
     expires: datetime | None,
     base_branch: str | None,
+    issue: int | None,
+    settle: bool,
+    push: bool,
     policies_dir: Path,
+    state_dir: Path,
     now: datetime | None,
 ) -> None:
-    """Open a pull request that grants EMAIL a product or groups (an AccessGrants entry)."""
+    """Ask for access: EMAIL opens a pull request that grants a product or groups (an
+    AccessGrants entry); --from-issue N answers a request made in an issue (restored at once
+    when a restore policy pre-approves it, else a pull request); --settle closes requests
+    whose pull request was merged or closed."""
     from controller.app.commands import request_access as command
+    from controller.app.commands import request_issue
     from controller.app.grant_requests import AccessRequest
 
-    context = run_context(now=now, policies_dir=policies_dir)
+    context = run_context(now=now, policies_dir=policies_dir, state_dir=state_dir)
+    if issue is not None or settle:
+        if account or reason or product or groups or (issue is not None and settle):
+            raise click.UsageError("give EMAIL and --reason, --from-issue N, or --settle")
+        if settle:
+            finish(guarded(lambda: request_issue.settle(context)))
+        number = issue or 0
+        asked = request_issue.IssueRequest(number=number, push=push)
+        finish(guarded(lambda: request_issue.run(context, asked)))
+    if account is None or reason is None:
+        raise click.UsageError("give EMAIL and --reason (or --from-issue N, or --settle)")
     request = AccessRequest(
         account=account,
         reason=reason,

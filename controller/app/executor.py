@@ -39,7 +39,7 @@ from controller.core.ledger import Ledger, actions_executed
 from controller.core.plan.model import Action, GroupRef, Plan
 from controller.core.plan.seal import PlanKey
 from controller.core.policy.policy_set import PolicySet
-from controller.core.reconcile import reconcile
+from controller.core.reconcile import RestoreRequest, reconcile
 from controller.core.snapshot import Inventory
 from controller.core.state_records import (
     EXECUTED,
@@ -108,6 +108,9 @@ class ApplyRun:
     # Called with the `before` lines once they are on disk, before the first change.
     on_begin: Callable[[Sequence[JournalEntry]], None] | None = None
     approval: ApprovalRecord | None = None  # who let the plan in, recorded in its marker
+    # Seats their owners asked for in an issue: the fresh plan restores them as the reviewed
+    # one did (`accessctl request-access --from-issue`).
+    requests: tuple[RestoreRequest, ...] = ()
 
 
 def apply_plan(run: ApplyRun) -> ApplyReport:
@@ -132,7 +135,7 @@ def read_fresh(run: ApplyRun) -> Fresh:
     """The plan's accounts as they are now, and the plan `reconcile` makes of them."""
     ledger = run.state.read_ledger()
     inventory = run.directory.fetch_accounts(sorted({a.account_id for a in run.plan.actions}))
-    fresh = reconcile(run.policies, inventory, ledger=ledger, now=run.now)
+    fresh = reconcile(run.policies, inventory, ledger=ledger, now=run.now, requests=run.requests)
     return Fresh(plan=fresh, inventory=inventory, ledger=ledger)
 
 

@@ -20,7 +20,8 @@ from datetime import datetime
 
 from controller.core.access_request.form import RequestForm
 from controller.core.ledger import Ledger
-from controller.core.plan.model import GroupRef, RequestRef
+from controller.core.plan.model import Action, GroupRef, Plan, RequestRef
+from controller.core.plan.summary import summarize
 from controller.core.policy.policy_set import PolicySet
 from controller.core.reconcile.protection import refs
 from controller.core.reconcile.restore import RestoreRequest, latest_removals, request_verdict
@@ -138,6 +139,14 @@ def _not_the_owner(asked: Asked, *, account: Account) -> str | None:
     if mapped is None:
         return f"@{login} is not listed in the GitHubIdentities map"
     return f"the GitHubIdentities map lists @{login} as {mapped}, not {asked.form.account}"
+
+
+def restore_plan(plan: Plan, restore: Action, *, policies: PolicySet) -> Plan:
+    """`plan` narrowed to the one restore asked for: what is carried out, and kept in `state/`
+    as the record of it (its id, digests and seat counts are those it was planned with)."""
+    seats = {(p.site, p.product): p.seats for p in plan.summary.by_product}
+    summary = summarize([restore], [], policies=policies, seats=seats)
+    return plan.model_copy(update={"actions": (restore,), "skipped": (), "summary": summary})
 
 
 def find_account(inventory: Inventory, ref: str) -> Account | None:
