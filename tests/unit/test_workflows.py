@@ -18,7 +18,7 @@ from ruamel.yaml import YAML
 
 ROOT = Path(__file__).parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
-NAMES = ("ci", "plan", "preview", "apply")
+NAMES = ("ci", "plan", "preview", "apply", "request-access")
 # Each action pinned to the commit its release tag named when it was checked against a copy of
 # the action's repository (`git rev-parse <tag>^{commit}`). A new pin is checked the same way
 # (or proposed by Dependabot, .github/dependabot.yml) before this table changes.
@@ -36,6 +36,7 @@ WRITES = {
     "preview": {"pull-requests"},
     "apply": {"contents"},
     "ci": set(),
+    "request-access": {"contents", "issues", "pull-requests"},
 }
 
 
@@ -70,7 +71,7 @@ def strings_with_paths(
         yield path, node
 
 
-def test_the_four_workflows_exist() -> None:
+def test_the_workflows_exist() -> None:
     assert sorted(p.stem for p in WORKFLOWS.glob("*.yml")) == sorted(NAMES)
 
 
@@ -103,14 +104,14 @@ def test_the_token_is_read_only_unless_a_job_needs_more(name: str) -> None:
         assert set(granted.values()) <= {"read", "write", "none"}
 
 
-def test_only_the_plan_and_preview_jobs_may_write_pull_requests() -> None:
+def test_only_the_jobs_that_open_or_comment_pull_requests_may_write_them() -> None:
     writers = {
-        name
+        f"{name}/{job_name}"
         for name in NAMES
-        for job in jobs(name).values()
+        for job_name, job in jobs(name).items()
         if job.get("permissions", {}).get("pull-requests") == "write"
     }
-    assert writers == {"plan", "preview"}
+    assert writers == {"plan/propose", "preview/preview", "request-access/answer"}
 
 
 def misplaced_secrets(document: Any) -> list[tuple[tuple[str, ...], str]]:
@@ -161,9 +162,13 @@ def test_the_pin_check_refuses_a_tag() -> None:
     assert found["ref"] != VERIFIED_PINS[found["action"]][0]
 
 
-@pytest.mark.parametrize("name", ["plan", "apply"])
-def test_the_app_token_is_used_when_configured_and_github_token_otherwise(name: str) -> None:
-    [job] = jobs(name).values()
+@pytest.mark.parametrize(
+    ("name", "job_name"), [("plan", "propose"), ("apply", "apply"), ("request-access", "answer")]
+)
+def test_the_app_token_is_used_when_configured_and_github_token_otherwise(
+    name: str, job_name: str
+) -> None:
+    job = jobs(name)[job_name]
     mint, checkout = job["steps"][0], job["steps"][1]
     assert mint["uses"].startswith("actions/create-github-app-token@")
     assert mint["if"] == "${{ vars.ACCESSCTL_APP_CLIENT_ID != '' }}"
@@ -254,3 +259,38 @@ def test_previews_run_for_policy_changes_and_only_validate_forks() -> None:
 def test_ci_runs_make_test() -> None:
     assert {"push", "pull_request"} <= set(workflow("ci")["on"])
     assert any(step.get("run") == "make test" for step in steps("ci"))
+
+
+def test_apply_can_tell_who_approved_the_plan() -> None:
+    [job] = jobs("apply").values()
+    assert job["permissions"]["pull-requests"] == "read"
+    [run] = [step for step in job["steps"] if "accessctl apply" in step.get("run", "")]
+    assert run["env"]["GITHUB_TOKEN"] == "${{ steps.app-token.outputs.token || github.token }}"
+
+
+def test_requests_are_answered_from_the_issue_number_alone() -> None:
+    """The issue is anyone's text: only its number reaches the script, through the env."""
+    request = workflow("request-access")
+    assert request["on"] == {
+        "issues": {"types": ["opened", "edited", "reopened"]},
+        "pull_request": {"types": ["closed"]},
+    }
+    answer = jobs("request-access")["answer"]
+    assert "'access-request'" in answer["if"]
+    assert "!github.event.issue.pull_request" in answer["if"]
+    assert answer["concurrency"]["cancel-in-progress"] is False
+    [run] = [s for s in answer["steps"] if "--from-issue" in s.get("run", "")]
+    assert run["run"] == 'accessctl request-access --from-issue "${ISSUE_NUMBER}" --push'
+    assert run["env"]["ISSUE_NUMBER"] == "${{ github.event.issue.number }}"
+    assert set(run["env"]) >= ATLASSIAN_SECRETS
+    texts = [text for _, text in strings_with_paths(request)]
+    assert not any("github.event.issue.body" in text or "issue.title" in text for text in texts)
+    for _, text in strings_with_paths([s.get("run", "") for s in steps("request-access")]):
+        assert "${{" not in text
+
+
+def test_decided_requests_are_settled_when_their_pull_request_closes_and_daily() -> None:
+    settle = jobs("request-access")["settle"]
+    assert "'access-request'" in settle["if"]
+    assert any(s.get("run") == "accessctl request-access --settle" for s in settle["steps"])
+    assert any(s.get("run") == "accessctl request-access --settle" for s in steps("plan"))
