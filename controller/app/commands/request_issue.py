@@ -57,6 +57,7 @@ from controller.core.access_request import (
 from controller.core.errors import ExitCode
 from controller.core.plan import Plan, dump_plan_yaml
 from controller.core.plan.model import RequestRef, action_key
+from controller.core.plan.seal import PlanKey, seal_plan
 from controller.core.reconcile import reconcile
 from controller.core.state_records import EXECUTED, PolicyApproval
 
@@ -206,10 +207,12 @@ def _review_body(route: Review, *, asked: Asked, account: str) -> str:
 def _restore(
     context: RunContext, route: Restore, *, asked: Asked, forge: GitHubForge, push: bool
 ) -> int:
+    key = context.plan_key  # the restore's plan is sealed and checked like a reviewed one
     plan = _planned_restore(context, route, asked=asked)
     if isinstance(plan, Review):
         return _send_for_review(context, plan, asked=asked, forge=forge)
-    report = _carry_out(context, route, plan=plan)
+    plan = seal_plan(plan, key)
+    report = _carry_out(context, route, plan=plan, key=key)
     result = report.results[0]
     console.info(f"{plan.id}: {result.outcome} {result.action.label} {result.detail}")
     _record(context, plan=plan, push=push, issue=asked.issue.issue)
@@ -254,7 +257,7 @@ def _planned_restore(context: RunContext, route: Restore, *, asked: Asked) -> Pl
     return Review(account=account, site=seat[1], product=seat[2], groups=(), why=why)
 
 
-def _carry_out(context: RunContext, route: Restore, *, plan: Plan) -> ApplyReport:
+def _carry_out(context: RunContext, route: Restore, *, plan: Plan, key: PlanKey) -> ApplyReport:
     """The same journaled, audited path as `accessctl apply`, the request as its approval."""
     approval = PolicyApproval(policy=route.policy, request=route.request.request)
     workspace = context.require_workspace()
@@ -268,6 +271,7 @@ def _carry_out(context: RunContext, route: Restore, *, plan: Plan) -> ApplyRepor
                 directory=directory,
                 state=context.state,
                 now=context.now,
+                key=key,
                 commit=workspace.head_commit(),
                 approval=approval,
                 requests=(route.request,),

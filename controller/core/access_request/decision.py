@@ -122,7 +122,7 @@ def _seat(asked: Asked) -> tuple[Account, str] | Refused:
             "in the Account field (the one your mail was sent to)"
         )
     groups = asked.inventory.groups
-    products = sorted({p for g in groups if g.site in {site, None} for p in g.grants})
+    products = sorted({g.product for group in groups for g in group.grants if g.site == site})
     if asked.form.product not in products:
         known = ", ".join(products) or "none"
         return Refused(f"no group grants {asked.form.product} on {site}; products there: {known}")
