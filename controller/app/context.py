@@ -11,7 +11,9 @@ what they need from it, so every verb gets the same answer to the same question:
   up where this run's policies and ledger can use it (or everywhere, with `all_activity`).
 
 Nothing is read before a verb asks for it, so a verb can check its cheap inputs before the slow
-read of the organization.
+read of the organization. Nor is anything imported before it is used: the Atlassian connector
+(httpx) and git (GitPython) are a third of `accessctl plan --inventory`'s start-up, and it needs
+neither.
 """
 
 from __future__ import annotations
@@ -21,16 +23,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from controller.adapters.atlassian import AtlassianClient, Credentials, fetch_inventory
 from controller.adapters.files import read_input
-from controller.adapters.git_workspace import GitFailure, Workspace
 from controller.adapters.state_dir import StateDir
 from controller.app import console
 from controller.core.plan.seal import PLAN_KEY_VARIABLE, PlanKey
 from controller.core.policy import LoadedPolicies, PolicySet, load_policies
 from controller.core.reconcile.activity_needs import EVERY_SEAT, ActivityNeeds, activity_needs
 from controller.core.snapshot import Inventory, parse_inventory
+
+if TYPE_CHECKING:
+    from controller.adapters.atlassian import Credentials
+    from controller.adapters.git_workspace import Workspace
 
 
 @dataclass
@@ -65,6 +70,8 @@ class RunContext:
     @cached_property
     def workspace(self) -> Workspace | None:
         """The git clone holding the state directory; None outside git."""
+        from controller.adapters.git_workspace import GitFailure
+
         try:
             return self.require_workspace()
         except GitFailure:
@@ -73,6 +80,8 @@ class RunContext:
     def require_workspace(self) -> Workspace:
         """The git clone holding the state directory, for the verbs that cannot work without
         one; the state directory need not exist yet (the first apply creates it)."""
+        from controller.adapters.git_workspace import Workspace
+
         return Workspace.open(_nearest_existing(self.state_dir.resolve()))
 
     def commit_state(self, message: str, *, push: bool, park_as: str | None = None) -> str | None:
@@ -94,6 +103,8 @@ class RunContext:
 
     @cached_property
     def credentials(self) -> Credentials:
+        from controller.adapters.atlassian import Credentials
+
         return Credentials.from_environ(self.environ)
 
     @cached_property
@@ -115,6 +126,8 @@ class RunContext:
     def live_inventory(self) -> Inventory:
         """Read the organization through the APIs, with a progress count on a terminal; the
         activity exact wherever it can change a decision of these policies and this ledger."""
+        from controller.adapters.atlassian import AtlassianClient, fetch_inventory
+
         organization = self.policies.organization
         with (
             AtlassianClient(self.credentials) as client,
@@ -146,6 +159,8 @@ def _nearest_existing(path: Path) -> Path:
 
 
 def _push(workspace: Workspace, *, park_as: str | None) -> None:
+    from controller.adapters.git_workspace import GitFailure
+
     branch = workspace.current_branch()
     if branch is None:
         raise GitFailure("HEAD is detached; check out the branch the state belongs to, then push")

@@ -4,8 +4,9 @@ Target (issue: scale): wall time <= 3x a plain `json.load` of the same snapshot 
 the same run, and peak RSS <= 300 MB. Both are whole processes started the same way (a fresh
 interpreter), so imports count for the CLI as they would for a user; peak RSS is each child's
 own (`os.wait4`). The plan is the worst case for output: the safety limits are opened so that
-every one of the ~28,000 actions is checked, rendered and written as YAML. Prints the figures and
-ratios; asserts nothing about time (run with `make bench`).
+every one of the ~28,000 actions is checked, sealed with a plan key (as the workflows do:
+`plan --out` requires one) and written as YAML. Prints the figures and ratios; asserts nothing
+about time (run with `make bench`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from controller.core.plan.seal import PLAN_KEY_VARIABLE
 from controller.core.policy.policy_set import PolicySet
 from controller.core.snapshot import dump_inventory
 from tests.benchmarks.test_reconcile_bench import ACCOUNTS, NOW, build_inventory, build_policies
@@ -37,9 +39,10 @@ class Run:
 
 def run_child(command: list[str]) -> Run:
     """One process: its wall time and its own peak RSS (not the largest of all children)."""
+    env = {**os.environ, PLAN_KEY_VARIABLE: "bench-" + "0" * 58}
     started = time.perf_counter()
     with subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
     ) as child:
         assert child.stdout is not None
         output = child.stdout.read()

@@ -16,7 +16,7 @@ from controller.app.context import RunContext
 from controller.app.planning import make_plan
 from controller.core.errors import ExitCode
 from controller.core.plan import Plan, dump_plan_json, dump_plan_yaml, render_markdown
-from controller.core.plan.seal import PLAN_KEY_VARIABLE, PlanKey
+from controller.core.plan.seal import PLAN_KEY_VARIABLE, PlanKey, seal_plan
 
 PlanFormat = Literal["yaml", "json", "markdown"]
 
@@ -38,7 +38,10 @@ def plan_key(context: RunContext, *, out: Path | None, fmt: PlanFormat) -> PlanK
 
 def run(context: RunContext, *, out: Path | None, fmt: PlanFormat, detailed_exitcode: bool) -> int:
     key = plan_key(context, out=out, fmt=fmt)
-    plan = make_plan(context, context.inventory(), key=key)
+    # Sealed once the snapshot is freed, so a 100,000-account run never holds both at once.
+    plan = make_plan(context, context.inventory(), key=None)
+    if key is not None:
+        plan = seal_plan(plan, key)
     shown_path = str(out) if out else f"state/plans/{plan.id}.yaml"
     data = render(plan, fmt, plan_path=shown_path)
     if out is None:

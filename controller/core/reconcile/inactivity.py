@@ -118,6 +118,8 @@ def policy_scope(policy: InactivityPolicy, ctx: Context) -> Scope:
 def collateral(account: Account, scope: Scope, *, ctx: Context) -> dict[Seat, str]:
     """What else removing the account from the policy's groups takes from it: each other
     (site, product) a removed group grants and no group it keeps does, with the group's name."""
+    if not scope.shared or scope.shared.keys().isdisjoint(account.groups):
+        return {}
     shared = sorted(
         (g for g in account.groups if g in scope.shared), key=lambda g: scope.targets[g].name
     )
