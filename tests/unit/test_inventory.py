@@ -175,6 +175,16 @@ def test_instants_built_in_python_are_utc_seconds() -> None:
     assert built.last_active("acme", "jira-software") == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 
+def test_fractions_of_a_second_in_a_file_are_dropped() -> None:
+    data = example_data()
+    first = data["accounts"][0]
+    first["added_to_org"] = first["added_to_org"].replace("Z", ".75Z")
+    for entry in first["activity"]:
+        entry["last_active"] = entry["last_active"].replace("Z", ".5+00:00")
+    read = parse_inventory(json.dumps(data).encode(), source="x")
+    assert read == parse_inventory(EXAMPLE.read_bytes(), source="example")
+
+
 def test_the_file_has_one_line_per_record() -> None:
     lines = EXAMPLE.read_text().splitlines()
     accounts = [line for line in lines if line.startswith('    {"account_id"')]

@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import TypeAdapter
 from ruamel.yaml import YAML
 
-from controller.core.plan.yaml_text import dump_yaml, sequence_item, text
+from controller.core.ledger import Ledger, RemovalRecord
+from controller.core.plan import Plan, dump_plan_yaml, parse_plan
+from controller.core.plan.model import Action, GroupRef, Skipped
+from controller.core.plan.yaml_text import dump_yaml, record_item, sequence_item, text
+from controller.core.reconcile import reconcile
+from controller.core.safety import within_limits
+from tests.factories import (
+    NOW,
+    account,
+    inactivity,
+    inventory,
+    organization,
+    policy_set,
+    restore_policy,
+    warned,
+)
 
 
 def read_back(document: str, *, version: tuple[int, int] | None = None) -> Any:
@@ -88,3 +105,50 @@ def test_any_json_data_reads_back_unchanged_as_yaml_1_2_and_1_1(data: dict[str, 
     written = dump_yaml(data) if data else "{}\n"
     assert read_back(written) == data
     assert read_back("%YAML 1.1\n---\n" + written, version=(1, 1)) == data
+
+
+def plans_of_every_kind() -> list[Plan]:
+    """Revocations (with groups, shared-group losses, suspensions), warnings, grants, restores,
+    clear-warnings, skips and deferrals: every field a plan record has, set and unset."""
+    people = [
+        account("idle", idle=400, groups=("g-both", "g-jsw")),
+        account("warned", idle=1, email=None),
+        account("gone", idle=300, groups=("g-suite",)),
+        account("fraction", idle=100),
+        account("app", idle=400, account_type="app"),
+        account("back", idle=None, elsewhere=[("acme", "confluence", 1)], groups=("g-staff",)),
+    ]
+    policies = policy_set(
+        inactivity(allow_collateral=True, warn_before_days=0),
+        inactivity(name="labs", site="labs", action="suspend"),
+        restore=[restore_policy()],
+        org=organization(
+            safety={"over_limit": "trim", "max_revocations": 1, "max_revocation_fraction": 1}
+        ),
+    )
+    removal = RemovalRecord(
+        account_id="back",
+        site="acme",
+        product="jira-software",
+        policy="jsw-60",
+        groups=(GroupRef(id="g-jsw", name="jira-software-users-acme"),),
+        removed_at=NOW - timedelta(days=30),
+        plan_id="plan-20261024-060000-abcdef12",
+    )
+    ledger = Ledger(warnings=(warned("warned", days=3),), removals=(removal,))
+    plan = reconcile(policies, inventory(*people), ledger=ledger, now=NOW)
+    trimmed = within_limits(plan, policies)
+    assert trimmed.deferred
+    return [plan, trimmed]
+
+
+@pytest.mark.parametrize("plan", plans_of_every_kind(), ids=["whole", "trimmed"])
+def test_records_are_written_as_their_json_form_would_be(plan: Plan) -> None:
+    assert {a.action for a in plan.actions} >= {"revoke", "clear-warning", "restore"}
+    assert plan.skipped
+    assert bool(plan.deferred) == bool(plan.summary.trimmed_by)
+    for name, kind in (("actions", Action), ("skipped", Skipped), ("deferred", Skipped)):
+        adapter: TypeAdapter[Any] = TypeAdapter(kind)
+        for record in getattr(plan, name):
+            assert record_item(record) == sequence_item(adapter.dump_python(record, mode="json"))
+    assert parse_plan(dump_plan_yaml(plan), source="p") == plan

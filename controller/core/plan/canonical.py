@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic import ValidationError
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from controller.core.errors import BadInput
-from controller.core.plan.model import Action, Plan, Skipped
-from controller.core.plan.yaml_text import dump_yaml, sequence_item
+from controller.core.plan.model import Plan
+from controller.core.plan.yaml_text import dump_yaml, record_item
 
 YAML_HEADER = (
     "# accessctl plan: every access change this plan makes, with its reason.\n"
@@ -32,12 +32,8 @@ def _yaml() -> YAML:
     return yaml
 
 
-# The plan's long lists, last in the file as in the model.
-LISTS: dict[str, TypeAdapter[Any]] = {
-    "actions": TypeAdapter(Action),
-    "skipped": TypeAdapter(Skipped),
-    "deferred": TypeAdapter(Skipped),
-}
+# The plan's long lists of records, last in the file as in the model.
+LISTS = ("actions", "skipped", "deferred")
 
 
 def plan_to_data(plan: Plan) -> dict[str, Any]:
@@ -45,13 +41,13 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
 
 
 def dump_plan_yaml(plan: Plan) -> bytes:
-    """The header and summary, then the actions and skips one at a time: a plan of tens of
-    thousands of actions never exists twice over as Python data."""
+    """The header and summary, then the actions, skips and deferrals one at a time, straight
+    from the records: a plan of tens of thousands of actions never exists twice over."""
     chunks = [YAML_HEADER, dump_yaml(plan.model_dump(mode="json", exclude=set(LISTS)))]
-    for name, adapter in LISTS.items():
+    for name in LISTS:
         items: tuple[Any, ...] = getattr(plan, name)
         chunks.append(f"{name}:\n" if items else f"{name}: []\n")
-        chunks += (sequence_item(adapter.dump_python(item, mode="json")) for item in items)
+        chunks += (record_item(item) for item in items)
     return "".join(chunks).encode()
 
 
