@@ -190,18 +190,22 @@ def test_the_plan_pull_request_is_opened_with_the_app_token_when_there_is_one() 
 
 def test_only_the_steps_that_seal_and_apply_plans_hold_the_plan_key() -> None:
     """The plan key is what makes a seal mean anything: a pull request's workflows (preview,
-    ci) never see it, and the two jobs that do use the `accessctl` environment, whose secrets
-    the default branch alone may use."""
+    ci) never see it, and the jobs that do use the `accessctl` environment, whose secrets the
+    default branch alone may use."""
     holders = [
         (name, step.get("name"))
         for name in NAMES
         for step in steps(name)
         if "ACCESSCTL_PLAN_KEY" in step.get("env", {})
     ]
-    assert holders == [("plan", "Propose the plan"), ("apply", "Apply the merged plans")]
-    for name in ("plan", "apply"):
-        [job] = jobs(name).values()
-        assert job["environment"] == "accessctl"
+    assert holders == [
+        ("plan", "Propose the plan"),
+        ("apply", "Apply the merged plans"),
+        ("request-access", "Answer the request"),
+    ]
+    for name, job_name in (("plan", "propose"), ("apply", "apply"), ("request-access", "answer")):
+        assert jobs(name)[job_name]["environment"] == "accessctl"
+    assert "environment" not in jobs("request-access")["settle"]
     for name in ("ci", "preview"):
         assert "ACCESSCTL_PLAN_KEY" not in str(workflow(name))
 
