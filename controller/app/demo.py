@@ -1,22 +1,27 @@
 """`make demo`: the whole GitOps loop on this machine, against the built-in simulators.
 
 Starts the Atlassian Cloud and GitHub simulators and a mail catcher on free loopback ports, makes
-a workspace (a bare `origin` and a clone holding the example `policies/`), and then plays two
+a workspace (a bare `origin` and a clone holding the example `policies/`), and then plays three
 days of a policy repository's life with the real `accessctl` commands, the way the GitHub
 workflows run them:
 
   day 0   notify -> warning mails to idle users (ledger committed)
           propose -> a plan PR (an access grant) -> merge -> apply
   day 8   notify -> nothing new; propose -> a plan PR revoking the still idle -> merge
-          -> apply (seats reclaimed, revocation notices mailed)
+          -> apply (seats reclaimed, revocation notices mailed, each with a "get it back" link)
+  day 9   a removed person follows the link in their mail, fills in the request form and
+          submits it; the request workflow (`request-access --from-issue`) finds the restore
+          pre-approved by the reviewed RestorePolicy and gives the seat back within the run
 
-and shows the pull requests GitHub received, the audit records and the seats per product before
-and after. Servers stop at the end; the workspace is left for you to look at.
+and shows the pull requests GitHub received, the request issue, the audit records and the seats
+per product before and after. Servers stop at the end; the workspace is left for you to look at.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -39,6 +44,7 @@ from rich.table import Table
 
 from controller.adapters.github import GitHubForge
 from controller.adapters.state_dir import StateDir
+from controller.app.grant_requests import REQUEST_LABEL
 from controller.core.model_base import format_instant
 from controller.core.plan import Plan, parse_plan
 from controller.core.plan.seal import PLAN_KEY_VARIABLE
@@ -85,6 +91,8 @@ class Demo:
             "GITHUB_API_URL": self.github_url,
             "GITHUB_REPOSITORY": REPOSITORY,
             "GITHUB_TOKEN": "sim-github-token",
+            # GitHub Actions sets it: the mails link to the request form on this "GitHub".
+            "GITHUB_SERVER_URL": self.github_url,
             # What the plan and apply workflows hold as a secret (docs/apply-trust.md).
             PLAN_KEY_VARIABLE: DEMO_PLAN_KEY,
             "ACCESSCTL_GIT_NAME": "accessctl",
@@ -101,7 +109,16 @@ class Demo:
     def accessctl(self, *args: str) -> int:
         """Run one accessctl command as the workflow would, showing its output indented."""
         console.print(f"[bold cyan]$ accessctl {' '.join(args)}[/]")
-        done = subprocess.run(
+        done = self.run_accessctl(*args)
+        lines = (done.stdout + done.stderr).strip().splitlines()
+        for line in lines[:SHOWN_OUTPUT_LINES]:
+            console.print(f"  {line}", style="dim", markup=False, soft_wrap=True)
+        if len(lines) > SHOWN_OUTPUT_LINES:
+            console.print(f"  … {len(lines) - SHOWN_OUTPUT_LINES} more lines", style="dim")
+        return done.returncode
+
+    def run_accessctl(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
             [sys.executable, "-m", "controller", *args],
             cwd=self.clone,
             env=self.environ,
@@ -110,12 +127,6 @@ class Demo:
             timeout=300,
             check=False,
         )
-        lines = (done.stdout + done.stderr).strip().splitlines()
-        for line in lines[:SHOWN_OUTPUT_LINES]:
-            console.print(f"  {line}", style="dim", markup=False, soft_wrap=True)
-        if len(lines) > SHOWN_OUTPUT_LINES:
-            console.print(f"  … {len(lines) - SHOWN_OUTPUT_LINES} more lines", style="dim")
-        return done.returncode
 
     def git(self, *args: str, cwd: Path | None = None) -> str:
         done = subprocess.run(
@@ -149,11 +160,12 @@ def main() -> int:
         demo = start(workspace, servers)
         before = demo.organization()
         day(demo, DAY_0, title="Day 0: idle users get a warning first")
-        day(
+        revoked = day(
             demo,
             DAY_0 + timedelta(days=8),
             title="Day 8: the warning has run out; seats are revoked",
         )
+        asking_back(demo, DAY_0 + timedelta(days=9), revocations=revoked)
         records = show_audit(demo)
         show_seats(before, demo.organization(), records=records)
     console.print(Rule())
@@ -179,6 +191,13 @@ def start(workspace: Path, servers: ExitStack) -> Demo:
     mail = servers.enter_context(catching_mail())
     demo = Demo(workspace, workspace / "policy-repo", atlassian, github, mail)
     seed_repository(demo, origin)
+    # As docs/access-requests.md says: the label the request form puts on its issues.
+    httpx.post(
+        f"{github}/repos/{REPOSITORY}/labels",
+        json={"name": REQUEST_LABEL, "color": "0e8a16"},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        timeout=30,
+    ).raise_for_status()
     table = Table.grid(padding=(0, 2))
     table.add_row(
         "Atlassian Cloud simulator", atlassian, f"{len(organization.accounts)} accounts, 2 sites"
@@ -197,6 +216,8 @@ def seed_repository(demo: Demo, origin: Path) -> None:
     shutil.copytree(SOURCE / "policies", demo.clone / "policies")
     point_mail_at(demo.clone / "policies" / "organization.yaml", demo.mail.port)
     shutil.copytree(SOURCE / "schemas", demo.clone / "schemas")
+    forms = Path(".github") / "ISSUE_TEMPLATE"
+    shutil.copytree(SOURCE / forms, demo.clone / forms)
     (demo.clone / "state").mkdir()
     shutil.copy(SOURCE / "state" / "README.md", demo.clone / "state" / "README.md")
     demo.git("add", "--all")
@@ -215,8 +236,9 @@ def point_mail_at(organization: Path, port: int) -> None:
     organization.write_text(text, encoding="utf-8")
 
 
-def day(demo: Demo, now: datetime, *, title: str) -> None:
-    """One scheduled run (notify, propose), a reviewer merging, and the apply on merge."""
+def day(demo: Demo, now: datetime, *, title: str) -> list[EmailMessage]:
+    """One scheduled run (notify, propose), a reviewer merging, and the apply on merge; the
+    mail the apply sent."""
     console.print(Rule(f"[bold]{title}[/]  ({now:%Y-%m-%d})", align="left"))
     sent = len(demo.mail.received)
     demo.accessctl("notify", "--push", "--now", format_instant(now))
@@ -225,7 +247,7 @@ def day(demo: Demo, now: datetime, *, title: str) -> None:
     pull = demo.forge().find_open_pull("accessctl/plan", "main")
     if pull is None:
         console.print("No plan pull request: the organization is in line with its policies.")
-        return
+        return []
     show_pull(
         pull.number, pull.title, body=pull.body or "", labels=[label.name for label in pull.labels]
     )
@@ -240,6 +262,133 @@ def day(demo: Demo, now: datetime, *, title: str) -> None:
         "apply", "--pending", "--push", "--now", format_instant(now + timedelta(hours=1))
     )
     show_mail(demo.mail.received[sent:])
+    return demo.mail.received[sent:]
+
+
+# --- day 9: asking for the seat back ------------------------------------------------------
+
+_LINK = re.compile(r"^(http\S+/issues/new\?\S+)$", re.MULTILINE)
+
+
+def asking_back(demo: Demo, now: datetime, *, revocations: list[EmailMessage]) -> None:
+    """A removed person follows the link in their mail; the request workflow answers."""
+    console.print(
+        Rule(
+            f"[bold]Day 9: a removed user asks for the seat back[/]  ({now:%Y-%m-%d})", align="left"
+        )
+    )
+    asking = next((m for m in revocations if _link(m)), None)
+    if asking is None:
+        console.print("No revocation mail carried a request link.")
+        return
+    who, link = str(asking["To"]), _link(asking) or ""
+    login = re.sub(r"[^a-z0-9]+", "-", who.split("@", maxsplit=1)[0].lower()).strip("-")
+    console.print(Panel(escape(_text_of(asking)), title=f"{who} reads: {asking['Subject']}"))
+    list_identity(demo, login=login, account=who)
+    number = submit_request(demo, login=login, link=link)
+    sent = len(demo.mail.received)
+    answered_at = format_instant(now + timedelta(minutes=2))
+    demo.accessctl("request-access", "--from-issue", str(number), "--push", "--now", answered_at)
+    show_answer(demo, number)
+    show_mail(demo.mail.received[sent:])
+    show_story(demo, who)
+
+
+def _link(message: EmailMessage) -> str | None:
+    found = _LINK.search(_text_of(message))
+    return found.group(1) if found else None
+
+
+def _text_of(message: EmailMessage) -> str:
+    body = message.get_body(preferencelist=("plain",))
+    return str(body.get_content()).replace("\r\n", "\n").strip() if body is not None else ""
+
+
+def list_identity(demo: Demo, *, login: str, account: str) -> None:
+    """IT lists the person's GitHub login in policies/github-identities.yaml, by pull request:
+    the reviewed proof that an issue by that login comes from that account."""
+    branch = f"people/{login}"
+    people = demo.clone / "policies" / "github-identities.yaml"
+    demo.git("switch", "--quiet", "-c", branch)
+    entry = f"  - github: {login}\n    account: {account}\n"
+    people.write_text(people.read_text(encoding="utf-8") + entry, encoding="utf-8")
+    demo.git("commit", "--quiet", "-am", f"GitHubIdentities: @{login} is {account}")
+    demo.git("push", "--quiet", "origin", branch)
+    demo.git("switch", "--quiet", "main")
+    reviewer = demo.reviewer()
+    title = f"List @{login} in the GitHub identities"
+    pull = reviewer.open_or_update_pull(head=branch, base="main", title=title, body=account)
+    reviewer.merge_pull(pull.number, title=f"Merge pull request #{pull.number}")
+    demo.git("pull", "--quiet", "--ff-only", "origin", "main")
+    console.print(f"IT listed [bold]@{login}[/] as {escape(account)} (pull request #{pull.number})")
+
+
+def submit_request(demo: Demo, *, login: str, link: str) -> int:
+    """The person opens the link, says why, submits: GitHub opens the issue as them."""
+    person = httpx.post(f"{demo.github_url}/__sim/people", json={"login": login}, timeout=30)
+    person.raise_for_status()
+    answers = {"reason": "Back from leave: I run the release rota again from Monday."}
+    made = httpx.post(
+        f"{demo.github_url}/__sim/issue-forms",
+        json={"url": link, "answers": answers},
+        headers={"Authorization": f"Bearer {person.json()['token']}"},
+        timeout=30,
+    )
+    made.raise_for_status()
+    issue = made.json()
+    console.print(
+        Panel(
+            escape(issue["body"]),
+            title=f"@{login} opened issue #{issue['number']}: {issue['title']}",
+            subtitle=", ".join(label["name"] for label in issue["labels"]),
+            expand=False,
+        )
+    )
+    return int(issue["number"])
+
+
+def show_answer(demo: Demo, number: int) -> None:
+    forge = demo.forge()
+    issue = forge.get_issue(number)
+    for comment in forge.list_comments(number):
+        console.print(
+            Panel(
+                Markdown(comment.body),
+                title=f"accessctl on issue #{number} (now {issue.state})",
+                expand=False,
+            )
+        )
+
+
+def show_story(demo: Demo, who: str) -> None:
+    """`accessctl audit --account`: removed by which plan, asked in which issue, under which
+    policy restored."""
+    console.print(f"[bold cyan]$ accessctl audit --account {who}[/]")
+    done = demo.run_accessctl("audit", "--account", who, "--format", "json")
+    table = Table(title=f"The story of {who}", expand=True)
+    for column in ("When", "Change", "Plan", "Approved by"):
+        table.add_column(column)
+    for event in json.loads(done.stdout)["events"]:
+        approver = event["approved_by"]
+        table.add_row(
+            event["time"][:16].replace("T", " "),
+            f"{event['action']} {event['product']} ({event['outcome']})",
+            event["plan_id"][-8:],
+            escape(_approver(approver)),
+        )
+    console.print(table)
+
+
+def _approver(approval: dict[str, object] | None) -> str:
+    if not approval:
+        return "unknown"
+    if approval.get("source") == "policy":
+        request = approval.get("request") or {}
+        issue = request.get("issue") if isinstance(request, dict) else None
+        return f"restore policy {approval.get('policy')}, asked in issue #{issue}"
+    if approval.get("source") == "pull-request":
+        return f"@{approval.get('name')} merged #{approval.get('pull')}"
+    return str(approval.get("name"))
 
 
 def show_mail(messages: list[EmailMessage]) -> None:
@@ -304,18 +453,20 @@ def show_seats(before: Inventory, after: Inventory, *, records: list[AuditRecord
     table = Table(title="Seats in use per product (active people in granting groups)")
     table.add_column("Site")
     table.add_column("Product")
-    for column in ("Before", "Revoked", "Granted", "After"):
+    for column in ("Before", "Revoked", "Granted", "Restored", "After"):
         table.add_column(column, justify="right")
     done = Counter((r.site, r.product, r.action) for r in records if r.outcome == "done")
     old, new = seat_counts(before), seat_counts(after)
     for site, product in sorted(old):
         revoked, granted = done[(site, product, "revoke")], done[(site, product, "grant")]
+        restored = done[(site, product, "restore")]
         table.add_row(
             site,
             product,
             str(old[(site, product)]),
             f"[bold green]-{revoked}[/]" if revoked else "0",
             f"+{granted}" if granted else "0",
+            f"+{restored}" if restored else "0",
             str(new.get((site, product), 0)),
         )
     console.print(table)

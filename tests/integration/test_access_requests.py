@@ -209,6 +209,7 @@ def test_a_removed_user_asks_from_the_mail_and_gets_the_seat_back_within_the_run
     # Bob hears it by mail too; `audit` tells the whole story, offline.
     notices = [m for m in world.smtp.recorder.take() if m.rcpt_tos == ("bob@acme.example",)]
     assert len(notices) == 1
+    assert f"As you asked (request #{number})" in notices[0].text
     trail = json.loads(
         accessctl("audit", "--account", "bob@acme.example", "--format", "json").stdout
     )

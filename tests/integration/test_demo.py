@@ -15,7 +15,9 @@ pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 ROOT = Path(__file__).parents[2]
 
 
-def test_the_demo_plays_both_days_and_reclaims_seats(tmp_path: Path) -> None:
+def test_the_demo_plays_its_days_reclaims_seats_and_gives_one_back_on_request(
+    tmp_path: Path,
+) -> None:
     env = {**os.environ, "TMPDIR": str(tmp_path), "COLUMNS": "120"}
     report = tmp_path / "github-conformance.json"
     done = subprocess.run(
@@ -43,6 +45,13 @@ def test_the_demo_plays_both_days_and_reclaims_seats(tmp_path: Path) -> None:
         "Merged #1",
         "$ accessctl apply --pending --push --now 2026-12-01T07:00:00Z",
         "Pull request #2: accessctl: revoke 114",
+        "Day 9: a removed user asks for the seat back",
+        "opened issue #4: Access request:",
+        "$ accessctl request-access --from-issue 4 --push",
+        "accessctl on issue #4 (now closed)",
+        "Restored.",
+        "As you asked (request #4)",
+        "restore policy returning-staff, asked in issue #4",
         "Seats in use per product",
         "Simulators stopped.",
     ):
@@ -53,6 +62,9 @@ def test_the_demo_plays_both_days_and_reclaims_seats(tmp_path: Path) -> None:
     assert {
         "POST /repos/{owner}/{repo}/pulls 201",
         "PUT /repos/{owner}/{repo}/pulls/{pull_number}/merge 200",
+        "GET /repos/{owner}/{repo}/issues/{issue_number} 200",
+        "PATCH /repos/{owner}/{repo}/issues/{issue_number} 200",
+        "GET /repos/{owner}/{repo}/commits/{commit_sha}/pulls 200",
     } <= set(checked["counts"])
     workspace = next(tmp_path.glob("accessctl-demo-*"))
     log = subprocess.run(
@@ -60,4 +72,5 @@ def test_the_demo_plays_both_days_and_reclaims_seats(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=30, check=True,
     ).stdout  # fmt: skip
     assert "accessctl: apply plan-20261201-060000-" in log
+    assert "accessctl: restore requested in issue #4 (plan-20261202-" in log
     shutil.rmtree(workspace)

@@ -139,11 +139,14 @@ def revocation_mail(
 def restore_mail(
     action: Action, *, organization: Organization, templates: Templates, now: datetime
 ) -> Mail:
+    asked = action.evidence.requested_in
     context = _seat_context(action, organization) | {
         "restored_on": now,
         "removed_at": action.evidence.removed_at,
         "groups": [g.name for g in action.groups],
         "unsuspended": action.method == "suspend",
+        "request_issue": asked.issue if asked else None,
+        "request_url": asked.url if asked else None,
     }
     return _to_account(action, "restore", rendered=templates.render("restore", context))
 
