@@ -104,10 +104,10 @@ def parse_request(body: str | None, *, labels: Mapping[str, str]) -> RequestForm
 def sections(body: str) -> dict[str, str]:
     """Each `### <label>` section's text, by case-folded label; `_No response_` is empty."""
     found: dict[str, str] = {}
-    marks = list(_SECTION.finditer(body.replace("\r\n", "\n")))
     text = body.replace("\r\n", "\n")
-    for mark, following in zip(marks, [*marks[1:], None], strict=True):
-        end = following.start() if following else len(text)
+    marks = list(_SECTION.finditer(text))
+    ends = [mark.start() for mark in marks[1:]] + [len(text)] * bool(marks)
+    for mark, end in zip(marks, ends, strict=True):
         value = text[mark.end() : end].strip()
         found.setdefault(mark.group(1).casefold(), "" if value == NO_RESPONSE else _unquoted(value))
     return found
