@@ -339,6 +339,33 @@ def test_an_author_the_map_does_not_name_goes_to_review(world_with: Callable[...
     )
 
 
+def test_a_request_restored_after_all_closes_the_review_it_had_opened(
+    world_with: Callable[..., World],
+) -> None:
+    world = world_with(seed=seed(), extra=ledger_with(removal(days_ago=3)))
+    token = world.person("bob-k")  # Bob's login, not listed yet
+    number = world.submit(bobs_link(world), token=token, answers={"reason": "Back"})
+    assert answer(number, at=DAY0)[0] == ExitCode.OK
+    (review,) = world.repo.open_pulls()
+    people = "policies/github-identities.yaml"
+    listed = (
+        world.repo.clone / people
+    ).read_text() + "  - github: bob-k\n    account: BOB@acme.example\n"
+    world.repo.commit({people: listed}, message="List @bob-k")
+    git(world.repo.clone, "push", "--quiet", "origin", "main")
+
+    code, output = answer(number, at=DAY0 + timedelta(hours=1))  # the issue was edited
+
+    assert code == ExitCode.OK, output
+    assert JSW in world.groups_of(BOB)
+    assert world.repo.open_pulls() == []
+    closed = next(p for p in world.repo.pulls() if p.number == review.number)
+    assert (closed.state, closed.merged) == ("closed", False)
+    assert world.issue(number)["state"] == "closed"
+    (comment,) = world.comments(number)
+    assert "**Restored.**" in comment
+
+
 # --- refusals: one comment, nothing else ------------------------------------------------------
 
 

@@ -232,7 +232,15 @@ def _restore(
     )
     forge.upsert_comment(asked.issue.issue, marker=MARKER, body=comment)
     forge.close_issue(asked.issue.issue)
+    _close_review(forge, number=asked.issue.issue)
     return ExitCode.OK
+
+
+def _close_review(forge: GitHubForge, *, number: int) -> None:
+    """A pull request an earlier answer opened for the request is no longer needed."""
+    for pull in forge.pulls_from(issue_branch(number), state="open"):
+        note = f"Restored at once (#{number} was answered again); no review is needed."
+        forge.close_pull(pull.number, comment=note)
 
 
 def _planned_restore(context: RunContext, route: Restore, *, asked: Asked) -> Plan | Review:

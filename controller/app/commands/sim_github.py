@@ -63,6 +63,10 @@ def serve_github(
             f"tokens: {token} (GitHub Actions), {APP_TOKEN} (a GitHub App), "
             f"{ADMIN_TOKEN} (an admin)"
         )
+        console.info(
+            f'people: POST {base_url}/__sim/people {{"login": ...}} gives a login a token; '
+            f"POST {base_url}/__sim/issue-forms submits an issue form from a link"
+        )
         console.info("Ctrl-C stops")
         if stop is None:
             with _stopped_by_signals() as stop_signal:
