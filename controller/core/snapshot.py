@@ -4,13 +4,16 @@ The connector (`controller.adapters.atlassian`) produces it, `accessctl inventor
 `accessctl plan --inventory` reads it, and the simulator serves it. One format, one schema
 (`schemas/inventory.schema.json`). Pure: no I/O beyond (de)serialising bytes.
 
+The format is version 2: a group lists every (site, product) it grants a seat on, since one
+group may grant several products on several sites. Version 1 (one site per group) is read and
+converted. Files are written one site, group or account per line (`dump_inventory`).
+
 A snapshot is canonical: every list sorted, each account and group once, every group an account
-is in listed, every site a group grants on listed. Reading a file is on the hot path of
-`accessctl plan` (100,000 accounts), so it is shaped for pydantic-core to do the work in Rust:
-the per-account records are slotted dataclasses, instants are checked as UTC without a Python
-call, and files written canonical are only *verified* in one pass, not re-sorted. Values built
-in Python (the connector, the generator, tests) are normalised instead: instants to UTC
-seconds, lists sorted.
+is in listed, every site a group grants on listed, instants in UTC to the second. Reading a file
+is on the hot path of `accessctl plan` (100,000 accounts), so it is shaped for pydantic-core to
+do the work in Rust: the per-account records are slotted dataclasses, instants are checked as
+UTC without a Python call, and files written canonical are only *verified* in one pass, not
+re-sorted. Values built in Python (the connector, the generator, tests) are normalised instead.
 """
 
 from __future__ import annotations
