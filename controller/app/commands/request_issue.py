@@ -57,6 +57,7 @@ from controller.core.access_request import (
 from controller.core.errors import ExitCode
 from controller.core.plan import Plan, dump_plan_yaml
 from controller.core.plan.model import RequestRef, action_key
+from controller.core.plan.review_body import escape_cell
 from controller.core.plan.seal import PlanKey, seal_plan
 from controller.core.reconcile import reconcile
 from controller.core.state_records import EXECUTED, PolicyApproval
@@ -189,12 +190,16 @@ def _send_for_review(
 
 
 def _review_body(route: Review, *, asked: Asked, account: str) -> str:
+    """The pull request's body: what the issue asks, why it needs a review, and the
+    requester's own words in a code block (where nothing renders or mentions anyone)."""
     what = ", ".join(g.name for g in route.groups) or route.product
     told = "\n".join(f"    {line}" for line in asked.form.reason.splitlines() or [""])
+    shown = account.replace("`", "'")
     return (
-        f"Requested in #{asked.issue.issue} by @{asked.issue.author}: `{account}` asks for "
+        f"Requested in #{asked.issue.issue} by @{asked.issue.author}: `{shown}` asks for "
         f"`{route.product}` on `{route.site}` back ({what}).\n\n"
-        f"Not restored at once: {route.why}.\n\nWhy they need it, in their words:\n\n{told}\n\n"
+        f"Not restored at once: {escape_cell(route.why)}.\n\n"
+        f"Why they need it, in their words:\n\n{told}\n\n"
         "This adds one entry to `{path}`. Merging it is the approval: the next plan grants the "
         "access, within the seats left, and no inactivity policy revokes it while the entry "
         f"lasts. Merged or closed, #{asked.issue.issue} is closed with it."

@@ -146,7 +146,8 @@ def restore_plan(plan: Plan, restore: Action, *, policies: PolicySet) -> Plan:
     as the record of it (its id, digests and seat counts are those it was planned with)."""
     seats = {(p.site, p.product): p.seats for p in plan.summary.by_product}
     summary = summarize([restore], [], policies=policies, seats=seats)
-    return plan.model_copy(update={"actions": (restore,), "skipped": (), "summary": summary})
+    narrowed = {"actions": (restore,), "skipped": (), "deferred": (), "summary": summary}
+    return plan.model_copy(update=narrowed)
 
 
 def find_account(inventory: Inventory, ref: str) -> Account | None:
