@@ -82,7 +82,7 @@ class ApplyLock:
         sha = self._commit(journal)
         rejection = self.workspace.push_ref(self.ref, sha=sha, expected=current)
         if rejection is not None:
-            return self._lost(rejection)
+            return self._lost(rejection, expected=current)
         self._sha = sha
         return journal
 
@@ -110,13 +110,18 @@ class ApplyLock:
             record.taken_at + LEASE
         )
 
-    def _lost(self, rejection: Rejection) -> Held:
-        if not rejection.lease_broken:
+    def _lost(self, rejection: Rejection, *, expected: str | None) -> Held:
+        """Another run's push won the race: the client saw the lease broken, or the remote
+        refused the update because the ref moved under it (git then says "failed to update
+        ref" or "reference already exists"). A refusal that leaves the ref where it was is a
+        failure to report."""
+        current = self.workspace.remote_ref_sha(self.ref)
+        if not rejection.lease_broken and current == expected:
             raise GitFailure(
                 f"cannot take the apply lock {self.ref} ({rejection}); check that the token "
                 "may push refs under refs/accessctl/"
             )
-        if self.workspace.remote_ref_sha(self.ref) is None:  # taken and released meanwhile
+        if current is None:  # taken and released meanwhile
             return Held(self.ref, self.record.model_copy(update={"holder": "another run"}))
         return Held(self.ref, self._read(self.workspace.fetch_ref(self.ref))[0])
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from controller.adapters.apply_lock import LEASE, ApplyLock, Held
-from controller.adapters.git_workspace import Workspace
+from controller.adapters.git_workspace import Rejection, Workspace
 from controller.core.errors import RunFailure
 from controller.core.state_records import JournalEntry
 from tests.integration.git_sandbox import Origin, git, make_origin
@@ -73,3 +73,34 @@ def test_a_ref_that_is_not_a_lock_is_reported_not_taken(origin: Origin) -> None:
     git(clone, "push", "--quiet", "origin", f"HEAD:{REF}")
     with pytest.raises(RunFailure, match="is not an accessctl apply lock; delete it"):
         lock(origin, "b", holder="run 2").acquire()
+
+
+def test_a_race_the_remote_settles_is_lost_not_failed(
+    origin: Origin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both runs saw no lock; run 1's push lands first, and the remote refuses run 2's update
+    itself ("failed to update ref"), not git's lease check: run 2 is told who holds it."""
+    first = lock(origin, "a", holder="run 1")
+    second = lock(origin, "b", holder="run 2")
+
+    def raced(ref: str, *, sha: str | None, expected: str | None) -> Rejection:
+        assert first.acquire() == ()
+        return Rejection(kind="remote rejected", why="failed to update ref")
+
+    monkeypatch.setattr(second.workspace, "push_ref", raced)
+    held = second.acquire()
+    assert isinstance(held, Held)
+    assert held.record.holder == "run 1"
+
+
+def test_a_refusal_that_leaves_no_lock_is_a_failure_to_report(
+    origin: Origin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run = lock(origin, "a", holder="run 1")
+
+    def refused(ref: str, *, sha: str | None, expected: str | None) -> Rejection:
+        return Rejection(kind="remote rejected", why="pre-receive hook declined")
+
+    monkeypatch.setattr(run.workspace, "push_ref", refused)
+    with pytest.raises(RunFailure, match="cannot take the apply lock"):
+        run.acquire()
