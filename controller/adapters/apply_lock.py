@@ -139,7 +139,7 @@ class ApplyLock:
         try:
             record = LockRecord.model_validate_json(lock)
             journal = tuple(JournalEntry.model_validate(json.loads(line)) for line in lines)
-        except (ValidationError, ValueError):
+        except (ValidationError, ValueError, RecursionError):
             raise RunFailure(
                 f"{self.ref} on {self.workspace.remote} is not an accessctl apply lock; "
                 f"delete it (git push origin --delete {self.ref}) and run again"

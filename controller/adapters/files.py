@@ -25,6 +25,18 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def write_output(path: Path, data: bytes, *, what: str) -> None:
+    """A file the user named (`--out`): written whole or not at all; a path that cannot be
+    written is bad input that says which and why."""
+    try:
+        write_atomic(path, data)
+    except OSError as error:
+        raise BadInput(
+            f"{path}: cannot write the {what} ({error.strerror or type(error).__name__}); "
+            "choose a path in a directory you can write to"
+        ) from None
+
+
 def _mode_for(path: Path) -> int:
     """Keep an existing file's mode; new files get the usual 0666 less the umask."""
     if path.exists():

@@ -14,9 +14,10 @@ import traceback
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import click
+from click.exceptions import NoArgsIsHelpError
 
 from controller.app import console
 from controller.core.errors import AccessctlError, ExitCode
@@ -113,7 +114,33 @@ def finish(code: int) -> None:
     sys.exit(code)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class OneLineErrors(click.Group):
+    """click's own usage errors (a missing argument, `--port 70000`) as one `error:` line and
+    exit 2, like every other bad input, instead of a usage block."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["standalone_mode"] = False
+        try:
+            return super().main(*args, **kwargs)
+        except NoArgsIsHelpError as error:  # `accessctl` alone: the help it asks for
+            console.out(error.format_message())
+            sys.exit(error.exit_code)
+        except click.ClickException as error:
+            console.error(_one_line(error))
+            sys.exit(error.exit_code)
+        except click.Abort:
+            console.error("aborted")
+            sys.exit(130)
+
+
+def _one_line(error: click.ClickException) -> str:
+    context = getattr(error, "ctx", None)
+    command = context.command_path if context is not None else "accessctl"
+    message = " ".join(error.format_message().split()).rstrip(".")
+    return f"{command}: {message}; see `{command} --help`"
+
+
+@click.group(cls=OneLineErrors, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="accessctl")
 def main() -> None:
     """accessctl: Atlassian Cloud access as code.
@@ -494,8 +521,11 @@ def sim() -> None:
     """Local simulators of the services accessctl talks to (for demos and tests)."""
 
 
+PORT = click.IntRange(0, 65535)
+
+
 @sim.command("serve")
-@click.option("--port", type=int, default=0, show_default=True, help="0 picks a free port.")
+@click.option("--port", type=PORT, default=0, show_default=True, help="0 picks a free port.")
 @click.option("--users", type=int, help="Generate this many accounts (default 500).")
 @click.option("--seed", type=int, help="Seed of the generated organization (default 7).")
 @click.option(
@@ -554,7 +584,7 @@ def sim_serve(
     required=True,
     help="Bare git repository holding the branches (created empty if missing).",
 )
-@click.option("--port", type=int, default=0, show_default=True, help="0 picks a free port.")
+@click.option("--port", type=PORT, default=0, show_default=True, help="0 picks a free port.")
 @click.option("--token", default="sim-github-token", show_default=True)
 @click.option(
     "--actions-may-open-prs",

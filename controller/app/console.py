@@ -2,6 +2,11 @@
 
 Results go to stdout, diagnostics (errors, warnings, progress) to stderr, so `accessctl plan
 --format json > plan.json` stays machine-readable.
+
+A diagnostic is one line, whatever it quotes: control characters in it (a newline or an ESC in
+an inventory field) are written as escapes (`controller.core.inert_text.printable`), credentials
+in URLs and tokens are scrubbed, and rich reads neither markup nor emoji codes in any text it is
+given (`:x:` in a file name stays `:x:`). Tables built from data use `cell` for the same reason.
 """
 
 from __future__ import annotations
@@ -14,8 +19,11 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-_out = Console(soft_wrap=True, highlight=False)
-_err = Console(stderr=True, soft_wrap=True, highlight=False)
+from controller.adapters.http_boundary.scrubbing import scrub
+from controller.core.inert_text import printable
+
+_out = Console(soft_wrap=True, highlight=False, markup=False, emoji=False)
+_err = Console(stderr=True, soft_wrap=True, highlight=False, markup=False, emoji=False)
 
 
 def out(text: str = "") -> None:
@@ -25,17 +33,27 @@ def out(text: str = "") -> None:
 
 
 def info(text: str) -> None:
-    _err.print(text, markup=False)
+    _err.print(one_line(text))
 
 
 def warn(text: str) -> None:
     _err.print(
-        f"warning: {text}" if not text.startswith("warning") else text, markup=False, style="yellow"
+        one_line(f"warning: {text}" if not text.startswith("warning") else text), style="yellow"
     )
 
 
 def error(text: str) -> None:
-    _err.print(f"error: {text}", markup=False, style="bold red")
+    _err.print(one_line(f"error: {text}"), style="bold red")
+
+
+def one_line(text: str) -> str:
+    """A diagnostic as it may be shown: no control character, no credential."""
+    return printable(scrub(text))
+
+
+def cell(value: object) -> str:
+    """A table cell from data: its control characters written as escapes."""
+    return printable(str(value))
 
 
 def table(renderable: Any) -> None:

@@ -46,7 +46,7 @@ def report_unreachable(outbox: Outbox) -> None:
 
 def show_delivery(delivery: Delivery) -> None:
     for sent in delivery.sent:
-        console.out(f"sent {sent.mail.about}")
+        console.out(console.cell(f"sent {sent.mail.about}"))
     for failed in delivery.failed:
         console.error(f"not delivered: {failed}")
 

@@ -7,9 +7,10 @@ secret: the connector scrubs credentials before it builds one.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from enum import IntEnum
+
+from controller.core.inert_text import printable
 
 SHOWN_LIMIT = 60
 
@@ -83,15 +84,6 @@ def shown(value: object, *, limit: int = SHOWN_LIMIT) -> str:
     characters written as escapes, so a newline cannot forge a second line, and cut short with
     `…` beyond `limit` characters, so a 10,000-digit number does not flood the terminal."""
     text = str(value)
-    cut = text[:limit]
-    quoted = "".join(_escaped(c) for c in cut)
+    quoted = printable(text[:limit]).replace("'", "\\'")
     more = f"… ({len(text):,} characters)" if len(text) > limit else ""
     return f"'{quoted}'{more}"
-
-
-def _escaped(character: str) -> str:
-    if character == "'":
-        return "\\'"
-    if unicodedata.category(character)[0] in "CZ" and character != " ":
-        return character.encode("unicode_escape").decode("ascii")
-    return character

@@ -79,7 +79,9 @@ def section(markdown: str, title: str) -> str:
 
 def accounts_in(markdown: str, title: str) -> set[str]:
     rows = section(markdown, title).splitlines()
-    return {row.split("|")[1].strip() for row in rows if row.startswith("| ") and "@" in row}
+    return {
+        row.split("|")[1].strip().strip("`") for row in rows if row.startswith("| ") and "@" in row
+    }
 
 
 def totals_rows(markdown: str) -> tuple[list[str], list[str]]:

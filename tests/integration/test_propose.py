@@ -76,7 +76,7 @@ def test_opens_one_labelled_plan_pull_request_with_the_summary_as_body(repo: Pol
     summary = git(repo.origin.git_dir, "show", f"{PLAN_BRANCH}:state/plans/{plan_id}.md")
     assert pull.body is not None
     assert pull.body.strip() == summary.strip()
-    assert "| warn | bob@acme.example |" in pull.body
+    assert "| warn | `bob@acme.example` |" in pull.body
     plan = parse_plan(
         git(repo.origin.git_dir, "show", f"{PLAN_BRANCH}:state/plans/{plan_id}.yaml").encode(),
         source="origin",
@@ -190,4 +190,4 @@ def test_plans_the_live_organization_through_the_atlassian_simulator(
     assert pull.title.startswith("accessctl: revoke 0, warn 8, restore 0")
     assert "(plan-20261123-060000-" in pull.title
     assert pull.body is not None
-    assert "| warn | trent@acme.example |" in pull.body
+    assert "| warn | `trent@acme.example` |" in pull.body

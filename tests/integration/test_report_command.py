@@ -185,10 +185,8 @@ def test_markdown_goes_to_stdout_and_is_appended_to_the_job_summary(
     summary.write_text("## propose\n\nplan pull request #7\n", encoding="utf-8")
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     result = report("--format", "markdown")
-    assert (
-        "| `plan-20261025-060000-0000000d` | 2026-10-25 | Dana Director &lt;dana@acme.example&gt; |"
-        in result.stdout
-    )
+    dana = "`Dana Director <dana@acme.example>`"
+    assert f"| `plan-20261025-060000-0000000d` | 2026-10-25 | {dana} |" in result.stdout
     assert "estimated saving **34.40 EUR a month**" in result.stdout
     written = summary.read_text(encoding="utf-8")
     assert written.startswith("## propose\n\nplan pull request #7\n\n## accessctl license report")
@@ -342,5 +340,5 @@ def test_a_plan_pushed_straight_to_main_names_its_author_and_says_it_was_no_merg
         False,
     )
     markdown = report("--format", "markdown").stdout
-    eve = "Eve &lt;eve@a.example&gt; (not a merge commit)"
+    eve = "`Eve <eve@a.example>` (not a merge commit)"
     assert f"| `plan-20261120-060000-0000000e` | 2026-11-20 | {eve} |" in markdown

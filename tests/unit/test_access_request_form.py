@@ -128,8 +128,7 @@ def test_a_broken_form_is_bad_input() -> None:
 
 def test_comments_show_nothing_from_the_issue_as_markup() -> None:
     refused = refused_comment(["there is no account <img src=x>@a.b | x in the organization"])
-    assert "<img" not in refused
-    assert "&lt;img src=x&gt;@a.b \\| x" in refused
+    assert "- `there is no account <img src=x>@a.b | x in the organization`" in refused  # inert
     review = review_comment(pull=12, why="@octo-admin is not listed\nin the map")
     assert review.startswith("<!-- accessctl:access-request -->\n")
     assert "#12" in review

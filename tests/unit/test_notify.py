@@ -4,6 +4,7 @@ tests/integration/test_notify.py.)"""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import replace
 from datetime import date
 from email.message import EmailMessage
@@ -26,7 +27,7 @@ from controller.adapters.mail import (
     record_delivered,
     run_link,
 )
-from controller.adapters.mail.compose import email_message
+from controller.adapters.mail.compose import email_message, one_address
 from controller.adapters.state_dir import StateDir
 from controller.app.cli import main
 from controller.app.executor import ActionResult, ApplyRun, updated_ledger
@@ -324,3 +325,73 @@ def test_push_without_commit_is_refused_before_anything_runs() -> None:
     result = CliRunner().invoke(main, ["notify", "--no-commit", "--push"])
     assert result.exit_code == ExitCode.BAD_INPUT
     assert "--push needs the ledger committed" in result.stderr
+
+
+# --- recipients are data, never headers ----------------------------------------------------
+
+HOSTILE = [
+    pytest.param("bob@acme.example\r\nBcc: attacker@evil.example", id="cr-lf-adds-a-header"),
+    pytest.param("bob@acme.example\n", id="trailing-newline"),
+    pytest.param("bob@acme.example, attacker@evil.example", id="a-list"),
+    pytest.param("attacker@evil.example <bob@acme.example>", id="address-as-display-name"),
+    pytest.param('"bob@acme.example" <attacker@evil.example>', id="quoted-name-other-address"),
+    pytest.param("bob@acme.example (attacker@evil.example)", id="a-comment"),
+]
+
+
+@pytest.mark.parametrize("address", HOSTILE)
+def test_an_address_that_is_not_exactly_one_is_never_mailed(address: str) -> None:
+    assert one_address(address) is None
+    hostile = dataclasses.replace(account("mallory", idle=55), email=address)
+    outbox = due_mail(due_for(hostile, account("carol", idle=58)))
+    assert [o.mail.to for o in outbox.outgoing] == [("carol@acme.example",)]
+    [unreachable] = outbox.unreachable
+    assert "is not one e-mail address" in str(unreachable)
+    assert "\n" not in str(unreachable)
+    assert "\r" not in str(unreachable)
+
+
+@pytest.mark.parametrize("address", HOSTILE)
+def test_delivery_skips_and_reports_a_bad_recipient_and_mails_the_others(address: str) -> None:
+    [item] = due_mail(due_for(account("carol", idle=58))).outgoing
+    digest = dataclasses.replace(item.mail, to=(address, "it-ops@acme.example"))
+    alone = dataclasses.replace(item.mail, to=(address,))
+    mailer = Outbox()
+    delivery = deliver(
+        [Outgoing(mail=digest), Outgoing(mail=alone), item], mailer, letterhead=LETTERHEAD
+    )
+    assert [m["To"] for m in mailer.messages] == ["it-ops@acme.example", "carol@acme.example"]
+    assert all("evil" not in str(m) for m in mailer.messages)
+    assert len(delivery.failed) == 2
+    assert all("is not one e-mail address; not sent to it" in str(f) for f in delivery.failed)
+
+
+def test_one_address_is_a_plain_address() -> None:
+    assert one_address("bob@acme.example") == "bob@acme.example"
+    assert one_address("") is None
+
+
+@pytest.mark.parametrize(
+    ("host", "security", "refused"),
+    [
+        pytest.param("smtp.acme.example", "none", True, id="plain-to-a-remote-server"),
+        pytest.param("10.0.0.5", "none", True, id="plain-to-a-lan-address"),
+        pytest.param("127.0.0.1", "none", False, id="plain-to-loopback"),
+        pytest.param("::1", "none", False, id="plain-to-ipv6-loopback"),
+        pytest.param("localhost", "none", False, id="plain-to-localhost"),
+        pytest.param("smtp.acme.example", "starttls", False, id="starttls"),
+        pytest.param("smtp.acme.example", "tls", False, id="implicit-tls"),
+    ],
+)
+def test_a_password_is_never_sent_in_clear_text_but_to_loopback(
+    host: str, security: str, refused: bool
+) -> None:
+    smtp = SMTP.model_copy(update={"host": host, "security": security, "username": "bot"})
+    environ = {"SMTP_PASSWORD": "hunter2-pw"}
+    if not refused:
+        assert SmtpSettings.from_policy(smtp, environ=environ).host == host
+        return
+    with pytest.raises(BadInput) as refusal:
+        SmtpSettings.from_policy(smtp, environ=environ)
+    assert "set notifications.smtp.security to starttls or tls" in refusal.value.message
+    assert "hunter2-pw" not in refusal.value.message

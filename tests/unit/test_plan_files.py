@@ -11,7 +11,7 @@ import pytest
 from controller.core.errors import BadInput
 from controller.core.ledger import Ledger
 from controller.core.plan import Plan, dump_plan_json, dump_plan_yaml, parse_plan, render_markdown
-from controller.core.plan.review_body import GITHUB_BODY_LIMIT, escape_cell
+from controller.core.plan.review_body import GITHUB_BODY_LIMIT
 from controller.core.reconcile import reconcile
 from controller.core.schemas import generated_schemas
 from tests.factories import NOW, account, inactivity, inventory, policy_set
@@ -108,15 +108,3 @@ def test_huge_plan_is_cut_to_fit_a_pull_request_and_points_to_the_file() -> None
     assert "more in the plan file" in text
     assert "every action is in `state/plans/big.yaml`" in text
     assert "4000 to revoke" in text
-
-
-@pytest.mark.parametrize(
-    ("raw", "safe"),
-    [
-        ("a|b", "a\\|b"),
-        ("<script>", "&lt;script&gt;"),
-        ("two\nlines", "two lines"),
-    ],
-)
-def test_table_cells_are_escaped(raw: str, safe: str) -> None:
-    assert escape_cell(raw) == safe

@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from controller.core.inert_text import code_fence
 from controller.core.plan import Action, Plan, Skipped, Summary
 from controller.core.plan.model import ActionKind, action_key
 from controller.core.preview import PlanDiff, Provenance, diff_plans, render_invalid, render_preview
-from controller.core.preview.comment import code_fence
 
 NOW = datetime(2026, 11, 23, 6, tzinfo=UTC)
 POLICY = "jira-software-60d"
@@ -167,7 +167,7 @@ def test_the_comment_leads_with_the_counts_and_escapes_cells() -> None:
 
     headline = text.split("\n\n")[1]
     assert headline == "**1 newly revoked · 0 newly spared · 1 newly warned · 0 no longer warned**"
-    assert "bob\\|&lt;x&gt;@acme.example" in text
+    assert "`bob\\|<x>@acme.example`" in text
     assert "<summary>Newly revoked: 1</summary>" in text
 
 
@@ -177,7 +177,7 @@ def test_a_refusal_is_shown_first() -> None:
     text = render_preview(diff, provenance=PROVENANCE)
 
     assert text.index("**This change would be refused**") < text.index("newly revoked")
-    assert "> - the plan revokes 1 seat" in text
+    assert "> - `the plan revokes 1 seat`" in text
 
 
 def test_a_huge_difference_is_cut_to_fit_a_comment() -> None:

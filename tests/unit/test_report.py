@@ -247,13 +247,13 @@ def test_markdown_leads_with_totals_and_has_every_table(report: Report) -> None:
     assert text.startswith("## accessctl license report · `8f3c2a71-")
     assert "estimated saving **34.40 EUR a month** (412.80 EUR a year)" in text
     assert (
-        "| acme | jira-software | 10 | 12 | 2 | 3 | 4 | 1 | 1 | 3 | 2 | 1 | 1 | 2 | 1 | 4 | 0 "
+        "| `acme` | `jira-software` | 10 | 12 | 2 | 3 | 4 | 1 | 1 | 3 | 2 | 1 | 1 | 2 | 1 | 4 | 0 "
         "| 8.60 EUR | 34.40 EUR |"
     ) in text
-    assert "| release-managers | group | head-of-eng@acme.example | 2026-12-10 | " in text
+    assert "| `release-managers` | group | `head-of-eng@acme.example` | 2026-12-10 | " in text
     assert "| 2026-09 | 1 | 0 | 0 | 0 | 1 |" in text
     assert "| All policies | 3 | 1 | 33.3% | 1 | 1 |" in text
-    alice = "Alice Approver &lt;alice@acme.example&gt;"
+    alice = "`Alice Approver <alice@acme.example>`"
     assert f"| `plan-20260805-060000-0000000a` | 2026-08-05 | {alice} |" in text
     assert "| `plan-20261120-060000-0000000e` | 2026-11-20 | unknown |" in text
     assert "saving grows to 55.40 EUR a month" in text

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from controller.adapters.mail.compose import Mail, restore_mail, revocation_mail, warning_mail
+from controller.adapters.mail.compose import (
+    Mail,
+    one_address,
+    restore_mail,
+    revocation_mail,
+    warning_mail,
+)
 from controller.adapters.mail.digest import DigestFacts, spared_lines
 from controller.adapters.mail.due import Outbox, Outgoing, no_address
 from controller.adapters.mail.rendering import Templates
@@ -57,7 +63,7 @@ def notices(applied: Applied) -> Outbox:
         action = result.action
         if result.outcome != "done" or not _notice_wanted(action, applied.policies):
             continue
-        if action.email:
+        if one_address(action.email or ""):
             outbox.outgoing.append(Outgoing(mail=_notice(action, applied)))
         else:
             outbox.unreachable.append(no_address(action, _KIND_NAMES[action.action]))

@@ -181,6 +181,17 @@ def expiry_reminder_mail(
 # --- the envelope ---------------------------------------------------------------------------
 
 
+def one_address(text: str) -> str | None:
+    """`text` when it is exactly one e-mail address, as a recipient must be: a bare addr-spec,
+    without a display name, a comment, a second address or a line break; else None. An address
+    comes from an inventory or a policy file: it is data, and must never become headers."""
+    try:
+        parsed = Address(addr_spec=text)
+    except (ValueError, IndexError):  # header defects are ValueErrors; "" is an IndexError
+        return None
+    return text if parsed.addr_spec == text and parsed.domain else None
+
+
 def email_message(mail: Mail, letterhead: Letterhead) -> EmailMessage:
     """The mail as multipart/alternative: plain text first, HTML as the richer alternative."""
     message = EmailMessage(policy=MAIL_POLICY)

@@ -11,13 +11,18 @@ Whoever cannot be mailed (no e-mail address, an owner that is a name) is listed,
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from controller.adapters.mail.compose import Mail, expiry_reminder_mail, warning_mail
+from controller.adapters.mail.compose import (
+    Mail,
+    expiry_reminder_mail,
+    one_address,
+    warning_mail,
+)
 from controller.adapters.mail.rendering import Templates
 from controller.adapters.mail.request_link import RequestLinks
+from controller.core.errors import shown
 from controller.core.ledger import (
     Ledger,
     ReminderRecord,
@@ -31,8 +36,6 @@ from controller.core.ledger import (
 from controller.core.plan.model import Action, Plan
 from controller.core.policy.models import Exclusion
 from controller.core.policy.policy_set import PolicySet
-
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def due_mail(due: Due) -> Outbox:
 def due_warnings(due: Due) -> Outbox:
     outbox = Outbox()
     for action in (a for a in due.plan.actions if a.action == "warn"):
-        if action.email:
+        if one_address(action.email or ""):
             outbox.outgoing.append(_warning(action, due))
         else:
             outbox.unreachable.append(no_address(action, "warning"))
@@ -107,12 +110,15 @@ def _warning(action: Action, due: Due) -> Outgoing:
 
 
 def no_address(action: Action, kind: str) -> Unreachable:
+    """Why an account cannot be mailed: no address, or one that is not exactly one address."""
     who = f"{action.name} ({action.account_id})" if action.name else action.account_id
-    return Unreachable(
-        about=f"{kind} to {who} ({action.product} on {action.site})",
-        why="the account shows no e-mail address (hidden by its privacy settings?); "
-        "tell them another way",
+    why = (
+        f"its e-mail address {shown(action.email)} is not one e-mail address; tell them another way"
+        if action.email
+        else "the account shows no e-mail address (hidden by its privacy settings?); "
+        "tell them another way"
     )
+    return Unreachable(about=f"{kind} to {who} ({action.product} on {action.site})", why=why)
 
 
 # --- expiry reminders -----------------------------------------------------------------------
@@ -125,7 +131,7 @@ def due_reminders(due: Due) -> Outbox:
     for entry in due.policies.exclusion_entries():
         if not reminder_due(due.ledger, entry, today=today, days_before=days_before):
             continue
-        if _EMAIL.match(entry.owner):
+        if one_address(entry.owner):
             outbox.outgoing.append(_reminder(entry, due))
         else:
             outbox.unreachable.append(_owner_without_address(entry))
@@ -145,7 +151,7 @@ def _reminder(entry: Exclusion, due: Due) -> Outgoing:
 def _owner_without_address(entry: Exclusion) -> Unreachable:
     return Unreachable(
         about=f"expiry reminder for the exclusion of {entry.subject} (ends {entry.expires})",
-        why=f"its owner {entry.owner!r} is not an e-mail address; write one in `owner` to "
+        why=f"its owner {shown(entry.owner)} is not an e-mail address; write one in `owner` to "
         "have reminders mailed",
     )
 

@@ -4,12 +4,14 @@ Shell side of `controller.adapters.mail`. The rest of the package sees only the 
 protocol (send one message or raise `MailFailure`), so it runs unchanged against an in-memory
 mailer in tests. One connection serves a whole run: `smtp_session` opens it (plain, STARTTLS or
 implicit TLS as the Organization file says, then the login with `SMTP_PASSWORD`) and closes it.
+A login over a plain connection is refused unless the server is this machine (a local relay).
 Every smtplib and socket error becomes a `MailFailure` whose message names the server and what
 to do, and never the password.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import smtplib
 import ssl
 from collections.abc import Iterator, Mapping
@@ -59,6 +61,13 @@ class SmtpSettings:
                 f"notifications.smtp.username is {smtp.username} but {PASSWORD_VARIABLE} is not "
                 "set; set it to the mail account's password (in CI: a repository secret)"
             )
+        if smtp.username and smtp.security == "none" and not is_loopback(smtp.host):
+            raise BadInput(
+                f"notifications.smtp logs in to {smtp.host} with security: none, which would send "
+                f"{PASSWORD_VARIABLE} in clear text over the network; set "
+                "notifications.smtp.security to starttls or tls (or relay through a server on "
+                "this machine)"
+            )
         return cls(
             host=smtp.host,
             port=smtp.port,
@@ -75,6 +84,16 @@ class SmtpSettings:
     def scrub(self, text: str) -> str:
         """Server replies, one line, cut short, without the password should a server echo it."""
         return scrubbed_line(text, (self.password,), limit=_MAX_REPLY_CHARS)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine without asking DNS (`localhost`, 127/8, ::1)."""
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @contextmanager

@@ -284,8 +284,8 @@ def _show_decisions(report: ApplyReport) -> None:
         table.add_row(
             "run" if decision.execute else decision.outcome,
             action.action,
-            action.label,
-            ", ".join(g.name for g in action.groups),
-            decision.reason,
+            console.cell(action.label),
+            console.cell(", ".join(g.name for g in action.groups)),
+            console.cell(decision.reason),
         )
     console.table(table)

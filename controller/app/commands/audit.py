@@ -119,19 +119,20 @@ def events_table(trail: AuditTrail) -> Table:
 
 def _cells(event: TrailEvent) -> tuple[str, ...]:
     """Short cells, several lines each, so the table still reads at 80 columns."""
-    approver = event.approved_by.label if event.approved_by else "unknown"
-    change = f"{event.action} ({event.outcome})\n{event.site}/{event.product}"
+    cell = console.cell  # each value from the state on one line: several lines per cell
+    approver = cell(event.approved_by.label) if event.approved_by else "unknown"
+    change = f"{event.action} ({event.outcome})\n{cell(event.site)}/{cell(event.product)}"
     if event.groups:
-        change += "\n" + "\n".join(event.groups)
-    plan = f"{event.plan_id}\npolicy {event.policy}"
+        change += "\n" + "\n".join(cell(g) for g in event.groups)
+    plan = f"{cell(event.plan_id)}\npolicy {cell(event.policy)}"
     if event.request is not None:
-        plan += f"\nrequested in issue #{event.request.issue} by @{event.request.author}"
+        plan += f"\nrequested in issue #{event.request.issue} by @{cell(event.request.author)}"
     return (
         event.time.strftime("%Y-%m-%d\n%H:%M UTC"),
-        event.label,
+        cell(event.label),
         change,
         f"{plan}\napproved by {approver}",
-        event.error or event.reason or event.detail or "",
+        cell(event.error or event.reason or event.detail or ""),
     )
 
 

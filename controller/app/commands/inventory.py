@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from controller.adapters.files import write_atomic
+from controller.adapters.files import write_output
 from controller.app import console
 from controller.app.context import RunContext
 from controller.core.errors import ExitCode
@@ -26,7 +26,7 @@ def run(context: RunContext, *, out: Path | None) -> int:
     if out is None:
         console.out(data.decode())
     else:
-        write_atomic(out, data)
+        write_output(out, data, what="inventory")
     console.info(
         f"{context.policies.organization.org_id}: {len(inventory.accounts)} accounts, "
         f"{len(inventory.groups)} groups, {len(inventory.sites)} sites"

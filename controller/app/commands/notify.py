@@ -142,10 +142,10 @@ def _notify_digest(
 
 def _show_dry_run(outbox: Outbox, policies: PolicySet) -> int:
     for item in outbox.outgoing:
-        console.out(f"would send {item.mail.about}: {item.mail.rendered.subject}")
+        console.out(console.cell(f"would send {item.mail.about}: {item.mail.rendered.subject}"))
     recipients = policies.organization.notifications.admin_digest
     if recipients and (outbox.outgoing or outbox.unreachable):
-        console.out(f"would send the digest to {', '.join(recipients)}")
+        console.out(console.cell(f"would send the digest to {', '.join(recipients)}"))
     console.info(f"dry run: {len(outbox.outgoing)} mail(s) due; nothing sent, nothing written")
     return ExitCode.OK
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from controller.adapters.files import write_atomic
+from controller.adapters.files import write_output
 from controller.app import console
 from controller.app.context import RunContext
 from controller.app.planning import make_plan
@@ -47,7 +47,7 @@ def run(context: RunContext, *, out: Path | None, fmt: PlanFormat, detailed_exit
     if out is None:
         console.out(data.decode())
     else:
-        write_atomic(out, data)
+        write_output(out, data, what="plan")
     s = plan.summary
     console.info(
         f"{plan.id}: {s.revoke} revoke, {s.warn} warn, {s.restore} restore, "

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from controller.adapters.files import write_atomic
+from controller.adapters.files import write_output
 from controller.app import console
 from controller.app.approvals import read_approvals
 from controller.app.context import RunContext
@@ -40,7 +40,7 @@ def run(context: RunContext, request: ReportRequest) -> int:
     if request.out is None:
         console.out(text)
     else:
-        write_atomic(request.out, text.encode())
+        write_output(request.out, text.encode(), what="report")
     if request.fmt == "markdown":
         append_step_summary(text, environ=context.environ)
     console.info(headline(report) + (f" -> {request.out}" if request.out else ""))

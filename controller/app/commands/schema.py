@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from controller.adapters.files import write_atomic
+from controller.adapters.files import write_output
 from controller.app import console
 from controller.core.schemas import generated_schemas, schema_bytes
 
@@ -18,7 +18,7 @@ def run(*, out_dir: Path, check: bool) -> int:
             continue
         stale.append(path)
         if not check:
-            write_atomic(path, data)
+            write_output(path, data, what="schema")
             console.info(f"wrote {path}")
     if check and stale:
         for path in stale:

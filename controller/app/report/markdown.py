@@ -12,7 +12,7 @@ import jinja2
 from controller.app.report.formatting import install_filters
 from controller.app.report.history import REGRANT_WINDOW_DAYS
 from controller.app.report.model import Report
-from controller.core.plan.review_body import escape_cell
+from controller.core.inert_text import install_markdown_filters
 
 MONTHS_SHOWN = 24
 PLANS_SHOWN = 50
@@ -25,7 +25,7 @@ _ENV = install_filters(
         undefined=jinja2.StrictUndefined,
     )
 )
-_ENV.filters["md"] = escape_cell
+install_markdown_filters(_ENV)
 
 
 def render_markdown(report: Report) -> str:

@@ -1,26 +1,25 @@
 """PURE: the one comment an access-request issue gets, worded for the person who asked.
 
 Each step replaces the previous text of the same comment (found by `MARKER`): refused, sent
-for review, restored, approved or declined. Whatever came from the issue is shown escaped
-(`escape_cell`: no HTML, no table breaks, one line) or in code spans.
+for review, restored, approved or declined. Whatever came from the issue or the organization is
+shown in code spans (`controller.core.inert_text.md_prose`): it cannot mention, link or render.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from controller.core.inert_text import md_prose
 from controller.core.plan.model import GroupRef
-from controller.core.plan.review_body import escape_cell
 
 MARKER = "<!-- accessctl:access-request -->"
 
 
-def _code(text: str) -> str:
-    return "`" + " ".join(text.replace("`", "'").split()) + "`"
+_code = md_prose
 
 
 def refused_comment(reasons: Sequence[str]) -> str:
-    listed = "\n".join(f"- {escape_cell(reason)}" for reason in reasons)
+    listed = "\n".join(f"- {md_prose(reason)}" for reason in reasons)
     return (
         f"{MARKER}\n**accessctl cannot act on this request as it is:**\n\n{listed}\n\n"
         "Edit the issue to correct it; accessctl reads it again when the issue is edited."
@@ -30,7 +29,7 @@ def refused_comment(reasons: Sequence[str]) -> str:
 def review_comment(*, pull: int, why: str) -> str:
     return (
         f"{MARKER}\n**Sent for review in #{pull}.** It was not restored at once: "
-        f"{escape_cell(why)}.\n\nWhen a reviewer merges #{pull}, the next plan gives the access "
+        f"{md_prose(why)}.\n\nWhen a reviewer merges #{pull}, the next plan gives the access "
         "back and this issue is closed; if the pull request is closed instead, so is this issue."
     )
 
@@ -55,7 +54,7 @@ def restored_comment(
 
 def failed_comment(*, detail: str) -> str:
     return (
-        f"{MARKER}\n**Not restored yet:** {escape_cell(detail)}.\n\nThe administrators are "
+        f"{MARKER}\n**Not restored yet:** {md_prose(detail)}.\n\nThe administrators are "
         "told; the request stays open and is tried again when the issue is edited."
     )
 

@@ -61,6 +61,11 @@ def parse_plan(data: bytes, *, source: str) -> Plan:
         raw = _yaml().load(data.decode("utf-8"))
     except (YAMLError, UnicodeDecodeError) as error:
         raise BadInput(f"{source}: not a readable plan file ({_first_line(error)})") from None
+    except RecursionError:
+        raise BadInput(
+            f"{source}: not a readable plan file (it nests too deeply); "
+            "regenerate it with `accessctl plan`"
+        ) from None
     try:
         return Plan.model_validate(raw)
     except ValidationError as error:

@@ -1,6 +1,8 @@
 """Markdown rendering of a plan for the pull request: totals first, per-policy tables,
-collapsible detail. Always fits GitHub's 65,536-character limit, pointing to the plan file when
-rows had to be cut. Pure: a plan in, a string out.
+collapsible detail. Every value from the organization or the policies is a code span
+(`controller.core.inert_text`): it can neither mention, link nor render. Always fits GitHub's
+65,536-character limit, pointing to the plan file when rows had to be cut. Pure: a plan in, a
+string out.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from dataclasses import dataclass, field
 
 import jinja2
 
+from controller.core.inert_text import install_markdown_filters
 from controller.core.model_base import format_instant
 from controller.core.plan.model import Action, Plan, Skipped
 
@@ -22,14 +25,7 @@ _ENV = jinja2.Environment(
 )
 
 
-def escape_cell(value: object) -> str:
-    """Text safe inside a Markdown table cell: no pipes, no HTML, one line."""
-    text = str(value).replace("\\", "\\\\").replace("|", "\\|")
-    text = text.replace("<", "&lt;").replace(">", "&gt;")
-    return " ".join(text.split())
-
-
-_ENV.filters["md"] = escape_cell
+install_markdown_filters(_ENV)
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,13 @@ from controller.core.snapshot import PRODUCT_NAMES
 Documents = list[tuple[BaseModel, SourceDocument]]
 
 
-def check_policy_set(documents: Documents, *, today: date) -> tuple[list[Problem], list[Problem]]:
-    """(errors, warnings) for a set of individually valid documents."""
-    errors = list(_one_organization(documents))
+def check_policy_set(
+    documents: Documents, *, today: date, complete: bool = True
+) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) for a set of individually valid documents. `complete`: no document
+    was left out for its own errors (else the Organization may be the one left out, and its
+    own error says so)."""
+    errors = list(_one_organization(documents, complete=complete))
     organizations = [m for m, _ in documents if isinstance(m, Organization)]
     if len(organizations) == 1:
         sites = {s.name for s in organizations[0].sites}
@@ -50,9 +54,9 @@ def _at(
     return Problem(source.file, line_of(source.node, path, key=key), shown, message)
 
 
-def _one_organization(documents: Documents) -> Iterator[Problem]:
+def _one_organization(documents: Documents, *, complete: bool) -> Iterator[Problem]:
     found = [s for m, s in documents if isinstance(m, Organization)]
-    if not found and documents:
+    if not found and documents and complete:
         first = documents[0][1]
         yield Problem(
             first.file, 1, "", "no `kind: Organization` document in the policy set; add exactly one"

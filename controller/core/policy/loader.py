@@ -97,7 +97,7 @@ def load_policies(paths: Sequence[Path], *, today: date) -> LoadedPolicies:
             if model is not None:
                 documents.append((model, source))
     located = _locate_documents(documents)
-    errors, warnings = check_policy_set(documents, today=today)
+    errors, warnings = check_policy_set(documents, today=today, complete=not problems)
     problems += errors
     if problems:
         raise InvalidFiles(problems)

@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedOrderedMap, CommentedSeq, CommentedSet
 from ruamel.yaml.constructor import ConstructorError, DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import Node
 from ruamel.yaml.reader import ReaderError
 
-from controller.core.errors import Problem
+from controller.core.errors import SHOWN_LIMIT, Problem, shown
 
 MAX_FILE_BYTES = 5_000_000
 MAX_EXPANDED_NODES = 200_000
@@ -51,6 +51,9 @@ def read_yaml_documents(path: Path, display: str) -> tuple[list[SourceDocument],
                 "write the values out instead of nesting aliases"
             )
             return [], [Problem(display, 1, "", message)]
+        tagged = [problem for n in nodes for problem in _tagged_values(n, display)]
+        if tagged:
+            return [], tagged
         documents = [
             SourceDocument(display, _start_line(n), to_plain(n), n) for n in nodes if n is not None
         ]
@@ -89,9 +92,15 @@ class _PolicyConstructor(RoundTripConstructor):
         except ValueError as error:
             tag = str(node.tag).replace("tag:yaml.org,2002:", "!!")
             raise ConstructorError(
-                problem=f"cannot read {node.value!r} as {tag} ({error}); fix the value or the tag",
+                problem=f"cannot read {shown(node.value)} as {tag} ({_cut(error)}); "
+                "fix the value or the tag",
                 problem_mark=node.start_mark,
             ) from None
+
+
+def _cut(error: Exception) -> str:
+    text = " ".join(str(error).split())
+    return text if len(text) <= SHOWN_LIMIT else text[:SHOWN_LIMIT] + "…"
 
 
 _PolicyConstructor.add_constructor(
@@ -232,6 +241,56 @@ def _start_line(node: Any) -> int:
     return (lc.line + 1) if lc is not None and lc.line is not None else 1
 
 
+# Tags that only say what plain YAML would infer anyway (`!!str 5`); any other (`!!python/...`,
+# `!custom`, `!!set`) is refused, never constructed.
+_PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "timestamp")
+)
+
+
+def _tagged_values(root: Any, display: str) -> list[Problem]:
+    """A problem for every explicitly tagged value but the plain ones, at its line."""
+    problems: list[Problem] = []
+    pending: list[tuple[Any, int]] = [(root, _start_line(root))]
+    while pending:
+        node, line = pending.pop()
+        tag = _tag_of(node)
+        if tag is not None and tag not in _PLAIN_TAGS:
+            shown_tag = shown(tag.replace("tag:yaml.org,2002:", "!!"))
+            message = (
+                f"YAML tag {shown_tag} is not allowed: policy files hold plain values "
+                "(mappings, lists, text, numbers, dates); remove the tag"
+            )
+            problems.append(Problem(display, line, "", message))
+        pending.extend(_children(node, line))
+    return sorted(problems)
+
+
+def _tag_of(node: Any) -> str | None:
+    if isinstance(node, CommentedSet | CommentedOrderedMap):
+        return (
+            "tag:yaml.org,2002:set" if isinstance(node, CommentedSet) else "tag:yaml.org,2002:omap"
+        )
+    tag = getattr(node, "tag", None)
+    value = getattr(tag, "value", tag) if tag is not None else None
+    return str(value) if value else None
+
+
+def _children(node: Any, line: int) -> list[tuple[Any, int]]:
+    """Each value inside a mapping or list with the line it starts on (its parent's when ruamel
+    did not record one)."""
+    if isinstance(node, CommentedMap):
+        # Keys a merge (`<<: *defaults`) brought in have no line of their own.
+        return [(value, _line(node.lc.data.get(key), line)) for key, value in node.items()]
+    if isinstance(node, CommentedSeq):
+        return [(value, _line(node.lc.item(i), line)) for i, value in enumerate(node)]
+    return []
+
+
+def _line(position: Any, fallback: int) -> int:
+    return int(position[0]) + 1 if position and position[0] is not None else fallback
+
+
 def _expands_beyond(root: Any, limit: int) -> bool:
     """Whether the document, with every alias expanded, has more than `limit` values.
 
@@ -290,7 +349,7 @@ def line_of(node: Any, path: tuple[str | int, ...], *, key: bool = False) -> int
             line = (node.lc.key(written) if at_key else node.lc.value(written))[0] + 1
             node = value
         elif isinstance(node, CommentedSeq) and isinstance(step, int) and step < len(node):
-            line = node.lc.item(step)[0] + 1
+            line = _line(node.lc.item(step), line)
             node = node[step]
         else:
             break

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import jinja2
 
-from controller.core.plan.review_body import GITHUB_BODY_LIMIT, escape_cell
+from controller.core.inert_text import code_fence, install_markdown_filters
+from controller.core.plan.review_body import GITHUB_BODY_LIMIT
 from controller.core.preview.diff import CHANGES, Change, PlanDiff, SeatChange
 
 MARKER = "<!-- accessctl:preview -->"
@@ -40,7 +41,7 @@ _ENV = jinja2.Environment(
     keep_trailing_newline=True,
     undefined=jinja2.StrictUndefined,
 )
-_ENV.filters["md"] = escape_cell
+install_markdown_filters(_ENV)
 
 
 @dataclass(frozen=True)
@@ -121,13 +122,3 @@ def render_invalid(problems: Sequence[str], *, head_commit: str) -> str:
     return _ENV.get_template("invalid.md.j2").render(
         problems=problems, text=text, fence=code_fence(text), head_commit=head_commit
     )
-
-
-def code_fence(text: str) -> str:
-    """A backtick fence longer than any run of backticks in `text`, so it cannot be closed
-    early by the content of a user's file."""
-    longest, run = 0, 0
-    for character in text:
-        run = run + 1 if character == "`" else 0
-        longest = max(longest, run)
-    return "`" * max(3, longest + 1)
