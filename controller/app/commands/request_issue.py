@@ -55,9 +55,9 @@ from controller.core.access_request import (
     settled_comment,
 )
 from controller.core.errors import ExitCode
+from controller.core.inert_text import md_prose
 from controller.core.plan import Plan, dump_plan_yaml
 from controller.core.plan.model import RequestRef, action_key
-from controller.core.plan.review_body import escape_cell
 from controller.core.plan.seal import PlanKey, seal_plan
 from controller.core.reconcile import reconcile
 from controller.core.state_records import EXECUTED, PolicyApproval
@@ -198,7 +198,7 @@ def _review_body(route: Review, *, asked: Asked, account: str) -> str:
     return (
         f"Requested in #{asked.issue.issue} by @{asked.issue.author}: `{shown}` asks for "
         f"`{route.product}` on `{route.site}` back ({what}).\n\n"
-        f"Not restored at once: {escape_cell(route.why)}.\n\n"
+        f"Not restored at once: {md_prose(route.why)}.\n\n"
         f"Why they need it, in their words:\n\n{told}\n\n"
         "This adds one entry to `{path}`. Merging it is the approval: the next plan grants the "
         "access, within the seats left, and no inactivity policy revokes it while the entry "
