@@ -42,6 +42,7 @@ from rich.panel import Panel
 from rich.rule import Rule
 from rich.table import Table
 
+from controller.adapters.atlassian.credentials import connector_environment
 from controller.adapters.github import GitHubForge
 from controller.adapters.state_dir import StateDir
 from controller.app.grant_requests import REQUEST_LABEL
@@ -50,7 +51,7 @@ from controller.core.plan import Plan, parse_plan
 from controller.core.plan.seal import PLAN_KEY_VARIABLE
 from controller.core.snapshot import Inventory, parse_inventory, seat_counts
 from controller.core.state_records import AuditRecord
-from controller.sim.atlassian import SimConfig, create_app
+from controller.sim.atlassian import SimConfig, create_app, site_url_template
 from controller.sim.generate import generate_org
 from controller.sim.github import (
     ADMIN_TOKEN,
@@ -69,6 +70,7 @@ DAY_0 = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 SOURCE = Path(__file__).resolve().parents[2]
 SHOWN_OUTPUT_LINES = 5
 DEMO_PLAN_KEY = "demo-plan-key-not-a-secret-0123456789abcdef"
+SIM = SimConfig()
 console = Console(highlight=False)
 
 
@@ -84,10 +86,13 @@ class Demo:
     def environ(self) -> dict[str, str]:
         return {
             **os.environ,
-            "ATLASSIAN_API_BASE": self.atlassian_url,
-            "ATLASSIAN_ADMIN_API_KEY": "sim-admin-key",
-            "JIRA_EMAIL": "bot@example.com",
-            "JIRA_API_TOKEN": "sim-jira-token",
+            **connector_environment(
+                api_base=self.atlassian_url,
+                site_url_template=site_url_template(self.atlassian_url),
+                admin_key=SIM.admin_key,
+                jira_email=SIM.jira_email,
+                jira_token=SIM.jira_token,
+            ),
             "GITHUB_API_URL": self.github_url,
             "GITHUB_REPOSITORY": REPOSITORY,
             "GITHUB_TOKEN": "sim-github-token",
@@ -181,7 +186,7 @@ def start(workspace: Path, servers: ExitStack) -> Demo:
     origin = workspace / "origin.git"
     init_bare_repository(origin)
     organization = generate_org(USERS, SEED, now=DAY_0)
-    atlassian = servers.enter_context(running(create_app(organization, SimConfig())))
+    atlassian = servers.enter_context(running(create_app(organization, SIM)))
     # Set up as docs/github.md says: workflows may open the plan pull request.
     settings = RepositorySettings()
     settings.set_actions(ActionsSettings(can_approve_pull_request_reviews=True))

@@ -20,8 +20,10 @@ import httpx
 import jsonschema
 
 from controller.adapters.atlassian import Credentials
+from controller.adapters.atlassian.credentials import connector_environment
+from controller.core.policy.models import JiraApi
 from controller.core.snapshot import Account, Activity, Group, Inventory, Seats, parse_inventory
-from controller.sim.atlassian import SimConfig, create_app
+from controller.sim.atlassian import SimConfig, create_app, site_url_template
 from controller.sim.server import running
 
 ROOT = Path(__file__).parents[2]
@@ -29,7 +31,8 @@ EXAMPLE = ROOT / "policies" / "examples" / "inventory.json"
 OPENAPI = Path(__file__).parent / "jira_openapi_subset.json"
 NOW = datetime(2026, 11, 23, 6, 0, tzinfo=UTC)
 ADMIN = {"Authorization": "Bearer sim-admin-key"}
-JIRA = ("bot@example.com", "sim-jira-token")
+JIRA = ("bot@example.com", "sim-jira-scoped-token")  # through the gateway
+JIRA_AT_SITE = ("bot@example.com", "sim-jira-token")  # a classic token, at the site
 
 
 @cache
@@ -47,6 +50,7 @@ PEGGY = "557058:00000014-0000-4000-8000-000000000014"
 V1 = f"/admin/v1/orgs/{ORG}"
 V2 = f"/admin/v2/orgs/{ORG}/directories"
 API = f"/ex/jira/{ACME}/rest/api/3"
+SITE_API = "/site/acme/rest/api/3"
 
 
 @dataclass(frozen=True)
@@ -56,24 +60,33 @@ class AtlassianSim:
     base_url: str
     config: SimConfig
 
-    def environ(self, **overrides: str) -> dict[str, str]:
-        """What `accessctl` reads to reach it (DESIGN §3: base URLs may be overridden)."""
+    def environ(self, *, jira_api: JiraApi = "site", **overrides: str) -> dict[str, str]:
+        """What `accessctl` reads to reach it (DESIGN §3: base URLs may be overridden), with
+        the Jira token of the kind `jira_api` takes: classic at the site, scoped through the
+        gateway."""
         return {
-            "ATLASSIAN_API_BASE": self.base_url,
-            "ATLASSIAN_ADMIN_API_KEY": self.config.admin_key,
-            "JIRA_EMAIL": self.config.jira_email,
-            "JIRA_API_TOKEN": self.config.jira_token,
+            **connector_environment(
+                api_base=self.base_url,
+                site_url_template=site_url_template(self.base_url),
+                admin_key=self.config.admin_key,
+                jira_email=self.config.jira_email,
+                jira_token=self.jira_token(jira_api),
+            ),
             **overrides,
         }
 
-    def credentials(self, **wrong: str) -> Credentials:
+    def jira_token(self, jira_api: JiraApi) -> str:
+        return self.config.jira_token if jira_api == "site" else self.config.jira_scoped_token
+
+    def credentials(self, *, jira_api: JiraApi = "site", **wrong: str) -> Credentials:
         values = {
             "admin_api_key": self.config.admin_key,
             "jira_email": self.config.jira_email,
-            "jira_api_token": self.config.jira_token,
+            "jira_api_token": self.jira_token(jira_api),
             **wrong,
         }
-        return Credentials(api_base=self.base_url, **values)
+        template = site_url_template(self.base_url)
+        return Credentials(api_base=self.base_url, site_url_template=template, **values)
 
     def stats(self) -> dict[str, Any]:
         """The simulator's request and fault counters."""

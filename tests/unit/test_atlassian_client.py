@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import re
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -23,10 +25,13 @@ from controller.adapters.http_boundary.errors import (
 )
 from controller.adapters.http_boundary.rate_limits import Budget
 from controller.adapters.http_boundary.retrying import Idempotency, RetryPolicy
-from controller.core.errors import ExitCode
+from controller.core.errors import BadInput, ExitCode
+from controller.core.policy.models import JiraApi
+from controller.core.snapshot import Site
 from tests.unit.atlassian_fakes import (
     ADMIN_KEY,
     BASE,
+    CREDENTIALS,
     JIRA_EMAIL,
     JIRA_TOKEN,
     FakeTime,
@@ -34,6 +39,7 @@ from tests.unit.atlassian_fakes import (
 )
 
 OK = httpx.Response(200, json={"ok": True})
+ACME = Site(name="acme", url="https://acme.atlassian.net", cloud_id="cloud-1")
 
 
 def scripted(*answers: httpx.Response | Exception) -> tuple[list[httpx.Request], object]:
@@ -68,13 +74,71 @@ def test_admin_calls_carry_the_bearer_key_under_the_base() -> None:
     assert seen[0].headers["authorization"] == f"Bearer {ADMIN_KEY}"
 
 
-def test_jira_calls_go_through_the_gateway_with_basic_auth() -> None:
+@pytest.mark.parametrize(
+    ("via", "template", "url"),
+    [
+        ("site", None, "https://acme.atlassian.net/rest/api/3/applicationrole"),
+        (
+            "site",
+            "http://127.0.0.1:8765/site/{site}",
+            "http://127.0.0.1:8765/site/acme/rest/api/3/applicationrole",
+        ),
+        ("gateway", None, f"{BASE}/ex/jira/cloud-1/rest/api/3/applicationrole"),
+        (
+            "gateway",
+            "http://127.0.0.1:8765/site/{site}",
+            f"{BASE}/ex/jira/cloud-1/rest/api/3/applicationrole",
+        ),
+    ],
+    ids=["site", "site-template", "gateway", "gateway-ignores-template"],
+)
+def test_jira_calls_go_where_the_token_kind_says_with_basic_auth(
+    via: JiraApi, template: str | None, url: str
+) -> None:
     seen, handler = scripted(OK)
-    client = make_client(handler)  # type: ignore[arg-type]
-    client.send(client.jira_call("cloud-1", "applicationrole"))
-    assert str(seen[0].url) == f"{BASE}/ex/jira/cloud-1/rest/api/3/applicationrole"
+    credentials = replace(CREDENTIALS, site_url_template=template)
+    client = AtlassianClient(credentials, transport=httpx.MockTransport(handler))  # type: ignore[arg-type]
+    client.send(client.jira_call(ACME, "applicationrole", via=via))
+    assert str(seen[0].url) == url
     expected = base64.b64encode(f"{JIRA_EMAIL}:{JIRA_TOKEN}".encode()).decode()
     assert seen[0].headers["authorization"] == f"Basic {expected}"
+
+
+def test_a_sites_public_tenant_info_gets_no_credential() -> None:
+    seen, handler = scripted(httpx.Response(200, json={"cloudId": "cloud-1"}))
+    client = make_client(handler)  # type: ignore[arg-type]
+    client.send(client.public_call("https://acme.atlassian.net/_edge/tenant_info"))
+    assert "authorization" not in seen[0].headers
+
+
+def test_an_admin_key_alone_serves_the_admin_api_and_names_what_jira_lacks() -> None:
+    credentials = Credentials.from_environ({"ATLASSIAN_ADMIN_API_KEY": ADMIN_KEY}, jira=False)
+    _, handler = scripted(OK)
+    client = AtlassianClient(credentials, transport=httpx.MockTransport(handler))  # type: ignore[arg-type]
+    client.send(client.admin_call("GET", "v1/orgs"))
+    with pytest.raises(MissingCredentials, match="JIRA_EMAIL"):
+        client.send(client.jira_call(ACME, "myself", via="site"))
+    assert credentials.secrets() == (ADMIN_KEY,)
+
+
+@pytest.mark.parametrize(
+    ("template", "problem"),
+    [
+        ("127.0.0.1:8765/site/{site}", "http(s) URL"),
+        ("http://127.0.0.1:8765/site", "name {site} once"),
+        ("http://{site}.{site}.test", "name {site} once"),
+    ],
+    ids=["no-scheme", "no-placeholder", "twice"],
+)
+def test_a_bad_site_url_template_is_bad_input(template: str, problem: str) -> None:
+    environ = {
+        "ATLASSIAN_ADMIN_API_KEY": ADMIN_KEY,
+        "JIRA_EMAIL": JIRA_EMAIL,
+        "JIRA_API_TOKEN": JIRA_TOKEN,
+        "ACCESSCTL_SITE_URL_TEMPLATE": template,
+    }
+    with pytest.raises(BadInput, match=re.escape(problem)):
+        Credentials.from_environ(environ)
 
 
 def test_links_to_another_host_are_rerooted_on_the_base() -> None:
@@ -236,13 +300,14 @@ def echoing(status: int) -> object:
     ("status", "api", "error_type", "hint"),
     [
         (401, "admin", Unauthorized, "ATLASSIAN_ADMIN_API_KEY"),
-        (401, "jira", Unauthorized, "JIRA_EMAIL and JIRA_API_TOKEN"),
+        (401, "site", Unauthorized, "`jira_api: site` takes a classic API token"),
+        (401, "gateway", Unauthorized, "`jira_api: gateway` takes a scoped API token"),
         (403, "admin", Forbidden, "organization admin"),
-        (403, "jira", Forbidden, "site admin"),
+        (403, "site", Forbidden, "Administer Jira"),
         (404, "admin", NotFound, "org_id"),
-        (404, "jira", NotFound, "cloud_id"),
+        (404, "gateway", NotFound, "cloud_id"),
         (500, "admin", ServerFailed, "after 8 attempts"),
-        (502, "jira", ServerFailed, "after 8 attempts"),
+        (502, "site", ServerFailed, "after 8 attempts"),
     ],
     ids=lambda value: str(value) if not isinstance(value, type) else value.__name__,
 )
@@ -253,7 +318,7 @@ def test_statuses_map_to_our_errors_with_hints_and_no_secrets(
     call = (
         client.admin_call("GET", "v2/orgs/o/directories")
         if api == "admin"
-        else client.jira_call("cloud-1", "myself")
+        else client.jira_call(ACME, "myself", via="site" if api == "site" else "gateway")
     )
     with pytest.raises(error_type) as raised:
         client.send(call)
@@ -266,6 +331,23 @@ def test_statuses_map_to_our_errors_with_hints_and_no_secrets(
     assert "\n" not in message
     assert len(message) < 700
     assert raised.value.exit_code == ExitCode.FAILURE
+
+
+@pytest.mark.parametrize("status", [403, 404, 409])
+def test_a_refused_change_keeps_atlassians_reason_without_a_misleading_hint(status: int) -> None:
+    reason = "group 'engineering-sso' is synced from your identity provider"
+    answer = httpx.Response(status, json={"errors": [{"title": "Refused", "detail": reason}]})
+    client = make_client(scripted(answer)[1])  # type: ignore[arg-type]
+    call = client.admin_call(
+        "POST",
+        "v2/orgs/o/directories/d/groups/g/memberships",
+        idempotency=Idempotency.IDEMPOTENT_WRITE,
+    )
+    with pytest.raises(ServiceError) as raised:
+        client.send(call)
+    assert reason in raised.value.message
+    assert "organization admin" not in raised.value.message
+    assert "check org_id" not in raised.value.message
 
 
 # --- pacing ---------------------------------------------------------------------------------

@@ -15,8 +15,10 @@ from controller.adapters.atlassian.pagination import (
     v1_pages,
     v2_pages,
 )
+from controller.core.snapshot import Site
 from tests.unit.atlassian_fakes import make_client
 
+SITE = Site(name="acme", url="https://acme.atlassian.net", cloud_id="c")
 PAGE = 3
 SIZES = pytest.mark.parametrize("count", [0, 1, PAGE, PAGE + 1], ids=lambda n: f"{n}-items")
 
@@ -112,7 +114,7 @@ def jira_server(count: int, *, cap: int, seen: list[httpx.Request], flags: str) 
 def test_jira_offset_pages_end_on_islast_nextpage_or_total(count: int, flags: str) -> None:
     seen: list[httpx.Request] = []
     client = make_client(jira_server(count, cap=PAGE, seen=seen, flags=flags))  # type: ignore[arg-type]
-    call = client.jira_call("c", "group/member", params={"groupId": "g"})
+    call = client.jira_call(SITE, "group/member", via="gateway", params={"groupId": "g"})
     got = [i for page in jira_offset_pages(client, call, page_size=PAGE) for i in page]
     assert got == items(count)
     assert len(seen) == pages_needed(count)
@@ -122,7 +124,7 @@ def test_jira_offset_pages_end_on_islast_nextpage_or_total(count: int, flags: st
 def test_jira_offset_pages_survive_a_server_cap_on_max_results() -> None:
     seen: list[httpx.Request] = []
     client = make_client(jira_server(10, cap=4, seen=seen, flags="isLast"))  # type: ignore[arg-type]
-    call = client.jira_call("c", "group/bulk")
+    call = client.jira_call(SITE, "group/bulk", via="gateway")
     got = [i for page in jira_offset_pages(client, call, page_size=50) for i in page]
     assert got == items(10)
     assert [int(query(r)["startAt"]) for r in seen] == [0, 4, 8]
@@ -136,7 +138,7 @@ def test_jira_offset_pages_trust_islast_over_a_changing_total() -> None:
         ]
     )
     client = make_client(lambda request: httpx.Response(200, json=next(answers)))
-    call = client.jira_call("c", "group/member")
+    call = client.jira_call(SITE, "group/member", via="gateway")
     assert [i for p in jira_offset_pages(client, call, page_size=2) for i in p] == items(3)
 
 
@@ -155,7 +157,7 @@ def test_jira_bare_arrays_end_on_an_empty_or_shorter_page(count: int, requests: 
         return httpx.Response(200, json=items(count)[start : start + size])
 
     client = make_client(handler)
-    call = client.jira_call("c", "users/search")
+    call = client.jira_call(SITE, "users/search", via="gateway")
     got = [i for page in jira_array_pages(client, call, page_size=PAGE) for i in page]
     assert got == items(count)
     assert len(seen) == requests
@@ -167,7 +169,7 @@ def test_jira_bare_arrays_page_on_when_the_server_caps_the_size() -> None:
         return httpx.Response(200, json=items(7)[start : start + 2])  # cap 2, asked 1000
 
     client = make_client(handler)
-    call = client.jira_call("c", "users/search")
+    call = client.jira_call(SITE, "users/search", via="gateway")
     assert [i for p in jira_array_pages(client, call, page_size=1000) for i in p] == items(7)
 
 

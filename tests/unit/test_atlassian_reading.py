@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from controller.adapters.atlassian import AtlassianDirectory, fetch_inventory
+from controller.adapters.atlassian.batch_sizes import ACCOUNT_IDS_PER_SEARCH
 from controller.adapters.http_boundary.errors import Rejected
 from controller.core.policy.models import Organization
 from controller.core.reconcile.activity_needs import ActivityNeeds
@@ -47,6 +48,7 @@ ASSIGNMENTS: dict[str, list[tuple[str, str, list[str]]]] = {
     ],
 }
 GROUPS["g-conf"] = "confluence-users"
+CLOUD_OF_HOST = {"acme.atlassian.net": "cloud-acme", "labs.atlassian.net": "cloud-labs"}
 
 
 def access(product: str, cloud: str, when: str, key: str = "jira") -> dict[str, str]:
@@ -83,6 +85,9 @@ class FakeAtlassian:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         path = request.url.path
+        if path.endswith("/directories"):
+            directory = {"directoryId": "dir-1", "name": "Managed accounts"}
+            return httpx.Response(200, json={"data": [directory], "links": {"next": None}})
         if path.endswith("/users/search"):
             return self.search(json.loads(request.content))
         if path.endswith("/groups/search"):
@@ -94,7 +99,7 @@ class FakeAtlassian:
             account_id = path.split("/")[-2]
             data = {"product_access": self.last_active.get(account_id, [])}
             return httpx.Response(200, json={"data": data, "links": {"next": None}})
-        cloud = path.split("/")[3]
+        cloud = CLOUD_OF_HOST.get(request.url.host) or path.split("/")[3]
         headers = {"X-AAccountId": "bot-1"} if self.caller_header else {}
         if path.endswith("/applicationrole"):
             return httpx.Response(200, json=self.roles(cloud), headers=headers)
@@ -104,6 +109,7 @@ class FakeAtlassian:
 
     def search(self, body: dict[str, Any]) -> httpx.Response:
         wanted = body.get("accountIds")
+        assert wanted is None or len(wanted) <= ACCOUNT_IDS_PER_SEARCH
         found = [u for u in self.users if wanted is None or u["accountId"] in wanted]
         return httpx.Response(200, json={"data": found, "links": {"next": None}})
 
@@ -251,6 +257,38 @@ def test_groups_seats_status_and_caller() -> None:
     assert by_id["dave"].status == "deactivated"
     assert by_id["erin"].email is None
     assert by_id["erin"].platform_roles == ("atlassian/site-admin",)
+
+
+@pytest.mark.parametrize(
+    ("jira_api", "urls"),
+    [
+        (
+            "site",
+            {
+                "https://acme.atlassian.net/rest/api/3/applicationrole",
+                "https://labs.atlassian.net/rest/api/3/applicationrole",
+            },
+        ),
+        (
+            "gateway",
+            {
+                "https://api.test/ex/jira/cloud-acme/rest/api/3/applicationrole",
+                "https://api.test/ex/jira/cloud-labs/rest/api/3/applicationrole",
+            },
+        ),
+    ],
+)
+def test_jira_is_read_where_the_token_kind_says(jira_api: str, urls: set[str]) -> None:
+    fake = FakeAtlassian([user("ivy", "g-jsw")])
+    organization = ORG.model_copy(update={"jira_api": jira_api})
+    inventory = fetch_inventory(organization, client=make_client(fake), taken_at=NOW)
+    assert {str(r.url) for r in fake.requests if "/rest/api/3/" in r.url.path} == urls
+    assert inventory.fetched_by == "bot-1"
+    assert all(
+        "/directories/dir-1/" in str(r.url)
+        for r in fake.requests
+        if "/v2/" in r.url.path and not r.url.path.endswith("/directories")
+    )
 
 
 def test_caller_comes_from_myself_when_the_header_is_missing() -> None:

@@ -1,20 +1,22 @@
-"""`AtlassianDirectory`: the `Directory` port (controller/directory.py) over the Admin API v2.
+"""`AtlassianDirectory`: the `Directory` port (core/directory_port.py) over the Admin API v2.
 
 Group changes use the v2 membership endpoints, not Jira's `group/user`: they need only the
 organization key apply already holds (Jira's needs a site-admin *user* token), they are the
 documented successor of the v1 endpoints that stop working in 2026, and groups are
-directory-wide, so no site has to be picked for an org-level change.
+directory-wide, so no site has to be picked for an org-level change. Every change names the
+real directory (`directory: auto` is looked up once): `-` is documented for reads only.
 
-Every operation reads the account first, so its result says what actually happened: `already`
-when the state was already so (no write is sent), `done` when this call changed it. A write that
-the server refuses as "already a member" / "not a member" (a retried write whose first response
-was lost, or a concurrent change) is checked by reading again; if the state is now as wanted the
-result is `done` (the read before the write had shown otherwise).
+Each change is one write, sent as the reviewed plan says: apply has just read every account it
+changes (the re-check), so reading each again first would double the requests at the rate
+limit. The writes *set* a state, so a second delivery is harmless. When Atlassian refuses one
+(409 "already a member", 404 "not a member", or a retried write whose first response was lost),
+the account is read again: if it is as wanted, the result is `already`; if not, the refusal
+stands with Atlassian's reason (a group synced from an identity provider, a product's user limit
+reached), which apply reports for that action. `done` means Atlassian accepted the write.
 
-Safe to call from several threads at once (apply may run its writes side by side): the directory
-keeps no state between calls, and the client it shares is thread-safe and keeps every thread
-within one `max_in_flight` and one pace per rate limit. Two identical writes at once converge:
-the second finds the work done (`already`), or is refused and confirms it by reading (`done`).
+Safe to call from several threads at once (apply runs its writes side by side): the directory
+keeps no state between calls but the directory ID, and the client it shares is thread-safe and
+keeps every thread within one `max_in_flight` and one pace per rate limit.
 """
 
 from __future__ import annotations
@@ -24,8 +26,13 @@ from datetime import UTC, datetime
 
 from controller.adapters.atlassian.client import AtlassianClient, QueryValue
 from controller.adapters.atlassian.pagination import JsonObject
-from controller.adapters.atlassian.reading import SEARCH_PAGE_SIZE, OrganizationReader
-from controller.adapters.http_boundary.errors import NotFound, Rejected, UnexpectedResponse
+from controller.adapters.atlassian.reading import OrganizationReader
+from controller.adapters.http_boundary.errors import (
+    NotFound,
+    Rejected,
+    ServiceError,
+    UnexpectedResponse,
+)
 from controller.adapters.http_boundary.retrying import Idempotency
 from controller.core.directory_port import ChangeResult
 from controller.core.policy.models import Organization
@@ -125,14 +132,7 @@ class AtlassianDirectory:
         body: JsonObject | None = None,
         missing_account_is_wanted: bool = False,
     ) -> ChangeResult:
-        """Read, write only if needed, and confirm a refused write by reading again."""
-        user = self._user(account_id)
-        if user is None and missing_account_is_wanted:
-            return ChangeResult("already", "the account is no longer in the directory")
-        if user is None:
-            raise NotFound(f"account {account_id} is not in the organization's directory")
-        if wanted(user):
-            return ChangeResult("already", already)
+        """Write; when Atlassian refuses, read the account: already as wanted, or the refusal."""
         call = self.client.admin_call(
             method,
             f"{self.reader.directory_path}/{path}",
@@ -141,15 +141,36 @@ class AtlassianDirectory:
         )
         try:
             self.client.send(call)
-        except (Rejected, NotFound):
-            now = self._user(account_id)
-            if now is None or not wanted(now):
-                raise
-            return ChangeResult("done", "confirmed by reading the account again")
+        except (Rejected, NotFound) as refused:
+            return self._confirmed(
+                account_id,
+                wanted=wanted,
+                refused=refused,
+                already=already,
+                missing_account_is_wanted=missing_account_is_wanted,
+            )
         return ChangeResult("done")
 
+    def _confirmed(
+        self,
+        account_id: str,
+        *,
+        wanted: Check,
+        refused: ServiceError,
+        already: str,
+        missing_account_is_wanted: bool,
+    ) -> ChangeResult:
+        user = self._user(account_id)
+        if user is None and missing_account_is_wanted:
+            return ChangeResult("already", "the account is no longer in the directory")
+        if user is None:
+            raise NotFound(f"account {account_id} is not in the organization's directory")
+        if not wanted(user):
+            raise refused
+        return ChangeResult("already", f"{already} (Atlassian said so; the account confirms it)")
+
     def _user(self, account_id: str) -> JsonObject | None:
-        body = {"accountIds": [account_id], "limit": SEARCH_PAGE_SIZE, "expand": ["groups"]}
+        body = {"accountIds": [account_id], "expand": ["groups"]}
         call = self.client.admin_call(
             "POST", f"{self.reader.directory_path}/users/search", body=body
         )

@@ -5,10 +5,12 @@ Everything above it (`pagination`, `reading`, `directory`) builds `ApiCall`s and
 (`controller.adapters.http_boundary.errors`) here and nowhere else, in Atlassian's words, under
 the shared retry rules. `transport=` lets tests run all of it under `httpx.MockTransport`.
 
-Where calls go: the Admin API at `{base}/admin/v1|v2/...` with the organization key as Bearer,
-Jira through the gateway form `{base}/ex/jira/{cloudId}/rest/api/3/...` with Basic e-mail +
-token; `base` is `ATLASSIAN_API_BASE` (the simulator) or `https://api.atlassian.com`.
-Credentials are only ever attached to URLs under that base.
+Where calls go: the Admin API at `{base}/admin/v1|v2/...` with the organization key as Bearer;
+Jira with Basic e-mail + token, at the site (`https://<site>.atlassian.net/rest/api/3/...`, the
+Organization's `jira_api: site`) or through the gateway (`{base}/ex/jira/{cloudId}/rest/api/3/...`,
+`jira_api: gateway`); `base` is `ATLASSIAN_API_BASE` (the simulator) or
+`https://api.atlassian.com`. Credentials are only ever attached to URLs built here from those
+configured bases (`credentials` says which); a site's public `/_edge/tenant_info` gets none.
 
 Concurrency: any number of threads share one client (httpx's `Client` may be shared between
 threads; the counters and pacers here are locked), at most `max_in_flight` requests at a time,
@@ -55,8 +57,10 @@ from controller.adapters.http_boundary.retrying import (
     next_step,
 )
 from controller.adapters.http_boundary.scrubbing import one_line, scrub, scrubbed_line
+from controller.core.policy.models import JiraApi
+from controller.core.snapshot import Site
 
-Api = Literal["admin", "jira"]
+Api = Literal["admin", "jira", "public"]
 QueryValue = str | int | bool | Sequence[str]
 
 USER_AGENT = "accessctl (+https://github.com/accessctl/accessctl)"
@@ -74,6 +78,7 @@ class ApiCall:
     params: Mapping[str, QueryValue] = field(default_factory=dict)
     body: Any = None
     idempotency: Idempotency = Idempotency.READ
+    jira_api: JiraApi | None = None  # how a Jira call reaches Jira, for the hint on a failure
 
     @property
     def label(self) -> str:
@@ -153,20 +158,32 @@ class AtlassianClient:
 
     def jira_call(
         self,
-        cloud_id: str,
+        site: Site,
         path: str,
         *,
+        via: JiraApi,
         params: Mapping[str, QueryValue] | None = None,
         method: str = "GET",
     ) -> ApiCall:
-        """A read through the gateway: `{base}/ex/jira/{cloudId}/rest/api/3/<path>`."""
-        base = f"{self.credentials.api_base}/ex/jira/{cloud_id}/rest/api/3"
+        """A Jira REST v3 call: at the site itself (`site`, classic tokens) or through the
+        gateway (`gateway`, scoped tokens and service accounts); one pace per site either way."""
+        if via == "site":
+            base = self.credentials.site_base(name=site.name, url=site.url)
+        else:
+            base = f"{self.credentials.api_base}/ex/jira/{site.cloud_id}"
         return ApiCall(
             method=method,
-            url=f"{base}/{path.lstrip('/')}",
+            url=f"{base}/rest/api/3/{path.lstrip('/')}",
             api="jira",
-            pacer_key=f"jira:{cloud_id}",
+            pacer_key=f"jira:{site.cloud_id}",
             params=params or {},
+            jira_api=via,
+        )
+
+    def public_call(self, url: str) -> ApiCall:
+        """An unauthenticated GET (a site's `/_edge/tenant_info`): no credential goes with it."""
+        return ApiCall(
+            method="GET", url=url, api="public", pacer_key=f"public:{urlsplit(url).netloc}"
         )
 
     def under_base(self, url: str) -> str:
@@ -263,17 +280,19 @@ class AtlassianClient:
             # An empty mapping would replace the query of a server-given `links.next` URL.
             params=_query(call.params) if call.params else None,
             json=call.body,
-            headers={"Authorization": self._authorization(call.api)},
+            headers=self._authorization(call.api),
         )
         with self._slots:
             with self._count_lock:
                 self._requests_sent += 1
             return self._http.send(request)
 
-    def _authorization(self, api: Api) -> str:
+    def _authorization(self, api: Api) -> dict[str, str]:
         if api == "admin":
-            return self.credentials.bearer_auth_value()
-        return self.credentials.basic_auth_value()
+            return {"Authorization": self.credentials.bearer_auth_value()}
+        if api == "jira":
+            return {"Authorization": self.credentials.basic_auth_value()}
+        return {}
 
     def _pacer(self, key: str) -> Pacer:
         with self._pacers_lock:
@@ -290,7 +309,7 @@ class AtlassianClient:
         status = response.status_code
         detail = self._detail(response)
         where = f"{self._where(call)}: {status} {response.reason_phrase}".rstrip()
-        hint = _hint_for(status, call.api)
+        hint = _hint_for(status, call)
         message = f"{where}{f' ({detail})' if detail else ''}{f'; {hint}' if hint else ''}"
         if status >= 500 or status == 429:
             message += f" (after {attempts} attempt{'s' if attempts != 1 else ''})"
@@ -313,6 +332,8 @@ class AtlassianClient:
         return Unreachable(self._scrub(message))
 
     def _where(self, call: ApiCall) -> str:
+        if call.api == "public":
+            return f"GET {call.url}"
         api = "Admin API" if call.api == "admin" else "Jira"
         return f"{api} {call.label}"
 
@@ -326,20 +347,43 @@ class AtlassianClient:
         return scrub(text, self.credentials.secrets())
 
 
-def _hint_for(status: int, api: Api) -> str:
-    if status == 401 and api == "admin":
-        return f"check {ADMIN_KEY_VARIABLE} (an organization API key; keys expire after a year)"
+def _hint_for(status: int, call: ApiCall) -> str:
+    """What to do about a failure, where the status alone says it; a refused change is left to
+    the server's own words (an IdP-synced group, a full licence), which say it better."""
+    if call.api == "admin":
+        return _admin_hint(status, write=call.idempotency is not Idempotency.READ)
+    if call.api == "jira":
+        return _jira_hint(status, via=call.jira_api or "gateway")
+    return ""
+
+
+def _admin_hint(status: int, *, write: bool) -> str:
     if status == 401:
-        return (
-            f"check {JIRA_EMAIL_VARIABLE} and {JIRA_TOKEN_VARIABLE} "
-            "(the token must belong to that e-mail address)"
-        )
-    if status == 403 and api == "admin":
+        return f"check {ADMIN_KEY_VARIABLE} (an organization API key; keys expire after a year)"
+    if status == 403 and not write:
         return "the API key needs organization admin rights on this organization"
+    if status == 404 and not write:
+        return "check org_id and directory in the Organization policy"
+    return ""
+
+
+def _jira_hint(status: int, *, via: JiraApi) -> str:
+    if status == 401:
+        pair = f"{JIRA_EMAIL_VARIABLE} and {JIRA_TOKEN_VARIABLE} (a token of that e-mail's account)"
+        if via == "site":
+            return (
+                f"check {pair}; `jira_api: site` takes a classic API token, a scoped token or a "
+                "service account's needs `jira_api: gateway` in the Organization policy"
+            )
+        return (
+            f"check {pair}; `jira_api: gateway` takes a scoped API token (or a service "
+            "account's) with the scopes docs/day-one.md lists, a classic token needs "
+            "`jira_api: site` in the Organization policy"
+        )
     if status == 403:
-        return "the Jira account needs site admin (Administer Jira) on this site"
+        return "the Jira account needs the Administer Jira global permission on this site"
     if status == 404:
-        return "check org_id, cloud_id and directory in the Organization policy"
+        return "check the site's url and cloud_id in the Organization policy"
     return ""
 
 

@@ -36,8 +36,11 @@ def v1_pages(client: AtlassianClient, first: ApiCall) -> Iterator[list[JsonObjec
         call = _follow(client, first, next_url=next_url) if next_url else None
 
 
-def v2_pages(client: AtlassianClient, first: ApiCall) -> Iterator[list[JsonObject]]:
-    """Send `links.next` cursors back, in the body of a POST search or the query of a GET."""
+def v2_pages(
+    client: AtlassianClient, first: ApiCall, *, cursor_alone: bool = False
+) -> Iterator[list[JsonObject]]:
+    """Send `links.next` cursors back, in the body of a POST search or the query of a GET;
+    `cursor_alone` for a POST whose later pages must carry nothing but the cursor (workspaces)."""
     call = first
     while True:
         page = _object(client.json(call), call)
@@ -45,7 +48,7 @@ def v2_pages(client: AtlassianClient, first: ApiCall) -> Iterator[list[JsonObjec
         cursor = cursor_of(_links(page).get("next"))
         if not cursor:
             return
-        call = _with_cursor(first, cursor)
+        call = _with_cursor(first, cursor, alone=cursor_alone)
 
 
 def jira_offset_pages(
@@ -106,10 +109,12 @@ def _follow(client: AtlassianClient, first: ApiCall, *, next_url: Any) -> ApiCal
     return replace(first, url=client.under_base(next_url), params={})
 
 
-def _with_cursor(first: ApiCall, cursor: str) -> ApiCall:
+def _with_cursor(first: ApiCall, cursor: str, *, alone: bool) -> ApiCall:
     if first.method == "GET":
         return _with_params(first, cursor=cursor)
-    return replace(first, body={**(first.body or {}), "cursor": cursor})
+    return replace(
+        first, body={"cursor": cursor} if alone else {**(first.body or {}), "cursor": cursor}
+    )
 
 
 def _with_params(call: ApiCall, **extra: QueryValue) -> ApiCall:

@@ -2,11 +2,15 @@
 
 The calls, and why each is needed:
 
+0. With `directory: auto`, `GET /admin/v2/orgs/{org}/directories` once: the directory every
+   call below (and every change `AtlassianDirectory` writes) names.
 1. `POST /admin/v2/orgs/{org}/directories/{dir}/users/search` with `expand: productAccess,
    groups, platformRoles`, 100 a page: every account with its status, roles, groups and
    per-product activity. The directory is the authoritative population (a Jira site's user list
-   is not), and it pages by cursor, so this one listing is sequential.
-2. Jira `GET applicationrole`, once per site: which groups grant which Jira product there, and the
+   is not), and it pages by cursor, so this one listing is sequential. Apply's re-check of some
+   accounts sends one search per `ACCOUNT_IDS_PER_SEARCH` of them (`batch_sizes`).
+2. Jira `GET applicationrole`, once per site (at the site or through the gateway, as the
+   Organization's `jira_api` says): which groups grant which Jira product there, and the
    seats bought. Its `X-AAccountId` header names the caller (`fetched_by`), sparing `GET myself`.
 3. `POST /admin/v2/.../groups/search` (100 a page; one call for most orgs): every group's id,
    name and whether it is synced from an IdP (`externalSynced`), including groups nobody is in
@@ -37,7 +41,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TypeVar
 
+from controller.adapters.atlassian.batch_sizes import (
+    ACCOUNT_IDS_PER_SEARCH,
+    GROUPS_PAGE,
+    USERS_SEARCH_PAGE,
+)
 from controller.adapters.atlassian.client import AtlassianClient, decode_json
+from controller.adapters.atlassian.discovery import DirectoryResolver
 from controller.adapters.atlassian.pagination import JsonObject, cursor_of, v2_pages
 from controller.adapters.atlassian.shapes import (
     DirectoryGroup,
@@ -64,9 +74,6 @@ from controller.core.snapshot import (
     Site,
 )
 
-SEARCH_PAGE_SIZE = 100  # the largest page the v2 search serves
-GROUP_PAGE_SIZE = 100  # v2 group search and role assignments (maximum UNCONFIRMED, as for users)
-ACCOUNT_IDS_PER_SEARCH = 100  # one page of a search by accountIds
 SEARCH_EXPAND = ("productAccess", "groups", "platformRoles")
 V2_ACTIVITY_FIELDS = ("lastActiveTimestamp",)
 V1_ACTIVITY_FIELDS = ("last_active_timestamp", "last_active")
@@ -111,11 +118,13 @@ class OrganizationReader:
         )
         self.sites_by_cloud_id = {s.cloud_id: s for s in self.sites}
         self._progress = progress or (lambda _count: None)
+        self._directory = DirectoryResolver(client, organization)
 
     @property
     def directory_path(self) -> str:
-        org = self.organization
-        return f"v2/orgs/{org.org_id}/directories/{org.directory}"
+        """`v2/orgs/{org}/directories/{id}`: the directory the Organization names, or with
+        `directory: auto` its only one, looked up on first use (once per reader)."""
+        return f"v2/orgs/{self.organization.org_id}/directories/{self._directory.directory_id()}"
 
     # --- the two reads ---------------------------------------------------------------------
 
@@ -145,6 +154,7 @@ class OrganizationReader:
         """
         pages: queue.SimpleQueue[list[JsonObject] | Future[None]] = queue.SimpleQueue()
         stop = threading.Event()
+        self._directory.directory_id()  # looked up here, before any worker needs it
         with ThreadPoolExecutor(max_workers=self.client.max_in_flight + 1) as pool:
             try:
                 roles = [pool.submit(self.site_roles, site) for site in self.sites]
@@ -207,7 +217,7 @@ class OrganizationReader:
 
     def site_roles(self, site: Site) -> SiteRoles:
         """One site's application roles; the caller's accountId from the same response."""
-        call = self.client.jira_call(site.cloud_id, "applicationrole")
+        call = self.client.jira_call(site, "applicationrole", via=self.organization.jira_api)
         response = self.client.send(call)
         data = decode_json(response, call)
         if not isinstance(data, list):
@@ -217,12 +227,13 @@ class OrganizationReader:
         return SiteRoles(roles=roles, caller=caller)
 
     def _myself(self, site: Site) -> str | None:
-        me = self.client.json(self.client.jira_call(site.cloud_id, "myself"))
+        call = self.client.jira_call(site, "myself", via=self.organization.jira_api)
+        me = self.client.json(call)
         return str(me["accountId"]) if isinstance(me, dict) and me.get("accountId") else None
 
     def directory_groups(self) -> dict[str, DirectoryGroup]:
         """Every group of the directory with its IdP flag (groups are directory-wide)."""
-        body: JsonObject = {"limit": GROUP_PAGE_SIZE}
+        body: JsonObject = {"limit": GROUPS_PAGE}
         call = self.client.admin_call("POST", f"{self.directory_path}/groups/search", body=body)
         groups = (directory_group_of(item) for page in v2_pages(self.client, call) for item in page)
         return {group.id: group for group in groups}
@@ -230,7 +241,7 @@ class OrganizationReader:
     def group_grants(self, group_id: str) -> set[tuple[str, str]]:
         """(site, product) the group grants a seat on, for products `applicationrole` misses."""
         path = f"{self.directory_path}/groups/{group_id}/role-assignments"
-        call = self.client.admin_call("GET", path, params={"limit": GROUP_PAGE_SIZE})
+        call = self.client.admin_call("GET", path, params={"limit": GROUPS_PAGE})
         assignments = [item for page in v2_pages(self.client, call) for item in page]
         seats = granted_seats_of(assignments, sites_by_cloud_id=self.sites_by_cloud_id)
         return {
@@ -245,7 +256,7 @@ class OrganizationReader:
         stop: threading.Event,
     ) -> None:
         """Page one search and hand every page over; waits on nothing but its own requests."""
-        body = {**filters, "limit": SEARCH_PAGE_SIZE, "expand": list(SEARCH_EXPAND)}
+        body = {**filters, "limit": USERS_SEARCH_PAGE, "expand": list(SEARCH_EXPAND)}
         call = self.client.admin_call("POST", f"{self.directory_path}/users/search", body=body)
         for page in v2_pages(self.client, call):
             if stop.is_set():

@@ -10,17 +10,19 @@ off here, so the demo plans from complete data; tests switch them on.
 from __future__ import annotations
 
 import math
+import shlex
 import signal
 import threading
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
 
+from controller.adapters.atlassian.credentials import connector_environment
 from controller.app import console
 from controller.app.context import read_inventory_file
 from controller.core.errors import BadInput
 from controller.core.snapshot import Inventory
-from controller.sim.atlassian import SimConfig, create_app
+from controller.sim.atlassian import SimConfig, create_app, site_url_template
 from controller.sim.generate import generate_org
 from controller.sim.server import running
 
@@ -92,11 +94,22 @@ def _checked_fault_rate(fault_rate: float) -> float:
 
 
 def _print_environment(base_url: str, *, inventory: Inventory, config: SimConfig) -> None:
-    console.out(f"export ATLASSIAN_API_BASE={base_url}")
+    """`export` lines: the simulator stands in for api.atlassian.com and for every site; the
+    Jira token is the classic one (`jira_api: site`), the scoped one is named for `gateway`."""
+    environment = connector_environment(
+        api_base=base_url,
+        site_url_template=site_url_template(base_url),
+        admin_key=config.admin_key,
+        jira_email=config.jira_email,
+        jira_token=config.jira_token,
+    )
+    for name, value in environment.items():
+        console.out(f"export {name}={shlex.quote(value)}")
     console.out(f"export ATLASSIAN_ORG_ID={inventory.org_id}")
-    console.out(f"export ATLASSIAN_ADMIN_API_KEY={config.admin_key}")
-    console.out(f"export JIRA_EMAIL={config.jira_email}")
-    console.out(f"export JIRA_API_TOKEN={config.jira_token}")
+    console.out(
+        f"# with `jira_api: gateway` in the Organization: "
+        f"export JIRA_API_TOKEN={config.jira_scoped_token}"
+    )
 
 
 def _wait_for_stop(stop: threading.Event | None) -> None:

@@ -189,17 +189,45 @@ class Pricing(Frozen):
         return value
 
 
+DIRECTORY_AUTO = "auto"
+ALL_DIRECTORIES = "-"  # Atlassian's "every directory": documented for reads, never for writes
+JiraApi = Literal["site", "gateway"]
+
+
 class Organization(Header):
     kind: Literal["Organization"]
     org_id: Annotated[str, Field(min_length=1, max_length=100)]
     sites: tuple[SiteSpec, ...] = Field(min_length=1)
-    directory: Annotated[str, Field(min_length=1)] = "-"
+    directory: Annotated[str, Field(min_length=1, max_length=100)] = Field(
+        default=DIRECTORY_AUTO,
+        description="`auto` (the default): the organization's one directory, discovered at each "
+        "run; or a directory ID from `GET /admin/v2/orgs/{org_id}/directories`, needed when the "
+        "organization has several. Changes are written to this directory.",
+    )
+    jira_api: JiraApi = Field(
+        default="site",
+        description="How Jira is reached with JIRA_EMAIL and JIRA_API_TOKEN. `site` (the "
+        "default): a classic API token, at https://<site>.atlassian.net/rest/api/3. `gateway`: "
+        "a scoped API token or a service account's, at "
+        "https://api.atlassian.com/ex/jira/<cloud_id>/rest/api/3.",
+    )
     protected: Protected = Protected()
     safety: Safety = Safety()
     notifications: Notifications = Notifications()
     plan_ttl_days: Annotated[int, Field(strict=True, ge=1, le=90)] = 7
     pricing: Pricing | None = None
     description: str | None = None
+
+    @field_validator("directory")
+    @classmethod
+    def _a_directory_changes_can_be_written_to(cls, value: str) -> str:
+        if value == ALL_DIRECTORIES:
+            raise ValueError(
+                "`-` means every directory, which Atlassian accepts for reads only; changes "
+                "need one directory: write `auto` (discovered) or the directory ID that "
+                "`GET /admin/v2/orgs/<org_id>/directories` lists"
+            )
+        return value
 
 
 # --- InactivityPolicy ---------------------------------------------------------------------

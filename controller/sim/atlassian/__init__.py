@@ -4,12 +4,28 @@ Seeded from an inventory snapshot (DESIGN §4), served by `controller.sim.server
 
     with running(create_app(inventory, SimConfig())) as base_url:
         ...  # Admin API at {base_url}/admin/..., Jira at {base_url}/ex/jira/{cloudId}/...
+        ...  # and at each site's stand-in, {base_url}/site/{site}/rest/api/3/...
 
 Changes made through either API family are real and shared; `GET /__sim/inventory` returns the
 organization as it now is.
 """
 
 from controller.sim.atlassian.app import create_app
-from controller.sim.atlassian.config import FAULT_KINDS, Family, FaultKind, RateLimit, SimConfig
+from controller.sim.atlassian.config import (
+    FAULT_KINDS,
+    Family,
+    FaultKind,
+    RateLimit,
+    SimConfig,
+    site_url_template,
+)
 
-__all__ = ["FAULT_KINDS", "Family", "FaultKind", "RateLimit", "SimConfig", "create_app"]
+__all__ = [
+    "FAULT_KINDS",
+    "Family",
+    "FaultKind",
+    "RateLimit",
+    "SimConfig",
+    "create_app",
+    "site_url_template",
+]

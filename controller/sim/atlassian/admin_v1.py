@@ -1,4 +1,10 @@
-"""Admin API v1 (snake_case): managed accounts and per-account last-active dates.
+"""Admin API v1 (snake_case): organizations, managed accounts and per-account last-active dates.
+
+`GET /admin/v1/orgs` lists the organizations the key reaches in the JSON:API shape Atlassian
+documents (`{id, type: "orgs", attributes: {name}, links}`); `GET /admin/v1/orgs/{orgId}` reads
+one. The simulator serves one organization; `SimConfig.extra_orgs` adds others to the listing
+only (reading them answers 404), and `lists_its_org=False` leaves its own out, as a key made for
+one organization may (ACCESS-966).
 
 `GET /admin/v1/orgs/{orgId}/users` pages with `links.next` as a FULL URL carrying `cursor`;
 `GET .../directory/users/{accountId}/last-active-dates` pages its `product_access` with a bare
@@ -34,6 +40,8 @@ PREFIX = "/admin/v1/orgs/{org_id}"
 
 def admin_v1_routes(sim: Simulation) -> list[Route]:
     return [
+        api_route(sim, family="admin-v1", method="GET", path="/admin/v1/orgs", handler=orgs),
+        api_route(sim, family="admin-v1", method="GET", path=PREFIX, handler=one_org),
         api_route(sim, family="admin-v1", method="GET", path=f"{PREFIX}/users", handler=users),
         api_route(
             sim,
@@ -43,6 +51,54 @@ def admin_v1_routes(sim: Simulation) -> list[Route]:
             handler=last_active_dates,
         ),
     ]
+
+
+def _org_json(org_id: str, name: str, *, base: str) -> dict[str, Any]:
+    url = f"{base}/admin/v1/orgs/{org_id}"
+    return {
+        "id": org_id,
+        "type": "orgs",
+        "attributes": {"name": name},
+        "relationships": {
+            "domains": {"links": {"related": f"{url}/domains"}},
+            "users": {"links": {"related": f"{url}/users"}},
+        },
+        "links": {"self": url},
+    }
+
+
+def _listed_orgs(sim: Simulation) -> list[tuple[str, str]]:
+    own = [(sim.state.org_id, org_name(sim))] if sim.config.lists_its_org else []
+    return [*own, *sim.config.extra_orgs]
+
+
+def org_name(sim: Simulation) -> str:
+    """The organization's display name: the first site's, as most orgs are named."""
+    first = sim.state.sites[0].name if sim.state.sites else sim.state.org_id
+    return first.replace("-", " ").title()
+
+
+async def orgs(request: Request, sim: Simulation) -> Response:
+    base = str(request.base_url).rstrip("/")
+    start = cursor_offset(request.query_params.get("cursor"))
+    page = page_of(_listed_orgs(sim), start=start, size=sim.config.v1_users_page_size)
+    listing = f"{base}/admin/v1/orgs"
+    return JSONResponse(
+        {
+            "data": [_org_json(org_id, name, base=base) for org_id, name in page.items],
+            "links": {
+                "self": _page_url(listing, page.start),
+                "prev": None if page.prev_start is None else _page_url(listing, page.prev_start),
+                "next": None if page.next_start is None else _page_url(listing, page.next_start),
+            },
+        }
+    )
+
+
+async def one_org(request: Request, sim: Simulation) -> Response:
+    require_org(request, sim)
+    base = str(request.base_url).rstrip("/")
+    return JSONResponse({"data": _org_json(sim.state.org_id, org_name(sim), base=base)})
 
 
 def require_org(request: Request, sim: Simulation) -> None:

@@ -1,10 +1,19 @@
-"""Admin API v2 (camelCase): directories, user search with `expand`, suspend/restore, memberships.
+"""Admin API v2 (camelCase): directories, workspaces, user search with `expand`, suspend/restore,
+memberships.
 
 The search pages with `links.self/prev/next` holding bare CURSOR values (atlassian-api.md §1.3).
 A cursor carries the query it was made for, so a client that sends back only `{cursor}` keeps
-its filters, as the documented GET list does. Choices where Atlassian documents nothing, all
-UNCONFIRMED: `limit` above 100 is a 400; adding a member twice is `409 ADMIN-409-28`; removing a
-non-member is `404 ADMIN-404-1`; every change answers 200 `{"message": ...}`.
+its filters, as the documented GET list does.
+
+Directories: the organization's own holds every account and group; `SimConfig.extra_directories`
+adds empty ones, so a client must pick. `-` ("every directory") is served on reads and refused on
+changes, which Atlassian documents as taking a real directory ID (atlassian-api.md §8).
+
+Choices where Atlassian documents nothing, all UNCONFIRMED: `limit` above 100 is a 400; more
+`accountIds` than `SimConfig.max_account_ids` in one search is a 400; a change to `-` is
+`400 ADMIN-400-24`; adding a member twice is `409 ADMIN-409-28`; removing a non-member is
+`404 ADMIN-404-1`; every change answers 200 `{"message": ...}`; a workspace's `id` is its
+product-instance ARI and its `hostUrl` the site's host.
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ import json
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -22,7 +32,13 @@ from controller.core.snapshot import Account
 from controller.sim.atlassian.admin_v1 import require_org
 from controller.sim.atlassian.gateway import ApiError, Simulation, api_route
 from controller.sim.atlassian.org_state import SimRefusal
-from controller.sim.atlassian.paging import Page, decode_cursor, encode_cursor, page_of
+from controller.sim.atlassian.paging import (
+    Page,
+    cursor_offset,
+    decode_cursor,
+    encode_cursor,
+    page_of,
+)
 from controller.sim.atlassian.products import (
     V2_STATUSES,
     instant,
@@ -63,6 +79,7 @@ def admin_v2_routes(sim: Simulation) -> list[Route]:
     memberships = f"{PREFIX}/{{directory_id}}/groups/{{group_id}}/memberships"
     table = [
         ("GET", PREFIX, directories),
+        ("POST", "/admin/v2/orgs/{org_id}/workspaces", workspaces),
         ("POST", f"{PREFIX}/{{directory_id}}/users/search", search_users),
         ("GET", f"{PREFIX}/{{directory_id}}/users/count", count_users),
         ("POST", f"{user}/suspend", suspend),
@@ -76,33 +93,133 @@ def admin_v2_routes(sim: Simulation) -> list[Route]:
     ]
 
 
-def directory_id(sim: Simulation) -> str:
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"atlassian-sim:{sim.state.org_id}:directory"))
+ALL_DIRECTORIES = "-"
+
+
+def directory_id(sim: Simulation, name: str | None = None) -> str:
+    """The ID of the organization's own directory, or of the extra one called `name`."""
+    which = "directory" if name is None else f"directory:{name}"
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"atlassian-sim:{sim.state.org_id}:{which}"))
+
+
+def _directories(sim: Simulation) -> list[tuple[str, str]]:
+    own = (directory_id(sim), "Managed accounts directory")
+    return [own, *((directory_id(sim, name), name) for name in sim.config.extra_directories)]
 
 
 def require_directory(request: Request, sim: Simulation) -> str:
+    """The directory a read names (`-` reads every one); 404 for one the org lacks."""
     require_org(request, sim)
     given = str(request.path_params["directory_id"])
-    if given not in ("-", directory_id(sim)):
+    if given == ALL_DIRECTORIES:
+        return directory_id(sim)
+    if given not in {d for d, _ in _directories(sim)}:
         raise ApiError(404, f"Directory {given} not found", code="ADMIN-404-1")
-    return directory_id(sim)
+    return given
+
+
+def require_writable_directory(request: Request, sim: Simulation) -> str:
+    """The directory a change names: one real directory, never `-`."""
+    if request.path_params["directory_id"] == ALL_DIRECTORIES:
+        raise ApiError(
+            400,
+            "Directory ID '-' is for reads only; a change needs the ID of one directory "
+            "(GET /admin/v2/orgs/{orgId}/directories)",
+            code="ADMIN-400-24",
+        )
+    return require_directory(request, sim)
+
+
+def holds_everyone(directory: str, sim: Simulation) -> bool:
+    """Accounts and groups live in the organization's own directory; the others are empty."""
+    return directory == directory_id(sim)
 
 
 async def directories(request: Request, sim: Simulation) -> Response:
     require_org(request, sim)
-    entry = {"directoryId": directory_id(sim), "name": "Managed accounts directory"}
-    links = {"self": encode_cursor({"offset": 0}), "prev": None, "next": None}
-    return JSONResponse({"data": [entry], "links": links})
+    found = _directories(sim)
+    limit = v2_limit(int(request.query_params.get("limit", sim.config.v2_default_limit)), sim)
+    start = cursor_offset(request.query_params.get("cursor"))
+    page = page_of(found, start=start, size=limit)
+    data = [{"directoryId": d, "name": name, "icon": None} for d, name in page.items]
+    return JSONResponse({"data": data, "links": _offset_links(page)})
+
+
+def _offset_links(page: Page[Any]) -> dict[str, str | None]:
+    def cursor(offset: int | None) -> str | None:
+        return None if offset is None else encode_cursor({"offset": offset})
+
+    return {
+        "self": cursor(page.start),
+        "prev": cursor(page.prev_start),
+        "next": cursor(page.next_start),
+    }
+
+
+# -- workspaces ------------------------------------------------------------------------------
+
+
+async def workspaces(request: Request, sim: Simulation) -> Response:
+    """`POST /admin/v2/orgs/{orgId}/workspaces`: one workspace per product of each site."""
+    require_org(request, sim)
+    body = await json_object(request)
+    if "cursor" in body and len(body) > 1:
+        raise ApiError(400, "When a cursor is given, no other property may be present")
+    if "cursor" in body:
+        start, limit = _workspace_cursor(body["cursor"])
+    else:
+        start, limit = 0, v2_limit(body.get("limit", 20), sim)
+    page = page_of(_workspace_list(sim), start=start, size=limit)
+    links = {
+        "self": encode_cursor({"offset": page.start, "limit": limit}),
+        "prev": None,
+        "next": None
+        if page.next_start is None
+        else encode_cursor({"offset": page.next_start, "limit": limit}),
+    }
+    meta = {"pageSize": limit, "startIndex": page.start, "total": page.total}
+    return JSONResponse({"data": list(page.items), "links": links, "meta": meta})
+
+
+def _workspace_cursor(cursor: Any) -> tuple[int, int]:
+    if not isinstance(cursor, str):
+        raise ApiError(400, "cursor must be a string", code="ADMIN-400-1")
+    payload = decode_cursor(cursor)
+    return int(payload["offset"]), int(payload.get("limit", 20))
+
+
+def _workspace_list(sim: Simulation) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": site_ari(product, site.cloud_id),
+            "type": "workspaces",
+            "attributes": {
+                "name": site.name,
+                "typeKey": product,
+                "type": "jira" if product.startswith("jira") else product,
+                "owner": sim.state.org_id,
+                "status": "online",
+                "hostUrl": urlsplit(site.url).netloc,
+                "realm": "us",
+            },
+            "links": {"self": f"/admin/v2/orgs/{sim.state.org_id}/workspaces/{site.cloud_id}"},
+        }
+        for site in sim.state.sites
+        for product in sim.state.products_on(site.name)
+    ]
 
 
 # -- search ----------------------------------------------------------------------------------
 
 
 async def search_users(request: Request, sim: Simulation) -> Response:
-    require_directory(request, sim)
+    directory = require_directory(request, sim)
     body = await json_object(request)
     query, offset, cursor_limit = _query_and_offset(body)
     limit = v2_limit(body.get("limit", cursor_limit or sim.config.v2_default_limit), sim)
+    _check_account_ids(query.get("accountIds", []), sim)
+    if not holds_everyone(directory, sim):
+        query = {**query, "accountIds": []}  # an empty directory: nobody matches
     found = sim.state.memo(("v2-search", json.dumps(query, sort_keys=True)), _finder(query, sim))
     page = page_of(found, start=offset, size=limit)
     expand = set(query.get("expand", ()))
@@ -195,6 +312,12 @@ def _text(value: Any, name: str) -> str:
     if not isinstance(value, str):
         raise ApiError(400, f"{name} must be a string")
     return value
+
+
+def _check_account_ids(account_ids: list[str], sim: Simulation) -> None:
+    most = sim.config.max_account_ids
+    if len(account_ids) > most:
+        raise ApiError(400, f"accountIds takes at most {most} IDs (got {len(account_ids)})")
 
 
 def _check_expand(expand: list[str]) -> None:
@@ -339,7 +462,7 @@ def _groups(account: Account, sim: Simulation) -> list[dict[str, str | None]]:
 
 
 async def suspend(request: Request, sim: Simulation) -> Response:
-    directory = require_directory(request, sim)
+    directory = _require_holding_directory(request, sim)
     await json_object(request)
     account_id = str(request.path_params["account_id"])
     changed = _refused_as_admin(lambda: sim.state.suspend(account_id))
@@ -348,7 +471,7 @@ async def suspend(request: Request, sim: Simulation) -> Response:
 
 
 async def restore(request: Request, sim: Simulation) -> Response:
-    directory = require_directory(request, sim)
+    directory = _require_holding_directory(request, sim)
     await json_object(request)
     account_id = str(request.path_params["account_id"])
     changed = _refused_as_admin(lambda: sim.state.restore(account_id))
@@ -357,7 +480,7 @@ async def restore(request: Request, sim: Simulation) -> Response:
 
 
 async def add_membership(request: Request, sim: Simulation) -> Response:
-    require_directory(request, sim)
+    _require_holding_directory(request, sim)
     body = await json_object(request)
     account_id = body.get("accountId")
     if not isinstance(account_id, str) or not account_id:
@@ -368,11 +491,20 @@ async def add_membership(request: Request, sim: Simulation) -> Response:
 
 
 async def remove_membership(request: Request, sim: Simulation) -> Response:
-    require_directory(request, sim)
+    _require_holding_directory(request, sim)
     account_id = str(request.path_params["account_id"])
     group_id = str(request.path_params["group_id"])
     _refused_as_admin(lambda: sim.state.remove_member(group_id=group_id, account_id=account_id))
     return _message(f"User {account_id} removed from group {group_id}")
+
+
+def _require_holding_directory(request: Request, sim: Simulation) -> str:
+    """A change's directory, which must hold the account and the group it names."""
+    directory = require_writable_directory(request, sim)
+    if not holds_everyone(directory, sim):
+        account = request.path_params.get("account_id", "the user")
+        raise ApiError(404, f"User {account} is not in directory {directory}", code="ADMIN-404-8")
+    return directory
 
 
 def _refused_as_admin(change: Callable[[], R]) -> R:

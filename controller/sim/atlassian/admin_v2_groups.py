@@ -30,6 +30,7 @@ from starlette.routing import Route
 from controller.core.snapshot import Group
 from controller.sim.atlassian.admin_v2 import (
     PREFIX,
+    holds_everyone,
     json_object,
     require_directory,
     string_list,
@@ -72,7 +73,8 @@ async def search_groups(request: Request, sim: Simulation) -> Response:
     directory = require_directory(request, sim)
     body = await json_object(request)
     query, offset, limit = _group_query(body, sim)
-    found = [g for g in sim.state.groups() if _group_matches(g, query)]
+    groups = sim.state.groups() if holds_everyone(directory, sim) else ()
+    found = [g for g in groups if _group_matches(g, query)]
     page = page_of(found, start=offset, size=limit)
     data = [
         _v2_group(group, directory=directory, self_cursor=_cursor(page.start + i, query, 1))

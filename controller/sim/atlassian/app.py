@@ -60,6 +60,6 @@ async def not_found_or_not_allowed(request: Request, error: Exception) -> Respon
 
 
 def _family_of(path: str) -> Family:
-    if path.startswith("/ex/jira/"):
+    if path.startswith(("/ex/jira/", "/site/")):
         return "jira"
     return "admin-v1" if path.startswith("/admin/v1/") else "admin-v2"

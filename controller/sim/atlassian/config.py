@@ -3,6 +3,11 @@
 One frozen value handed to `create_app`; tests build their own, `accessctl sim serve` builds one
 from its flags. Every default mirrors the real service where it is documented
 (shared/reference/atlassian-api.md) and is plainly a simulator choice where it is not.
+
+Two Jira API tokens, as Atlassian issues them: the classic `jira_token` works at the sites
+(`/site/{site}/rest/api/3`, standing in for https://<site>.atlassian.net) and is refused by the
+gateway; the scoped `jira_scoped_token` works through the gateway (`/ex/jira/{cloudId}`) when
+its `jira_token_scopes` cover the endpoint, and is refused at the sites.
 """
 
 from __future__ import annotations
@@ -16,6 +21,14 @@ FaultKind = Literal["429", "500", "503", "slow", "drop"]
 
 FAMILIES: tuple[Family, ...] = ("admin-v1", "admin-v2", "jira")
 FAULT_KINDS: tuple[FaultKind, ...] = ("429", "500", "503", "slow", "drop")
+# What accessctl needs of a scoped token, in Jira's granular scopes (docs/day-one.md lists them).
+ACCESSCTL_JIRA_SCOPES = (
+    "read:application-role:jira",
+    "read:avatar:jira",
+    "read:group:jira",
+    "read:user:jira",
+)
+SITE_PATH = "/site/{site}"  # where a site's own URL is served: the `{site}` of a URL template
 
 
 @dataclass(frozen=True)
@@ -40,6 +53,8 @@ class SimConfig:
     admin_key: str = "sim-admin-key"
     jira_email: str = "bot@example.com"
     jira_token: str = "sim-jira-token"
+    jira_scoped_token: str = "sim-jira-scoped-token"
+    jira_token_scopes: tuple[str, ...] = ACCESSCTL_JIRA_SCOPES
     latency_ms: float = 0.0
     rate_limit_rps: float | None = None
     burst: int = 10
@@ -55,7 +70,14 @@ class SimConfig:
     v2_max_limit: int = 100
     jira_page_max: int = 50
     jira_users_page_max: int = 1000
+    max_account_ids: int = 10  # accountIds in one user search (the GET list's documented cap)
     product_access_gap: float = 0.0
+    # More of the organization's setting, for init and the directory lookup: other directories
+    # (empty), other organizations the key lists (id, name), and whether it lists its own
+    # (a key made for one organization may list none: ACCESS-966).
+    extra_directories: tuple[str, ...] = ()
+    extra_orgs: tuple[tuple[str, str], ...] = ()
+    lists_its_org: bool = True
 
     def rate_limit(self, family: Family) -> RateLimit | None:
         """The bucket for one endpoint family; None means unlimited."""
@@ -64,3 +86,9 @@ class SimConfig:
         if self.rate_limit_rps is None:
             return None
         return RateLimit(rps=self.rate_limit_rps, burst=self.burst)
+
+
+def site_url_template(base_url: str) -> str:
+    """`ACCESSCTL_SITE_URL_TEMPLATE` for a simulator at `base_url`: its stand-in for every
+    https://<site>.atlassian.net."""
+    return f"{base_url.rstrip('/')}{SITE_PATH}"

@@ -1,7 +1,10 @@
 """The simulator's front door, in front of every Admin API and Jira endpoint.
 
 For each request, in the order api.atlassian.com applies them: configured latency, credentials
-(401), the family's token bucket (429), then a seeded fault. Faults are decided and served *before*
+(401), the family's token bucket (429), then a seeded fault. Credentials depend on the door a
+request comes through: the Admin API key; at a site, the classic Jira token; through the gateway,
+the scoped Jira token, whose scopes must cover the endpoint (Atlassian's `401 Unauthorized; scope
+does not match`); a site's `/_edge/tenant_info` needs none. Faults are decided and served *before*
 the handler runs, so a faulted request never changes the organization, reads and writes alike: a
 client may retry any failure without double-applying it. A `slow` fault holds the request for
 `slow_seconds` (longer than any sane client timeout) and then answers 504, still without running
@@ -19,7 +22,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -44,6 +47,12 @@ ADMIN_TITLES = {
 # Documented ApplicationError codes (jira.js admin models); statuses without one omit `code`.
 ADMIN_DEFAULT_CODES = {400: "ADMIN-400-24", 429: "ADMIN-429-1", 500: "ADMIN-500-1"}
 JIRA_UNAUTHENTICATED = "Client must be authenticated to access this resource."
+GATEWAY_UNAUTHORIZED = "Unauthorized"
+SCOPE_MISMATCH = "Unauthorized; scope does not match"
+
+Door = Literal["admin", "jira-site", "jira-gateway", "public"]
+# Scopes an endpoint accepts: any one of these sets (Jira's classic scopes, or granular ones).
+Scopes = tuple[tuple[str, ...], ...]
 RATE_LIMITED = "Rate limit exceeded; retry after the Retry-After delay"
 
 
@@ -84,13 +93,24 @@ def make_buckets(config: SimConfig) -> dict[Family, TokenBucket]:
 
 
 def api_route(
-    sim: Simulation, *, family: Family, method: str, path: str, handler: Handler
+    sim: Simulation,
+    *,
+    family: Family,
+    method: str,
+    path: str,
+    handler: Handler,
+    door: Door | None = None,
+    scopes: Scopes = (),
 ) -> Route:
-    """A Starlette route whose requests pass the front door before reaching `handler`."""
+    """A Starlette route whose requests pass the front door before reaching `handler`; the door
+    is the Admin API's for the admin families, the gateway's for Jira unless given."""
+    through: Door = door or ("jira-gateway" if family == "jira" else "admin")
 
     async def endpoint(request: Request) -> Response:
         sim.stats.request(f"{method} {path}")
-        response = await _through_the_gateway(request, sim, family=family, handler=handler)
+        response = await _through_the_gateway(
+            request, sim, family=family, handler=handler, door=(through, scopes)
+        )
         if not isinstance(response, DroppedConnection):
             sim.stats.response(response.status_code)
         return response
@@ -99,17 +119,23 @@ def api_route(
 
 
 async def _through_the_gateway(
-    request: Request, sim: Simulation, *, family: Family, handler: Handler
+    request: Request,
+    sim: Simulation,
+    *,
+    family: Family,
+    handler: Handler,
+    door: tuple[Door, Scopes],
 ) -> Response:
     if sim.config.latency_ms > 0:
         await asyncio.sleep(sim.config.latency_ms / 1000)
-    if not _authenticated(request, config=sim.config, family=family):
-        return _unauthorized(family)
+    refused = _unauthenticated(request, config=sim.config, door=door[0], scopes=door[1])
+    if refused is not None:
+        return refused
     admission = sim.buckets[family].take() if family in sim.buckets else None
     response = await _answer(request, sim, family=family, handler=handler, admission=admission)
     if admission is not None:
         response.headers.update(rate_limit_headers(admission))
-    if family == "jira":
+    if door[0] in ("jira-site", "jira-gateway"):
         response.headers["X-AAccountId"] = sim.caller_id
     return response
 
@@ -143,11 +169,25 @@ async def _answer(
 # -- credentials -----------------------------------------------------------------------------
 
 
-def _authenticated(request: Request, *, config: SimConfig, family: Family) -> bool:
+def _unauthenticated(
+    request: Request, *, config: SimConfig, door: Door, scopes: Scopes
+) -> Response | None:
+    """The 401 this door gives the request's credentials, or None when they are good."""
     header = request.headers.get("authorization", "")
-    if family == "jira":
-        return _basic_matches(header, f"{config.jira_email}:{config.jira_token}")
-    return secrets.compare_digest(header.encode(), f"Bearer {config.admin_key}".encode())
+    if door == "public":
+        return None
+    if door == "admin":
+        good = secrets.compare_digest(header.encode(), f"Bearer {config.admin_key}".encode())
+        return None if good else _unauthorized("admin-v2")
+    if door == "jira-site":
+        good = _basic_matches(header, f"{config.jira_email}:{config.jira_token}")
+        return None if good else _unauthorized("jira")
+    if not _basic_matches(header, f"{config.jira_email}:{config.jira_scoped_token}"):
+        return _gateway_refusal(GATEWAY_UNAUTHORIZED)
+    held = set(config.jira_token_scopes)
+    if scopes and not any(held.issuperset(wanted) for wanted in scopes):
+        return _gateway_refusal(SCOPE_MISMATCH)
+    return None
 
 
 def _basic_matches(header: str, expected: str) -> bool:
@@ -167,6 +207,11 @@ def _unauthorized(family: Family) -> Response:
         response.headers["WWW-Authenticate"] = 'Basic realm="protected-area"'
         return response
     return error_response(family, ApiError(401, "The API key is missing, invalid or expired"))
+
+
+def _gateway_refusal(message: str) -> Response:
+    """api.atlassian.com's own answer, before Jira sees the request: `{code, message}`."""
+    return JSONResponse({"code": 401, "message": message}, status_code=401)
 
 
 # -- error bodies ----------------------------------------------------------------------------

@@ -1,4 +1,10 @@
-"""Jira Cloud REST v3 through the API gateway: `/ex/jira/{cloudId}/rest/api/3/...`.
+"""Jira Cloud REST v3, at the site and through the API gateway.
+
+Two doors to the same handlers, as Atlassian has them: `/site/{site}/rest/api/3/...` stands in for
+`https://<site>.atlassian.net/rest/api/3/...` (classic API tokens) and
+`/ex/jira/{cloudId}/rest/api/3/...` is the gateway (scoped tokens and service accounts; each
+endpoint asks for the OAuth scopes Atlassian's OpenAPI document lists for it, classic or
+granular). `/site/{site}/_edge/tenant_info` gives a site's cloud ID to anyone.
 
 Shapes follow Atlassian's OpenAPI document (shared/reference/jira-openapi-subset.json; a test
 validates every answer against it): pages are `{startAt, maxResults, total, isLast, values}`,
@@ -22,7 +28,8 @@ from starlette.routing import Route
 
 from controller.core.snapshot import Account, Group, Site, product_name
 from controller.sim.atlassian.admin_v2 import json_object
-from controller.sim.atlassian.gateway import ApiError, Simulation, api_route
+from controller.sim.atlassian.config import SITE_PATH
+from controller.sim.atlassian.gateway import ApiError, Scopes, Simulation, api_route
 from controller.sim.atlassian.org_state import SimRefusal
 from controller.sim.atlassian.paging import page_of, query_bool, query_int
 from controller.sim.atlassian.products import (
@@ -32,7 +39,8 @@ from controller.sim.atlassian.products import (
 )
 
 R = TypeVar("R")
-PREFIX = "/ex/jira/{cloud_id}/rest/api/3"
+GATEWAY_PREFIX = "/ex/jira/{cloud_id}/rest/api/3"
+SITE_PREFIX = f"{SITE_PATH}/rest/api/3"
 REFUSALS = {
     "unknown-account": 404,
     "unknown-group": 404,
@@ -44,6 +52,30 @@ REFUSALS = {
     "deactivated": 400,
 }
 ACCESS_TYPES = ("user", "admin", "site-admin")
+# Per endpoint, the scopes a token through the gateway needs: Jira's classic scope, or the
+# granular ones (Atlassian's OpenAPI document, `x-atlassian-oauth2-scopes`).
+READ_USERS: Scopes = (
+    ("read:jira-user",),
+    ("read:application-role:jira", "read:avatar:jira", "read:group:jira", "read:user:jira"),
+)
+CONFIGURATION = ("manage:jira-configuration",)
+SCOPES: dict[tuple[str, str], Scopes] = {
+    ("GET", "/myself"): READ_USERS,
+    ("GET", "/applicationrole"): (CONFIGURATION, ("read:application-role:jira",)),
+    ("GET", "/applicationrole/{key}"): (CONFIGURATION, ("read:application-role:jira",)),
+    ("GET", "/group/bulk"): (("read:jira-user",), ("read:group:jira",)),
+    ("GET", "/group/member"): (
+        CONFIGURATION,
+        ("read:avatar:jira", "read:group:jira", "read:user:jira"),
+    ),
+    ("POST", "/group/user"): (
+        CONFIGURATION,
+        ("read:avatar:jira", "read:group:jira", "read:user:jira", "write:group:jira"),
+    ),
+    ("DELETE", "/group/user"): (CONFIGURATION, ("write:group:jira",)),
+    ("GET", "/users/search"): READ_USERS,
+    ("GET", "/user/groups"): (("read:jira-user",), ("read:group:jira",)),
+}
 
 
 def jira_routes(sim: Simulation) -> list[Route]:
@@ -58,22 +90,61 @@ def jira_routes(sim: Simulation) -> list[Route]:
         ("GET", "/users/search", users_search),
         ("GET", "/user/groups", user_groups),
     ]
-    return [
-        api_route(sim, family="jira", method=method, path=PREFIX + path, handler=handler)
+    gateway = [
+        api_route(
+            sim,
+            family="jira",
+            method=method,
+            path=GATEWAY_PREFIX + path,
+            handler=handler,
+            door="jira-gateway",
+            scopes=SCOPES[(method, path)],
+        )
         for method, path, handler in table
     ]
+    at_site = [
+        api_route(
+            sim,
+            family="jira",
+            method=method,
+            path=SITE_PREFIX + path,
+            handler=handler,
+            door="jira-site",
+        )
+        for method, path, handler in table
+    ]
+    tenant_info = api_route(
+        sim,
+        family="jira",
+        method="GET",
+        path=f"{SITE_PATH}/_edge/tenant_info",
+        handler=site_tenant_info,
+        door="public",
+    )
+    return [*gateway, *at_site, tenant_info]
 
 
 def _site(request: Request, sim: Simulation) -> Site:
-    site = sim.state.site_by_cloud_id(str(request.path_params["cloud_id"]))
+    """The site a request is for: by cloud ID through the gateway, by name at the site."""
+    if "site" in request.path_params:
+        site = sim.state.site_by_name(str(request.path_params["site"]))
+    else:
+        site = sim.state.site_by_cloud_id(str(request.path_params["cloud_id"]))
     if site is None:
         raise ApiError(404, "No Jira site exists for this cloud id.")
     return site
 
 
 def _api_base(request: Request) -> str:
-    cloud_id = request.path_params["cloud_id"]
-    return f"{str(request.base_url).rstrip('/')}/ex/jira/{cloud_id}/rest/api/3"
+    """Where this request's door serves Jira's REST API (for `self` links)."""
+    path = request.url.path
+    return f"{str(request.base_url).rstrip('/')}{path[: path.index('/rest/api/3') + 11]}"
+
+
+async def site_tenant_info(request: Request, sim: Simulation) -> Response:
+    """`GET https://<site>.atlassian.net/_edge/tenant_info`: `{"cloudId": ...}`, no login."""
+    site = _site(request, sim)
+    return JSONResponse({"cloudId": site.cloud_id})
 
 
 # -- users -----------------------------------------------------------------------------------

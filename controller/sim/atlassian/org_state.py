@@ -116,6 +116,12 @@ class OrgState:
         with self._lock:
             return len(self._holders.get((site, product), ()))
 
+    def products_on(self, site: str) -> list[str]:
+        """Products the site runs: those with a seat count, or that some group grants there."""
+        counted = {s.product for s in self._seed.seats if s.site == site}
+        granted = {p for s, p in self._granted_by(self._groups) if s == site}
+        return sorted(counted | granted)
+
     def seat_limit(self, site: str, product: str) -> int | None:
         return self._limits.get((site, product))
 
