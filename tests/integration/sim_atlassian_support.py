@@ -23,7 +23,7 @@ from controller.adapters.atlassian import Credentials
 from controller.adapters.atlassian.credentials import connector_environment
 from controller.core.policy.models import JiraApi
 from controller.core.snapshot import Account, Activity, Group, Inventory, Seats, parse_inventory
-from controller.sim.atlassian import SimConfig, create_app, site_url_template
+from controller.sim.atlassian import SimConfig, create_app, org_directory_id, site_url_template
 from controller.sim.server import running
 
 ROOT = Path(__file__).parents[2]
@@ -49,6 +49,8 @@ CAROL = "557058:00000003-0000-4000-8000-000000000003"
 PEGGY = "557058:00000014-0000-4000-8000-000000000014"
 V1 = f"/admin/v1/orgs/{ORG}"
 V2 = f"/admin/v2/orgs/{ORG}/directories"
+DIRECTORY = org_directory_id(ORG)
+DIR = f"{V2}/{DIRECTORY}"  # where changes go: one real directory, never `-`
 API = f"/ex/jira/{ACME}/rest/api/3"
 SITE_API = "/site/acme/rest/api/3"
 
@@ -108,10 +110,16 @@ class AtlassianSim:
 ServeAtlassian = Callable[..., AtlassianSim]  # the `atlassian_sim` fixture: (organization, config)
 
 
+# A scoped token with Jira's classic scopes reaches every endpoint the simulator serves.
+EVERY_JIRA_SCOPE = ("manage:jira-configuration", "read:jira-user")
+
+
 @contextmanager
 def serving(inventory: Inventory | None = None, **config: Any) -> Iterator[httpx.Client]:
-    """The simulator on a free loopback port, with a plain httpx client pointed at it."""
-    app = create_app(inventory or example(), SimConfig(**config))
+    """The simulator on a free loopback port, with a plain httpx client pointed at it; the
+    scoped token (`JIRA`) may call every Jira endpoint unless `jira_token_scopes` say less."""
+    settings = {"jira_token_scopes": EVERY_JIRA_SCOPE, **config}
+    app = create_app(inventory or example(), SimConfig(**settings))
     with running(app) as base_url, httpx.Client(base_url=base_url, timeout=5) as client:
         yield client
 

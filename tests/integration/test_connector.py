@@ -33,7 +33,7 @@ from controller.core.errors import ExitCode
 from controller.core.ledger import Ledger, RemovalRecord, WarningRecord
 from controller.core.plan.model import GroupRef, Plan
 from controller.core.policy import PolicySet, load_policies
-from controller.core.policy.models import AccessGrant, AccessGrants, Organization
+from controller.core.policy.models import AccessGrant, AccessGrants, JiraApi, Organization
 from controller.core.reconcile import reconcile
 from controller.core.reconcile.activity_needs import EVERY_SEAT, ActivityNeeds, activity_needs
 from controller.core.reconcile.protection import refs
@@ -83,7 +83,8 @@ def seat_holders_missing_activity(
 def minimal_requests(seed: Inventory, *, searches: int) -> int:
     """Every call the connector cannot do without, for a read that needs `searches` pages."""
     return (
-        searches  # users/search pages
+        1  # directories: the one directory `directory: auto` stands for
+        + searches  # users/search pages
         + len(seed.sites)  # applicationrole: Jira grants and seat limits per site
         + math.ceil(len(seed.groups) / 100)  # groups/search: ids, names, IdP flag
         + len(seed.groups)  # role-assignments, one per group: Confluence grants
@@ -91,10 +92,15 @@ def minimal_requests(seed: Inventory, *, searches: int) -> int:
 
 
 def read(
-    served: AtlassianSim, *, needs: ActivityNeeds = EVERY_SEAT, **client_options: Any
+    served: AtlassianSim,
+    *,
+    needs: ActivityNeeds = EVERY_SEAT,
+    jira_api: JiraApi = "site",
+    **client_options: Any,
 ) -> Inventory:
-    with AtlassianClient(served.credentials(), **client_options) as client:
-        return fetch_inventory(organization(), client=client, taken_at=NOW, needs=needs)
+    org = organization().model_copy(update={"jira_api": jira_api})
+    with AtlassianClient(served.credentials(jira_api=jira_api), **client_options) as client:
+        return fetch_inventory(org, client=client, taken_at=NOW, needs=needs)
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -113,6 +119,24 @@ def test_the_inventory_read_through_the_api_is_the_seed(
         seat_holders_missing_activity(org)  # last-active-dates
     )
     assert stats["requests_total"] == minimal
+
+
+@pytest.mark.parametrize(
+    ("jira_api", "route"),
+    [
+        ("site", "GET /site/{site}/rest/api/3/applicationrole"),
+        ("gateway", "GET /ex/jira/{cloud_id}/rest/api/3/applicationrole"),
+    ],
+)
+def test_both_token_kinds_read_the_same_inventory_each_at_its_door(
+    jira_api: JiraApi, route: str, atlassian_sim: ServeAtlassian
+) -> None:
+    org = generate_org(150, 8, now=NOW)
+    served = atlassian_sim(org, SIM)
+    fetched = read(served, jira_api=jira_api)
+    jira_routes = {r: n for r, n in served.stats()["requests"].items() if "/rest/api/3/" in r}
+    assert fetched == as_the_apis_show_it(org)
+    assert jira_routes == {route: len(org.sites)}
 
 
 def test_activity_the_search_leaves_out_is_read_for_seat_holders(
@@ -317,7 +341,8 @@ def test_an_idp_synced_group_is_refused_not_edited(atlassian_sim: ServeAtlassian
         with pytest.raises(Forbidden) as raised:
             directory.remove_from_group(account_id=member.account_id, group_id=sso.id)
         assert sso.id in fetched_account(served.inventory(), member.account_id).groups
-    assert "organization admin" in raised.value.message
+    assert "synced from your identity provider" in raised.value.message
+    assert "organization admin" not in raised.value.message  # the key's rights are not at fault
 
 
 # --- more batches than workers --------------------------------------------------------------

@@ -11,6 +11,8 @@ import httpx
 import pytest
 
 from controller.core.snapshot import Account, Group, Inventory, Seats
+from controller.sim.atlassian import SimConfig
+from controller.sim.atlassian.jira import SCOPES
 from controller.sim.generate import generate_org
 from tests.integration.sim_atlassian_support import (
     ACME,
@@ -18,10 +20,15 @@ from tests.integration.sim_atlassian_support import (
     API,
     BOB,
     CAROL,
+    DIR,
+    DIRECTORY,
     JIRA,
+    JIRA_AT_SITE,
     JSW_ACME,
     NOW,
+    ORG,
     PEGGY,
+    SITE_API,
     SSO,
     V1,
     V2,
@@ -29,6 +36,7 @@ from tests.integration.sim_atlassian_support import (
     assert_error_collection,
     assert_matches_openapi,
     example,
+    openapi,
     org_with,
     people,
     serving,
@@ -59,13 +67,18 @@ JIRA_READS: list[tuple[str, dict[str, Any], str]] = [
 ]
 
 
+DOORS = {"gateway": (API, JIRA), "site": (SITE_API, JIRA_AT_SITE)}
+
+
+@pytest.mark.parametrize("door", sorted(DOORS))
 @pytest.mark.parametrize(
     ("endpoint", "params", "spec_path"), JIRA_READS, ids=[f"{e}-{len(p)}" for e, p, _ in JIRA_READS]
 )
 def test_jira_reads_match_the_openapi_document(
-    sim: httpx.Client, endpoint: str, params: dict[str, Any], spec_path: str
+    sim: httpx.Client, endpoint: str, params: dict[str, Any], spec_path: str, door: str
 ) -> None:
-    response = sim.get(f"{API}/{endpoint}", params=params, auth=JIRA)
+    prefix, auth = DOORS[door]
+    response = sim.get(f"{prefix}/{endpoint}", params=params, auth=auth)
 
     assert response.status_code == 200, response.text
     assert_matches_openapi(response.json(), path=SPEC + spec_path)
@@ -622,6 +635,9 @@ def test_v2_default_and_maximum_limit() -> None:
         (f"{API}/myself", {}, ("bot@example.com", "wrong-token")),
         (f"{API}/myself", ADMIN, None),
         (f"{API}/myself", {"Authorization": "Basic !!!"}, None),
+        (f"{SITE_API}/myself", {}, None),
+        (f"{SITE_API}/myself", {}, ("bot@example.com", "wrong-token")),
+        (f"{SITE_API}/myself", ADMIN, None),
     ],
     ids=[
         "admin-none",
@@ -629,32 +645,95 @@ def test_v2_default_and_maximum_limit() -> None:
         "admin-basic",
         "admin-no-bearer",
         "admin-role-assignments",
-        "jira-none",
-        "jira-wrong",
-        "jira-bearer",
-        "jira-garbage",
+        "gateway-none",
+        "gateway-wrong",
+        "gateway-bearer",
+        "gateway-garbage",
+        "site-none",
+        "site-wrong",
+        "site-bearer",
     ],
 )
-def test_wrong_credentials_are_401_in_each_family_style(
+def test_wrong_credentials_are_401_in_each_doors_style(
     sim: httpx.Client, path: str, headers: dict[str, str], auth: tuple[str, str] | None
 ) -> None:
     response = sim.get(path, headers=headers, auth=auth)
 
     assert response.status_code == 401
-    if path.startswith("/ex/jira/"):
+    assert "X-AAccountId" not in response.headers
+    if path.startswith("/site/"):
         assert_error_collection(response.json())
-        assert "X-AAccountId" not in response.headers
+    elif path.startswith("/ex/jira/"):
+        assert response.json() == {"code": 401, "message": "Unauthorized"}  # the gateway's own
     else:
         assert response.json()["errors"][0]["status"] == "401"
 
 
+@pytest.mark.parametrize(
+    ("prefix", "token", "status"),
+    [
+        (SITE_API, "sim-jira-token", 200),
+        (SITE_API, "sim-jira-scoped-token", 401),
+        (API, "sim-jira-scoped-token", 200),
+        (API, "sim-jira-token", 401),
+    ],
+    ids=["classic-at-site", "scoped-at-site", "scoped-via-gateway", "classic-via-gateway"],
+)
+def test_each_token_kind_works_only_where_atlassian_takes_it(
+    sim: httpx.Client, prefix: str, token: str, status: int
+) -> None:
+    response = sim.get(f"{prefix}/applicationrole", auth=("bot@example.com", token))
+
+    assert response.status_code == status
+
+
+@pytest.mark.parametrize(
+    ("scopes", "myself", "roles"),
+    [
+        (SimConfig().jira_token_scopes, 200, 200),  # what accessctl asks for: granular
+        (("manage:jira-configuration", "read:jira-user"), 200, 200),  # classic
+        (("read:jira-user",), 200, 401),
+        (("read:application-role:jira",), 401, 200),
+    ],
+    ids=["accessctl-granular", "classic", "no-application-roles", "no-user-reads"],
+)
+def test_a_scoped_token_reaches_only_what_its_scopes_cover(
+    scopes: tuple[str, ...], myself: int, roles: int
+) -> None:
+    with serving(jira_token_scopes=scopes) as client:
+        me = client.get(f"{API}/myself", auth=JIRA)
+        role = client.get(f"{API}/applicationrole", auth=JIRA)
+
+    assert (me.status_code, role.status_code) == (myself, roles)
+    if roles == 401:
+        assert role.json() == {"code": 401, "message": "Unauthorized; scope does not match"}
+
+
+def test_the_scopes_each_endpoint_asks_for_are_atlassians() -> None:
+    for (method, path), accepted in SCOPES.items():
+        operation = openapi()["paths"][f"{SPEC}{path}"][method.lower()]
+        documented = {tuple(sorted(s["scopes"])) for s in operation["x-atlassian-oauth2-scopes"]}
+        assert {tuple(sorted(s)) for s in accepted} == documented, (method, path)
+
+
 def test_credentials_are_configurable() -> None:
-    with serving(admin_key="k", jira_email="me@x", jira_token="t") as client:
+    options = {"admin_key": "k", "jira_email": "me@x", "jira_token": "t", "jira_scoped_token": "s"}
+    with serving(**options) as client:
         admin = client.get(f"{V1}/users", headers={"Authorization": "Bearer k"})
-        jira = client.get(f"{API}/myself", auth=("me@x", "t"))
+        at_site = client.get(f"{SITE_API}/myself", auth=("me@x", "t"))
+        via_gateway = client.get(f"{API}/myself", auth=("me@x", "s"))
         default = client.get(f"{V1}/users", headers=ADMIN)
 
-    assert (admin.status_code, jira.status_code, default.status_code) == (200, 200, 401)
+    statuses = (admin.status_code, at_site.status_code, via_gateway.status_code)
+    assert (*statuses, default.status_code) == (200, 200, 200, 401)
+
+
+def test_a_sites_tenant_info_gives_its_cloud_id_to_anyone(sim: httpx.Client) -> None:
+    found = {s.name: sim.get(f"/site/{s.name}/_edge/tenant_info").json() for s in example().sites}
+    unknown = sim.get("/site/nowhere/_edge/tenant_info")
+
+    assert found == {s.name: {"cloudId": s.cloud_id} for s in example().sites}
+    assert unknown.status_code == 404
 
 
 # -- state changes are real and shared by both API families ------------------------------------
@@ -684,7 +763,7 @@ def test_jira_group_removal_frees_the_seat_everywhere(sim: httpx.Client) -> None
 
 
 def test_admin_membership_removal_shows_in_jira(sim: httpx.Client) -> None:
-    response = sim.delete(f"{V2}/-/groups/{JSW_ACME}/memberships/{BOB}", headers=ADMIN)
+    response = sim.delete(f"{DIR}/groups/{JSW_ACME}/memberships/{BOB}", headers=ADMIN)
 
     members = sim.get(
         f"{API}/group/member", params={"groupId": JSW_ACME, "maxResults": 50}, auth=JIRA
@@ -697,7 +776,7 @@ def test_admin_membership_removal_shows_in_jira(sim: httpx.Client) -> None:
 
 
 def test_admin_membership_add_then_duplicate(sim: httpx.Client) -> None:
-    path = f"{V2}/-/groups/7d1e0a53-jira-testers/memberships"
+    path = f"{DIR}/groups/7d1e0a53-jira-testers/memberships"
 
     first = sim.post(path, headers=ADMIN, json={"accountId": BOB})
     second = sim.post(path, headers=ADMIN, json={"accountId": BOB})
@@ -734,7 +813,7 @@ def test_idp_managed_group_cannot_be_edited(sim: httpx.Client, method: str, via:
         assert_error_collection(response.json())
         message = response.json()["errorMessages"][0]
     else:
-        path = f"{V2}/-/groups/{SSO}/memberships" + (f"/{target}" if method == "DELETE" else "")
+        path = f"{DIR}/groups/{SSO}/memberships" + (f"/{target}" if method == "DELETE" else "")
         body = {"accountId": target} if method == "POST" else None
         response = sim.request(method, path, headers=ADMIN, json=body)
         assert response.json()["errors"][0]["code"] == "ADMIN-403-5"
@@ -761,7 +840,7 @@ def test_adding_beyond_the_seat_limit_fails_and_changes_nothing() -> None:
             auth=JIRA,
         )
         admin = client.post(
-            f"{V2}/-/groups/{JSW_ACME}/memberships",
+            f"{DIR}/groups/{JSW_ACME}/memberships",
             headers=ADMIN,
             json={"accountId": "557058:p0002"},
         )
@@ -781,7 +860,7 @@ def test_concurrent_additions_never_exceed_the_seat_limit() -> None:
         def add(account_id: str) -> None:
             with httpx.Client(base_url=base_url, timeout=5) as own:
                 response = own.post(
-                    f"{V2}/-/groups/{JSW_ACME}/memberships",
+                    f"{DIR}/groups/{JSW_ACME}/memberships",
                     headers=ADMIN,
                     json={"accountId": account_id},
                 )
@@ -801,13 +880,13 @@ def test_concurrent_additions_never_exceed_the_seat_limit() -> None:
 def test_suspend_and_restore_change_status_and_seats(sim: httpx.Client) -> None:
     seats_before = jsw_role(sim)["userCount"]
 
-    suspended = sim.post(f"{V2}/-/users/{BOB}/suspend", headers=ADMIN)  # no body at all
+    suspended = sim.post(f"{DIR}/users/{BOB}/suspend", headers=ADMIN)  # no body at all
     during = sim.post(f"{V2}/-/users/search", headers=ADMIN, json={"accountIds": [BOB]}).json()
     seats_during = jsw_role(sim)["userCount"]
     jira_user = next(
         u for u in sim.get(f"{API}/users/search", auth=JIRA).json() if u["accountId"] == BOB
     )
-    restored = sim.post(f"{V2}/-/users/{BOB}/restore", headers=ADMIN, json={})
+    restored = sim.post(f"{DIR}/users/{BOB}/restore", headers=ADMIN, json={})
 
     assert (suspended.status_code, restored.status_code) == (200, 200)
     assert "message" in suspended.json()
@@ -820,7 +899,7 @@ def test_suspend_and_restore_change_status_and_seats(sim: httpx.Client) -> None:
 
 
 def test_suspend_unknown_user_is_404(sim: httpx.Client) -> None:
-    response = sim.post(f"{V2}/-/users/557058:nobody/suspend", headers=ADMIN, json={})
+    response = sim.post(f"{DIR}/users/557058:nobody/suspend", headers=ADMIN, json={})
 
     assert (response.status_code, response.json()["errors"][0]["code"]) == (404, "ADMIN-404-8")
 
@@ -877,7 +956,7 @@ def test_stats_count_requests_per_route_template(sim: httpx.Client) -> None:
 
 
 def test_reset_returns_to_the_seed(sim: httpx.Client) -> None:
-    sim.delete(f"{V2}/-/groups/{JSW_ACME}/memberships/{BOB}", headers=ADMIN)
+    sim.delete(f"{DIR}/groups/{JSW_ACME}/memberships/{BOB}", headers=ADMIN)
 
     sim.post("/__sim/reset")
 
@@ -895,3 +974,92 @@ def test_generated_org_is_served_consistently() -> None:
     software = roles["jira-software"]
     assert software["userCount"] <= software["numberOfSeats"]
     assert software["remainingSeats"] == software["numberOfSeats"] - software["userCount"]
+
+
+# -- organizations, directories, workspaces: what a key reaches ---------------------------------
+
+
+def test_the_key_lists_its_organization_and_reads_it_by_id(sim: httpx.Client) -> None:
+    listed = sim.get("/admin/v1/orgs", headers=ADMIN).json()
+    one = sim.get(f"/admin/v1/orgs/{ORG}", headers=ADMIN).json()
+    other = sim.get("/admin/v1/orgs/someone-else", headers=ADMIN)
+
+    assert [(o["id"], o["type"]) for o in listed["data"]] == [(ORG, "orgs")]
+    assert listed["links"]["next"] is None
+    assert one["data"]["id"] == ORG
+    assert one["data"]["attributes"]["name"]
+    assert (other.status_code, other.json()["errors"][0]["code"]) == (404, "ADMIN-404-2")
+
+
+def test_a_key_may_list_other_organizations_or_none() -> None:
+    with serving(extra_orgs=(("org-2", "Other"),)) as client:
+        several = client.get("/admin/v1/orgs", headers=ADMIN).json()
+    with serving(lists_its_org=False) as client:
+        none = client.get("/admin/v1/orgs", headers=ADMIN).json()
+        still_readable = client.get(f"/admin/v1/orgs/{ORG}", headers=ADMIN).status_code
+
+    assert [o["id"] for o in several["data"]] == [ORG, "org-2"]
+    assert (none["data"], still_readable) == ([], 200)
+
+
+def test_directories_are_listed_and_the_extra_ones_are_empty() -> None:
+    with serving(extra_directories=("Contractors",)) as client:
+        listed = client.get(V2, headers=ADMIN).json()["data"]
+        extra = next(d["directoryId"] for d in listed if d["name"] == "Contractors")
+        found = client.post(f"{V2}/{extra}/users/search", headers=ADMIN, json={}).json()
+        groups = client.post(f"{V2}/{extra}/groups/search", headers=ADMIN, json={}).json()
+        write = client.delete(f"{V2}/{extra}/groups/{JSW_ACME}/memberships/{BOB}", headers=ADMIN)
+
+    assert [d["directoryId"] for d in listed] == [DIRECTORY, extra]
+    assert (found["data"], groups["data"]) == ([], [])
+    assert write.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("POST", f"{V2}/-/groups/7d1e0a53-jira-testers/memberships", {"accountId": BOB}),
+        ("DELETE", f"{V2}/-/groups/{JSW_ACME}/memberships/{BOB}", None),
+        ("POST", f"{V2}/-/users/{BOB}/suspend", {}),
+        ("POST", f"{V2}/-/users/{BOB}/restore", {}),
+    ],
+    ids=["add", "remove", "suspend", "restore"],
+)
+def test_a_change_to_every_directory_is_refused(
+    sim: httpx.Client, method: str, path: str, body: dict[str, str] | None
+) -> None:
+    response = sim.request(method, path, headers=ADMIN, json=body)
+
+    assert response.status_code == 400
+    assert "for reads only" in response.json()["errors"][0]["detail"]
+    assert snapshot(sim) == example()
+
+
+def test_a_search_by_more_account_ids_than_allowed_is_refused(sim: httpx.Client) -> None:
+    ids = [f"557058:p{i:04d}" for i in range(11)]
+    too_many = sim.post(f"{V2}/-/users/search", headers=ADMIN, json={"accountIds": ids})
+    enough = sim.post(f"{V2}/-/users/search", headers=ADMIN, json={"accountIds": ids[:10]})
+
+    assert (too_many.status_code, enough.status_code) == (400, 200)
+
+
+def test_workspaces_list_each_product_of_each_site_page_by_page(sim: httpx.Client) -> None:
+    path = f"/admin/v2/orgs/{ORG}/workspaces"
+    first = sim.post(path, headers=ADMIN, json={"limit": 2}).json()
+    pages, cursor = [first], first["links"]["next"]
+    while cursor:
+        pages.append(sim.post(path, headers=ADMIN, json={"cursor": cursor}).json())
+        cursor = pages[-1]["links"]["next"]
+    both = sim.post(path, headers=ADMIN, json={"cursor": first["links"]["next"], "limit": 2})
+
+    listed = {
+        (w["attributes"]["hostUrl"], w["attributes"]["typeKey"])
+        for page in pages
+        for w in page["data"]
+    }
+    sites = {s.name: s.url.removeprefix("https://") for s in example().sites}
+    assert ("acme.atlassian.net", "jira-software") in listed
+    assert ("acme.atlassian.net", "confluence") in listed
+    assert {host for host, _ in listed} == set(sites.values())
+    assert first["meta"]["total"] == len(listed)
+    assert both.status_code == 400  # with a cursor, nothing else may be sent

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import threading
 import time
 from pathlib import Path
@@ -33,12 +34,13 @@ DEFAULTS: dict[str, Any] = {
 
 
 def read_exports(capsys: pytest.CaptureFixture[str], *, timeout: float = 10.0) -> dict[str, str]:
+    """The `export NAME=VALUE` lines, read as a shell would; comments left out."""
     deadline, printed = time.monotonic() + timeout, ""
-    while printed.count("export ") < 5 and time.monotonic() < deadline:
+    while "# with `jira_api: gateway`" not in printed and time.monotonic() < deadline:
         printed += capsys.readouterr().out
         time.sleep(0.02)
-    pairs = (line.removeprefix("export ").split("=", 1) for line in printed.splitlines())
-    return dict(pairs)
+    words = shlex.split(printed, comments=True)
+    return dict(w.split("=", 1) for w in words if w != "export")
 
 
 def serve_in_background(**arguments: Any) -> tuple[threading.Thread, threading.Event]:
@@ -61,9 +63,9 @@ def test_prints_the_environment_and_serves_the_org(
     thread, stop = serve_in_background(**arguments, rate_limit=50.0)
     try:
         env = read_exports(capsys)
+        site = env["ACCESSCTL_SITE_URL_TEMPLATE"].replace("{site}", "acme")
         answer = httpx.get(
-            f"{env['ATLASSIAN_API_BASE']}/ex/jira/0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"
-            "/rest/api/3/users/search",
+            f"{site}/rest/api/3/users/search",
             params={"maxResults": 1000},
             auth=(env["JIRA_EMAIL"], env["JIRA_API_TOKEN"]),
             timeout=10,

@@ -6,13 +6,15 @@ documented successor of the v1 endpoints that stop working in 2026, and groups a
 directory-wide, so no site has to be picked for an org-level change. Every change names the
 real directory (`directory: auto` is looked up once): `-` is documented for reads only.
 
-Each change is one write, sent as the reviewed plan says: apply has just read every account it
-changes (the re-check), so reading each again first would double the requests at the rate
-limit. The writes *set* a state, so a second delivery is harmless. When Atlassian refuses one
-(409 "already a member", 404 "not a member", or a retried write whose first response was lost),
-the account is read again: if it is as wanted, the result is `already`; if not, the refusal
-stands with Atlassian's reason (a group synced from an identity provider, a product's user limit
-reached), which apply reports for that action. `done` means Atlassian accepted the write.
+Each group change is one write, sent as the reviewed plan says: apply has just read every
+account it changes (the re-check), so reading each again first would double the requests at the
+rate limit. Suspend and restore read the account first: they answer 200 whether or not anything
+changed, and `already` must mean that nothing did. The writes *set* a state, so a second
+delivery is harmless. When Atlassian refuses one (409 "already a member", 404 "not a member",
+or a retried write whose first response was lost), the account is read again: if it is as
+wanted, the result is `already`; if not, the refusal stands with Atlassian's reason (a group
+synced from an identity provider, a product's user limit reached), which apply reports for that
+action. `done` means Atlassian accepted the write.
 
 Safe to call from several threads at once (apply runs its writes side by side): the directory
 keeps no state between calls but the directory ID, and the client it shares is thread-safe and
@@ -102,23 +104,38 @@ class AtlassianDirectory:
         )
 
     def suspend(self, *, account_id: str) -> ChangeResult:
-        return self._change(
+        return self._set_status(
             account_id,
             wanted=lambda user: user.get("status") == "suspended",
-            method="POST",
-            path=f"users/{account_id}/suspend",
-            body={},
+            action="suspend",
             already="already suspended",
         )
 
     def restore(self, *, account_id: str) -> ChangeResult:
-        return self._change(
+        return self._set_status(
             account_id,
             wanted=lambda user: user.get("status") != "suspended",
-            method="POST",
-            path=f"users/{account_id}/restore",
-            body={},
+            action="restore",
             already="not suspended",
+        )
+
+    def _set_status(
+        self, account_id: str, *, wanted: Check, action: str, already: str
+    ) -> ChangeResult:
+        """Suspend and restore answer 200 whether or not they changed anything, so the account
+        is read first: `already` must mean that nothing changed."""
+        user = self._user(account_id)
+        if user is None:
+            raise NotFound(f"account {account_id} is not in the organization's directory")
+        if wanted(user):
+            return ChangeResult("already", already)
+        return self._change(
+            account_id,
+            wanted=wanted,
+            method="POST",
+            path=f"users/{account_id}/{action}",
+            body={},
+            already=already,
         )
 
     def _change(

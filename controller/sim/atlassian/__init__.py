@@ -10,6 +10,7 @@ Changes made through either API family are real and shared; `GET /__sim/inventor
 organization as it now is.
 """
 
+from controller.sim.atlassian.admin_v2 import org_directory_id
 from controller.sim.atlassian.app import create_app
 from controller.sim.atlassian.config import (
     FAULT_KINDS,
@@ -27,5 +28,6 @@ __all__ = [
     "RateLimit",
     "SimConfig",
     "create_app",
+    "org_directory_id",
     "site_url_template",
 ]

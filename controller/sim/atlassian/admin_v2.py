@@ -96,10 +96,14 @@ def admin_v2_routes(sim: Simulation) -> list[Route]:
 ALL_DIRECTORIES = "-"
 
 
-def directory_id(sim: Simulation, name: str | None = None) -> str:
-    """The ID of the organization's own directory, or of the extra one called `name`."""
+def org_directory_id(org_id: str, name: str | None = None) -> str:
+    """The ID of an organization's own directory, or of the extra one called `name`."""
     which = "directory" if name is None else f"directory:{name}"
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"atlassian-sim:{sim.state.org_id}:{which}"))
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"atlassian-sim:{org_id}:{which}"))
+
+
+def directory_id(sim: Simulation, name: str | None = None) -> str:
+    return org_directory_id(sim.state.org_id, name)
 
 
 def _directories(sim: Simulation) -> list[tuple[str, str]]:
