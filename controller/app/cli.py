@@ -24,6 +24,7 @@ from controller.core.errors import AccessctlError, ExitCode
 
 if TYPE_CHECKING:
     from controller.app.context import RunContext
+    from controller.core.policy.models import JiraApi
 
 POLICIES_OPTION = click.option(
     "--policies",
@@ -200,6 +201,50 @@ def schema(out_dir: Path, check: bool) -> None:
     from controller.app.commands import schema as command
 
     finish(guarded(lambda: command.run(out_dir=out_dir, check=check)))
+
+
+@main.command()
+@POLICIES_OPTION
+@click.option(
+    "--org", "org_id", metavar="ORG_ID", help="The organization, when the key reaches several."
+)
+@click.option(
+    "--directory",
+    "directory_id",
+    metavar="ID",
+    help="The directory changes go to, when the organization has several.",
+)
+@click.option(
+    "--jira-api",
+    type=click.Choice(["site", "gateway"]),
+    default="site",
+    show_default=True,
+    help="site: JIRA_API_TOKEN will be a classic API token; gateway: a scoped token or a "
+    "service account's.",
+)
+@click.option("--force", is_flag=True, help="Replace policy files that exist.")
+@NOW_OPTION
+def init(
+    policies_dir: Path,
+    org_id: str | None,
+    directory_id: str | None,
+    jira_api: str,
+    force: bool,
+    now: datetime | None,
+) -> None:
+    """Write a first policy set from what ATLASSIAN_ADMIN_API_KEY reaches: the organization,
+    its directory and Jira sites, and a conservative policy per Jira product."""
+    from controller.app.commands import init as command
+
+    request = command.InitRequest(
+        policies_dir=policies_dir,
+        today=now_or(now).date(),
+        org_id=org_id,
+        directory_id=directory_id,
+        jira_api=cast("JiraApi", jira_api),
+        force=force,
+    )
+    finish(guarded(lambda: command.run(request, environ=os.environ)))
 
 
 @main.command()

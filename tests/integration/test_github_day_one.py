@@ -62,6 +62,7 @@ from tests.integration.git_sandbox import (
     set_up_as_documented,
 )
 from tests.integration.policy_repo import EXAMPLE_INVENTORY, NOW, PolicyRepo, accessctl
+from tests.integration.sim_atlassian_support import AtlassianSim
 from tests.integration.test_apply_e2e import APPLIED_AT, PLANNED_AT, policy_files
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
@@ -142,12 +143,7 @@ def org(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Org]:
         running(create_atlassian_app(seed, SimConfig(latency_ms=0))) as atlassian,
         running(create_app(repository=REPOSITORY, git_dir=origin.git_dir, settings=settings)) as gh,
     ):
-        for name, value in {
-            "ATLASSIAN_API_BASE": atlassian,
-            "ATLASSIAN_ADMIN_API_KEY": "sim-admin-key",
-            "JIRA_EMAIL": "bot@example.com",
-            "JIRA_API_TOKEN": "sim-jira-token",
-        }.items():
+        for name, value in AtlassianSim(atlassian, SimConfig()).environ().items():
             monkeypatch.setenv(name, value)
         yield Org(origin, gh, atlassian, settings)
 

@@ -30,13 +30,13 @@ from controller.core.policy.models import DIRECTORY_AUTO, Organization
 
 
 @dataclass(frozen=True)
-class FoundOrganization:
+class ListedOrganization:
     id: str
     name: str
 
 
 @dataclass(frozen=True)
-class FoundDirectory:
+class ListedDirectory:
     id: str
     name: str
 
@@ -46,7 +46,7 @@ class FoundDirectory:
 
 
 @dataclass(frozen=True)
-class FoundSite:
+class SiteProducts:
     """One site (a host) and the products it runs, as the workspaces list them."""
 
     name: str
@@ -61,13 +61,13 @@ class FoundSite:
 # --- organizations ----------------------------------------------------------------------------
 
 
-def reachable_organizations(client: AtlassianClient) -> list[FoundOrganization]:
+def reachable_organizations(client: AtlassianClient) -> list[ListedOrganization]:
     """Every organization the key lists (possibly none: see ACCESS-966)."""
     call = client.admin_call("GET", "v1/orgs")
     return [_organization(item) for page in v1_pages(client, call) for item in page]
 
 
-def organization_by_id(client: AtlassianClient, org_id: str) -> FoundOrganization:
+def organization_by_id(client: AtlassianClient, org_id: str) -> ListedOrganization:
     """One organization; a 404 (unknown, or not this key's) is the shared NotFound."""
     body = client.json(client.admin_call("GET", f"v1/orgs/{org_id}"))
     data = body.get("data") if isinstance(body, dict) else None
@@ -76,28 +76,28 @@ def organization_by_id(client: AtlassianClient, org_id: str) -> FoundOrganizatio
     return _organization(data)
 
 
-def _organization(item: JsonObject) -> FoundOrganization:
+def _organization(item: JsonObject) -> ListedOrganization:
     attributes = item.get("attributes")
     name = attributes.get("name") if isinstance(attributes, dict) else None
-    return FoundOrganization(id=str(item.get("id") or ""), name=str(name or ""))
+    return ListedOrganization(id=str(item.get("id") or ""), name=str(name or ""))
 
 
 # --- directories ------------------------------------------------------------------------------
 
 
-def directories_of(client: AtlassianClient, org_id: str) -> list[FoundDirectory]:
+def directories_of(client: AtlassianClient, org_id: str) -> list[ListedDirectory]:
     call = client.admin_call(
         "GET", f"v2/orgs/{org_id}/directories", params={"limit": DIRECTORIES_PAGE}
     )
     return [
-        FoundDirectory(id=str(item.get("directoryId") or ""), name=str(item.get("name") or ""))
+        ListedDirectory(id=str(item.get("directoryId") or ""), name=str(item.get("name") or ""))
         for page in v2_pages(client, call)
         for item in page
         if item.get("directoryId")
     ]
 
 
-def the_only_directory(found: Iterable[FoundDirectory], *, org_id: str) -> FoundDirectory:
+def the_only_directory(found: Iterable[ListedDirectory], *, org_id: str) -> ListedDirectory:
     """`directory: auto` means the one directory; none or several cannot be guessed."""
     directories = sorted(found, key=lambda d: (d.name, d.id))
     if not directories:
@@ -137,7 +137,7 @@ class DirectoryResolver:
 # --- sites ------------------------------------------------------------------------------------
 
 
-def sites_of(client: AtlassianClient, org_id: str) -> list[FoundSite]:
+def sites_of(client: AtlassianClient, org_id: str) -> list[SiteProducts]:
     """Every site with the products its workspaces run, by site name."""
     call = client.admin_call(
         "POST", f"v2/orgs/{org_id}/workspaces", body={"limit": WORKSPACES_PAGE}
@@ -150,7 +150,7 @@ def sites_of(client: AtlassianClient, org_id: str) -> list[FoundSite]:
                 url = _site_url(str(attributes["hostUrl"]))
                 products.setdefault(url, set()).add(str(attributes.get("typeKey") or ""))
     sites = [
-        FoundSite(name=_site_name(url), url=url, products=tuple(sorted(p for p in keys if p)))
+        SiteProducts(name=_site_name(url), url=url, products=tuple(sorted(p for p in keys if p)))
         for url, keys in products.items()
     ]
     return sorted(sites, key=lambda s: s.name)
