@@ -73,9 +73,9 @@ def organization_text(found: StarterOrganization) -> str:
             "# (ATLASSIAN_ADMIN_API_KEY, JIRA_EMAIL, JIRA_API_TOKEN, GITHUB_TOKEN, SMTP_PASSWORD).",
             "version: 1",
             "kind: Organization",
-            f"org_id: {_text(found.org_id)}   # admin.atlassian.com/o/<org_id>/...",
+            f"org_id: {yaml_scalar(found.org_id)}   # admin.atlassian.com/o/<org_id>/...",
             *_sites_lines(found),
-            f"directory: {_text(found.directory_id)}   # the one changes are written to "
+            f"directory: {yaml_scalar(found.directory_id)}   # the one changes are written to "
             "(`auto`: look it up each run)",
             *_jira_api_lines(found.jira_api),
             *_protected_lines(),
@@ -92,9 +92,9 @@ def _sites_lines(found: StarterOrganization) -> list[str]:
     for site in found.sites:
         products = ", ".join(site.products)
         lines += [
-            f"  - name: {_text(site.name)}   # runs {products}",
-            f"    url: {_text(site.url)}",
-            f"    cloud_id: {_text(site.cloud_id)}",
+            f"  - name: {yaml_scalar(site.name)}   # runs {products}",
+            f"    url: {yaml_scalar(site.url)}",
+            f"    cloud_id: {yaml_scalar(site.cloud_id)}",
         ]
     if found.other_sites:
         lines.append(f"# Left out, running no Jira: {', '.join(found.other_sites)}.")
@@ -154,8 +154,8 @@ def inactivity_text(name: str, *, site: StarterSite, product: str) -> str:
             "# `accessctl plan` before tightening it.",
             "version: 1",
             "kind: InactivityPolicy",
-            f"name: {_text(name)}",
-            f"site: {_text(site.name)}",
+            f"name: {yaml_scalar(name)}",
+            f"site: {yaml_scalar(site.name)}",
             f"product: {product}",
             f"inactive_after_days: {STARTER_INACTIVE_DAYS}",
             f"warn_before_days: {STARTER_WARNING_DAYS}",
@@ -171,7 +171,7 @@ NUMBER_LIKE = re.compile(r"[0-9._+:eE-]+|0[xob][0-9a-fA-F_]+|\.?(inf|nan)", re.I
 YAML_WORDS = {"true", "false", "yes", "no", "on", "off", "null", "y", "n", "~"}
 
 
-def _text(value: str) -> str:
+def yaml_scalar(value: str) -> str:
     """`value` as a YAML scalar that reads back as exactly this string."""
     plain = PLAIN.fullmatch(value) and not NUMBER_LIKE.fullmatch(value)
     if plain and value.lower() not in YAML_WORDS:
