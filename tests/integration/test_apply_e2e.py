@@ -21,6 +21,7 @@ from controller.adapters.state_dir import StateDir
 from controller.app.cli import main
 from controller.core.errors import ExitCode
 from controller.core.plan import Plan, parse_plan
+from controller.core.policy.models import JiraApi
 from controller.core.snapshot import Inventory, parse_inventory
 from tests.integration.git_sandbox import Origin, git
 from tests.integration.policy_repo import PolicyClone
@@ -513,3 +514,61 @@ def test_two_applies_racing_from_two_clones_act_once(world: World) -> None:
     assert_applied_once(world, plan, state=acted[0] / "state")
     pushed = git(world.origin.git_dir, "show", "main:state/audit/2026-11.jsonl").splitlines()
     assert sorted(json.loads(line)["outcome"] for line in pushed) == ["done"] * len(plan.actions)
+
+
+def world_on(
+    jira_api: JiraApi,
+    *,
+    policy_clone: Callable[..., PolicyClone],
+    atlassian_sim: ServeAtlassian,
+    monkeypatch: pytest.MonkeyPatch,
+) -> World:
+    """The example world, with the Organization's `jira_api` and the token kind it takes."""
+    files = policy_files()
+    org = "policies/organization.yaml"
+    files[org] = files[org].replace("jira_api: site ", f"jira_api: {jira_api} ")
+    sim = atlassian_sim(parse_inventory(EXAMPLE.read_bytes(), source="example"))
+    for name, value in sim.environ(jira_api=jira_api).items():
+        monkeypatch.setenv(name, value)
+    return World(policy_clone(files=files), sim)
+
+
+@pytest.mark.parametrize(
+    ("jira_api", "door"), [("site", "/site/{site}/"), ("gateway", "/ex/jira/{cloud_id}/")]
+)
+def test_both_jira_token_kinds_plan_and_apply_end_to_end(
+    jira_api: JiraApi,
+    door: str,
+    policy_clone: Callable[..., PolicyClone],
+    atlassian_sim: ServeAtlassian,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world = world_on(
+        jira_api, policy_clone=policy_clone, atlassian_sim=atlassian_sim, monkeypatch=monkeypatch
+    )
+    plan_file = merge_plan(world)
+    code, output = world.cli("apply", str(plan_file), "--now", APPLIED_AT)
+    assert code == ExitCode.OK, output
+    plan = parse_plan(plan_file.read_bytes(), source="plan")
+    after = {a.account_id: set(a.groups) for a in world.sim.inventory().accounts}
+    for action in (a for a in plan.actions if a.action == "revoke"):
+        assert not after[action.account_id] & {g.id for g in action.groups}
+    jira = [route for route in world.sim.stats()["requests"] if "/rest/api/3/" in route]
+    assert jira
+    assert all(door in route for route in jira)
+
+
+def test_a_classic_token_through_the_gateway_fails_with_what_to_change(
+    policy_clone: Callable[..., PolicyClone],
+    atlassian_sim: ServeAtlassian,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world = world_on(
+        "gateway", policy_clone=policy_clone, atlassian_sim=atlassian_sim, monkeypatch=monkeypatch
+    )
+    monkeypatch.setenv("JIRA_API_TOKEN", world.sim.config.jira_token)  # classic, not scoped
+    code, output = world.cli("plan", "--now", PLANNED_AT)
+    assert code == ExitCode.FAILURE
+    assert "401" in output
+    assert "a classic token needs `jira_api: site`" in output
+    assert world.sim.config.jira_token not in output
