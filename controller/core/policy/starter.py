@@ -125,6 +125,9 @@ def _safety_lines() -> list[str]:
         f"  max_revocations: {STARTER_MAX_REVOCATIONS}",
         f"  max_revocation_fraction: {STARTER_MAX_FRACTION:.2f}   # of one product's seats on "
         "one site",
+        "  over_limit: refuse        # or `trim`: revoke what the limits allow, longest idle "
+        "first,",
+        "                            # the rest on the next runs (a staged first clean-up)",
     ]
 
 
