@@ -11,6 +11,7 @@ reads it back, typed. Writes are atomic or append-only.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -178,12 +179,16 @@ def _read_marker(path: Path, model: type[Record], *, what: str) -> Record | None
     return read_record(model, data, where=str(path), what=what)
 
 
+# Apply appends journal lines from several threads: one append at a time, each whole.
+_APPENDING = threading.Lock()
+
+
 def _append_lines(path: Path, records: Iterable[StateRecord]) -> None:
     lines = "".join(record.json_line() for record in records)
     if not lines:
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+", encoding="utf-8") as stream:
+    with _APPENDING, path.open("a+", encoding="utf-8") as stream:
         if stream.tell() > 0:
             stream.seek(stream.tell() - 1)
             if stream.read(1) != "\n":

@@ -9,7 +9,10 @@
 4. Journal: one `before` line per action about to run, all written (and handed to `on_begin`,
    which publishes them with the apply lock) before the first change; one `after` line as each
    finishes. A killed apply resumes: finished actions are not repeated, begun ones are resolved
-   by reading the present. A failing action does not stop the others.
+   by reading the present. A failing action does not stop the others. The changes run side by
+   side on `workers` threads, so an apply runs at the rate limit rather than at one request's
+   latency; one account's actions run in plan order on one thread, and no thread waits on
+   another's work. Results, audit and ledger keep the plan's order.
 5. Append one audit record per action, update the ledger, mark the plan applied.
 
 The decisions of steps 1-3 are pure (`controller.core.apply_decision`); this module runs them
@@ -20,6 +23,7 @@ command's (`controller.app.commands.apply`).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -111,6 +115,9 @@ class ApplyRun:
     # Seats their owners asked for in an issue: the fresh plan restores them as the reviewed
     # one did (`accessctl request-access --from-issue`).
     requests: tuple[RestoreRequest, ...] = ()
+    # How many changes may run at once: the directory's own limit (its client's requests in
+    # flight), which also paces them; on_progress is then called from those threads.
+    workers: int = 1
 
 
 def apply_plan(run: ApplyRun) -> ApplyReport:
@@ -167,14 +174,43 @@ def _execute_all(
 ) -> list[ActionResult]:
     done = finished(journal)
     _begin(run, [d for d in decisions if d.execute and d.action.key not in done])
-    results = []
-    for decision in decisions:
+
+    def settle(decision: Decision) -> ActionResult:
         after = done.get(decision.action.key) if decision.recorded else None
         result = _from_journal(decision, after, names=names) if after else _run_one(run, decision)
-        results.append(result)
         if run.on_progress:
             run.on_progress(result)
-    return results
+        return result
+
+    return _account_by_account(decisions, settle=settle, workers=run.workers)
+
+
+def _account_by_account(
+    decisions: Sequence[Decision], *, settle: Callable[[Decision], ActionResult], workers: int
+) -> list[ActionResult]:
+    """Each account's decisions in plan order, accounts side by side on `workers` threads; the
+    results in plan order. A thread settles one account and waits on nothing else."""
+    lanes: dict[str, list[int]] = {}
+    for index, decision in enumerate(decisions):
+        lanes.setdefault(decision.action.account_id, []).append(index)
+    results: dict[int, ActionResult] = {}
+
+    def settle_lane(indexes: list[int]) -> None:
+        for index in indexes:
+            results[index] = settle(decisions[index])
+
+    if workers <= 1:
+        for lane in lanes.values():
+            settle_lane(lane)
+    else:
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="apply") as pool:
+            try:
+                for future in [pool.submit(settle_lane, lane) for lane in lanes.values()]:
+                    future.result()
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)  # what runs finishes, not more
+                raise
+    return [results[index] for index in range(len(decisions))]
 
 
 def _begin(run: ApplyRun, running: Sequence[Decision]) -> None:

@@ -223,6 +223,7 @@ def run_apply(
                 on_progress=_show_progress,
                 on_begin=begin,
                 approval=approval,
+                workers=client.max_in_flight,
             )
         )
 
