@@ -5,8 +5,9 @@ idle Jira Software seats (one group each); apply re-checks those accounts (searc
 `ACCOUNT_IDS_PER_SEARCH` accounts), counts the seats in use, then removes each membership, the
 writes side by side through the client's pool and pacer. Target: wall time within 1.25x of the
 floor (the busiest family's requests / its rate limit) and requests within a few of the minimum
-(every re-check read batched, one write per membership). Prints the figures and ratios; asserts
-only that the organization ends exactly as planned.
+(every re-check read batched, one write per membership). Then, on 500 revocations, the writes
+side by side against one at a time (what apply did before). Prints the figures and ratios;
+asserts only that the organization ends exactly as planned.
 """
 
 from __future__ import annotations
@@ -50,6 +51,9 @@ JSW = Group(
 STAFF = Group(id="g-staff", name="staff")
 
 
+COMPARED = 500
+
+
 def person(n: int, *, idle_days: int) -> Account:
     when = NOW - timedelta(days=idle_days)
     return Account(
@@ -62,8 +66,8 @@ def person(n: int, *, idle_days: int) -> Account:
     )
 
 
-def organization_to_clean() -> Inventory:
-    idle = [person(n, idle_days=200) for n in range(REVOCATIONS)]
+def organization_to_clean(revocations: int = REVOCATIONS) -> Inventory:
+    idle = [person(n, idle_days=200) for n in range(revocations)]
     active = [person(REVOCATIONS + n, idle_days=3) for n in range(ACTIVE)]
     return Inventory(
         taken_at=NOW, org_id=ORG_ID, sites=SITES, groups=(JSW, STAFF), accounts=(*idle, *active)
@@ -109,23 +113,27 @@ def family_of(route: str) -> str:
     return "admin-v1" if "/admin/v1/" in route else "admin-v2"
 
 
-def minimal_requests(seed: Inventory) -> tuple[int, str]:
-    searches = math.ceil(REVOCATIONS / ACCOUNT_IDS_PER_SEARCH)
+def minimal_requests(seed: Inventory, *, revocations: int) -> tuple[int, str]:
+    searches = math.ceil(revocations / ACCOUNT_IDS_PER_SEARCH)
     groups = len(seed.groups)
-    total = 1 + searches + 1 + groups + len(seed.sites) + 1 + REVOCATIONS
+    total = 1 + searches + 1 + groups + len(seed.sites) + 1 + revocations
     how = (
-        f"1 directories + {searches} users/search (ceil({REVOCATIONS}/{ACCOUNT_IDS_PER_SEARCH})) "
+        f"1 directories + {searches} users/search (ceil({revocations}/{ACCOUNT_IDS_PER_SEARCH})) "
         f"+ 1 groups/search + {groups} role-assignments + {len(seed.sites)} applicationrole + "
-        f"1 users/count (the seats in use) + {REVOCATIONS} membership DELETEs"
+        f"1 users/count (the seats in use) + {revocations} membership DELETEs"
     )
     return total, how
 
 
-def test_apply_5000_revocations_at_the_rate_limit(tmp_path: Path) -> None:
-    seed = organization_to_clean()
+def timed_apply(
+    tmp_path: Path, *, revocations: int, workers: int | None = None
+) -> tuple[float, dict[str, Any], int]:
+    """Plan `revocations`, apply them against a fresh simulator; wall time, its counters and
+    the workers used (the client's requests in flight unless given)."""
+    seed = organization_to_clean(revocations)
     policy_set = policies()
     plan = seal_plan(reconcile(policy_set, seed, ledger=Ledger(), now=NOW), KEY)
-    assert sum(a.action == "revoke" for a in plan.actions) == REVOCATIONS
+    assert sum(a.action == "revoke" for a in plan.actions) == revocations
     with running(create_app(seed, CONFIG)) as base, AtlassianClient(credentials(base)) as client:
         needs = activity_needs(policy_set, Ledger(), today=NOW.date())
         directory = AtlassianDirectory(
@@ -135,32 +143,46 @@ def test_apply_5000_revocations_at_the_rate_limit(tmp_path: Path) -> None:
             plan=plan,
             policies=policy_set,
             directory=directory,
-            state=StateDir(tmp_path / "state"),
+            state=StateDir(tmp_path / f"state-{revocations}-{workers}"),
             now=NOW,
             key=KEY,
-            workers=client.max_in_flight,
+            workers=workers or client.max_in_flight,
         )
         start = time.monotonic()
         report = apply_plan(run)
         wall = time.monotonic() - start
         counted: dict[str, Any] = httpx.get(f"{base}/__sim/stats").json()
-        after = httpx.get(f"{base}/__sim/inventory").content
-    show(wall, counted, seed=seed, workers=client.max_in_flight)
-    assert report.count("done") == REVOCATIONS, report.headline()
-    remaining = Inventory.model_validate_json(after)
-    assert sum("g-jsw" in a.groups for a in remaining.accounts) == ACTIVE
+        after = Inventory.model_validate_json(httpx.get(f"{base}/__sim/inventory").content)
+    assert report.count("done") == revocations, report.headline()
+    assert sum("g-jsw" in a.groups for a in after.accounts) == ACTIVE
+    return wall, counted, run.workers
 
 
-def show(wall: float, counted: dict[str, Any], *, seed: Inventory, workers: int) -> None:
+def test_apply_5000_revocations_at_the_rate_limit(tmp_path: Path) -> None:
+    wall, counted, workers = timed_apply(tmp_path, revocations=REVOCATIONS)
+    show(wall, counted, revocations=REVOCATIONS, workers=workers)
+
+
+def test_side_by_side_against_one_write_at_a_time(tmp_path: Path) -> None:
+    together, counted, workers = timed_apply(tmp_path, revocations=COMPARED)
+    alone, counted_alone, _ = timed_apply(tmp_path, revocations=COMPARED, workers=1)
+    print(f"\n== accessctl apply: {COMPARED} revocations, side by side against one at a time ==")
+    show(together, counted, revocations=COMPARED, workers=workers)
+    show(alone, counted_alone, revocations=COMPARED, workers=1)
+    print(f"one at a time / side by side   {alone / together:5.1f}x the wall time")
+
+
+def show(wall: float, counted: dict[str, Any], *, revocations: int, workers: int) -> None:
     per_family: Counter[str] = Counter()
     for route, count in counted["requests"].items():
         per_family[family_of(route)] += count
     busiest, busiest_count = per_family.most_common(1)[0]
     floor = busiest_count / RATE
     requests = counted["requests_total"]
-    minimal, how = minimal_requests(seed)
-    print(f"\n== accessctl apply: {REVOCATIONS:,} revocations, 50 ms latency, {RATE:.0f} req/s ==")
-    print(f"workers             {workers:8d}   (the client's requests in flight)")
+    minimal, how = minimal_requests(organization_to_clean(revocations), revocations=revocations)
+    print(
+        f"\n-- {revocations:,} revocations, 50 ms latency, {RATE:.0f} req/s, {workers} workers --"
+    )
     print(f"wall time           {wall:8.1f} s")
     print(f"requests            {requests:8,d}   (429s: {counted['responses_429']})")
     for route, count in sorted(counted["requests"].items(), key=lambda item: -item[1]):
