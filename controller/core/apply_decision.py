@@ -239,11 +239,13 @@ def _compare(reviewed: Action, wanted: Action, *, carried_over: tuple[GroupRef, 
 def _groups(
     reviewed: Action, wanted: Action, *, carried_over: tuple[GroupRef, ...]
 ) -> tuple[GroupRef, ...]:
-    """The fresh action's groups that were reviewed, and those a begun run already changed."""
-    allowed = {g.id for g in reviewed.groups}
-    kept = tuple(g for g in wanted.groups if g.id in allowed)
+    """The fresh action's groups that were reviewed, and those a begun run already changed, in
+    the reviewed order (an interrupted run may have got through them in any order)."""
+    order = {g.id: index for index, g in enumerate(reviewed.groups)}
+    kept = tuple(g for g in wanted.groups if g.id in order)
     ids = {g.id for g in kept}
-    return kept + tuple(g for g in carried_over if g.id not in ids)
+    merged = kept + tuple(g for g in carried_over if g.id not in ids)
+    return tuple(sorted(merged, key=lambda g: order.get(g.id, len(order))))
 
 
 def _nothing_left(reviewed: Action, wanted: Action, *, carried_over: tuple[GroupRef, ...]) -> str:
