@@ -90,8 +90,8 @@ def test_recording_an_apply_of_ten_thousand_actions(tmp_path: Path) -> None:
     befores = [JournalEntry(key=a.key, phase="before", at=NOW) for a in actions]
     state.append_journal(PLAN_ID, befores)  # every `before` ahead of the first change
     for action in actions:
-        after = JournalEntry(key=action.key, phase="after", at=NOW, outcome="done")
-        state.append_journal(PLAN_ID, [after])
+        done = JournalEntry(key=action.key, phase="after", at=NOW, outcome="done")
+        state.append_journal(PLAN_ID, [done])
     audit = [
         audit_record(a, outcome="done", detail="", plan_id=PLAN_ID, commit=None, at=NOW)
         for a in actions
