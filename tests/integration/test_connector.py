@@ -26,7 +26,7 @@ from controller.adapters.atlassian import (
     AtlassianDirectory,
     fetch_inventory,
 )
-from controller.adapters.http_boundary.errors import Forbidden
+from controller.adapters.http_boundary.errors import Forbidden, Rejected
 from controller.adapters.state_dir import StateDir
 from controller.app.cli import main
 from controller.core.errors import ExitCode
@@ -343,6 +343,38 @@ def test_an_idp_synced_group_is_refused_not_edited(atlassian_sim: ServeAtlassian
         assert sso.id in fetched_account(served.inventory(), member.account_id).groups
     assert "synced from your identity provider" in raised.value.message
     assert "organization admin" not in raised.value.message  # the key's rights are not at fault
+
+
+def test_an_add_past_a_products_user_limit_is_refused_with_the_reason(
+    atlassian_sim: ServeAtlassian,
+) -> None:
+    org = generate_org(150, 11, now=NOW)
+    jsw = next(g for g in org.groups if g.name == "jira-software-users-acme")
+    granting = {g.id for g in org.groups if g.grants_seat("acme", "jira-software")}
+
+    def holds_the_seat(account: Account) -> bool:
+        seated = account.status == "active" and account.account_type not in SEATLESS_TYPES
+        return seated and not granting.isdisjoint(account.groups)
+
+    outsider = next(
+        a
+        for a in org.accounts
+        if a.account_type == "atlassian" and a.status == "active" and not holds_the_seat(a)
+    )
+    holders = sum(holds_the_seat(a) for a in org.accounts)
+    full = tuple(
+        s.model_copy(update={"limit": holders})
+        if (s.site, s.product) == ("acme", "jira-software")
+        else s
+        for s in org.seats
+    )
+    served = atlassian_sim(org.model_copy(update={"seats": full}), SIM)
+    with AtlassianClient(served.credentials()) as client:
+        directory = AtlassianDirectory(client, organization(), clock=lambda: NOW)
+        with pytest.raises(Rejected) as raised:
+            directory.add_to_group(account_id=outsider.account_id, group_id=jsw.id)
+    assert f"the {holders} licensed seats of jira-software on acme" in raised.value.message
+    assert jsw.id not in fetched_account(served.inventory(), outsider.account_id).groups
 
 
 # --- more batches than workers --------------------------------------------------------------
