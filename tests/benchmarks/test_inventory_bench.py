@@ -28,7 +28,7 @@ from controller.core.policy.models import Organization
 from controller.core.reconcile.activity_needs import EVERY_SEAT, ActivityNeeds, activity_needs
 from controller.core.reconcile.protection import refs
 from controller.core.snapshot import SEATLESS_TYPES, Inventory
-from controller.sim.atlassian import SimConfig, create_app
+from controller.sim.atlassian import SimConfig, create_app, site_url_template
 from controller.sim.generate import generate_org
 from controller.sim.server import running
 
@@ -48,11 +48,13 @@ def example_needs() -> tuple[Organization, ActivityNeeds]:
 
 
 def credentials(base: str) -> Credentials:
+    """A classic Jira token, at the sites (the example Organization's `jira_api: site`)."""
     return Credentials(
         admin_api_key=CONFIG.admin_key,
         jira_email=CONFIG.jira_email,
         jira_api_token=CONFIG.jira_token,
         api_base=base,
+        site_url_template=site_url_template(base),
     )
 
 
@@ -65,12 +67,13 @@ def minimal_requests(seed: Inventory, *, needs: ActivityNeeds) -> tuple[int, str
     groups = len(seed.groups)
     which = "every seat" if needs.every_seat else "a seat whose activity can decide"
     how = (
-        f"{pages} users/search pages (ceil({len(seed.accounts)}/100)) + {sites} applicationrole"
+        f"1 directories (what `directory: auto` names) + {pages} users/search pages "
+        f"(ceil({len(seed.accounts)}/100)) + {sites} applicationrole"
         f" + {group_pages} groups/search + {groups} role-assignments (one per group: Confluence"
         f" grants) + {fallbacks} last-active-dates (active holders of {which} the search shows"
         " no activity for: never used the product)"
     )
-    return pages + sites + group_pages + groups + fallbacks, how
+    return 1 + pages + sites + group_pages + groups + fallbacks, how
 
 
 def lookups_needed(seed: Inventory, *, needs: ActivityNeeds) -> int:
@@ -110,7 +113,7 @@ def naive_script(base: str, seed: Inventory) -> tuple[float, int]:
     admin = httpx.Client(headers={"Authorization": f"Bearer {CONFIG.admin_key}"}, timeout=30)
     members: set[str] = set()
     for site in seed.sites:
-        api = f"{base}/ex/jira/{site.cloud_id}/rest/api/3"
+        api = f"{site_url_template(base).replace('{site}', site.name)}/rest/api/3"
         roles = jira.get(f"{api}/applicationrole").json()
         for group_id in {d["groupId"] for r in roles for d in r["groupDetails"]}:
             start_at = 0
