@@ -104,6 +104,21 @@ def test_jira_calls_go_where_the_token_kind_says_with_basic_auth(
     assert seen[0].headers["authorization"] == f"Basic {expected}"
 
 
+@pytest.mark.parametrize(
+    "url",
+    ["https://attacker.example", "http://acme.atlassian.net", "https://acme.atlassian.net.evil.io"],
+    ids=["other-host", "plain-http", "lookalike"],
+)
+def test_the_jira_token_goes_to_no_host_but_atlassian_clouds(url: str) -> None:
+    seen, handler = scripted(OK)
+    client = make_client(handler)  # type: ignore[arg-type]
+    with pytest.raises(BadInput, match="not an Atlassian Cloud address"):
+        client.send(
+            client.jira_call(Site(name="acme", url=url, cloud_id="c"), "myself", via="site")
+        )
+    assert seen == []
+
+
 def test_a_sites_public_tenant_info_gets_no_credential() -> None:
     seen, handler = scripted(httpx.Response(200, json={"cloudId": "cloud-1"}))
     client = make_client(handler)  # type: ignore[arg-type]

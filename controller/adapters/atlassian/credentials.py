@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from controller.core.errors import BadInput
 
 DEFAULT_API_BASE = "https://api.atlassian.com"
+CLOUD_SITE_SUFFIX = ".atlassian.net"
 
 ADMIN_KEY_VARIABLE = "ATLASSIAN_ADMIN_API_KEY"
 JIRA_EMAIL_VARIABLE = "JIRA_EMAIL"
@@ -78,9 +79,18 @@ class Credentials:
         )
 
     def site_base(self, *, name: str, url: str) -> str:
-        """Where a site answers: its own URL, or the template's stand-in for it."""
+        """Where a site answers: its own URL, or the template's stand-in for it. The Jira
+        token goes to a site, so a site's own URL must be an Atlassian Cloud one."""
         if self.site_url_template is not None:
             return self.site_url_template.replace(SITE_PLACEHOLDER, name).rstrip("/")
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not (parts.hostname or "").endswith(CLOUD_SITE_SUFFIX):
+            raise BadInput(
+                f"site {name}: {url} is not an Atlassian Cloud address (https://<site>"
+                f"{CLOUD_SITE_SUFFIX}); the Jira token is sent to no other host: fix the site's "
+                "url in the Organization policy, or reach Jira through the gateway "
+                "(`jira_api: gateway`)"
+            )
         return url.rstrip("/")
 
     def basic_auth_value(self) -> str:

@@ -23,6 +23,7 @@ from controller.adapters.atlassian import AtlassianClient, Credentials
 from controller.adapters.atlassian.discovery import (
     ListedDirectory,
     ListedOrganization,
+    SiteProducts,
     cloud_id_of,
     directories_of,
     organization_by_id,
@@ -69,30 +70,35 @@ def discover(client: AtlassianClient, request: InitRequest) -> StarterOrganizati
     organization = _the_organization(client, org_id=request.org_id)
     directory = _the_directory(directories_of(client, organization.id), request=request)
     sites = sites_of(client, organization.id)
-    jira = [site for site in sites if site.runs_jira]
-    if not jira:
-        raise RunFailure(
-            f"organization {organization.id} shows the API key no site running Jira; the key "
-            "needs the read:workspaces:admin scope (or no scopes at all)"
-        )
-    credentials = client.credentials
     return StarterOrganization(
         org_id=organization.id,
         name=organization.name,
         directory_id=directory.id,
-        sites=tuple(
-            StarterSite(
-                name=site.name,
-                url=site.url,
-                cloud_id=cloud_id_of(
-                    client, site_base=credentials.site_base(name=site.name, url=site.url)
-                ),
-                products=site.products,
-            )
-            for site in jira
-        ),
+        sites=_jira_sites(client, sites, org_id=organization.id),
         other_sites=tuple(site.name for site in sites if not site.runs_jira),
         jira_api=request.jira_api,
+    )
+
+
+def _jira_sites(
+    client: AtlassianClient, sites: Sequence[SiteProducts], *, org_id: str
+) -> tuple[StarterSite, ...]:
+    """The sites running Jira, each with the cloud ID its `tenant_info` gives."""
+    jira = [site for site in sites if site.runs_jira]
+    if not jira:
+        raise RunFailure(
+            f"organization {org_id} shows the API key no site running Jira; the key needs the "
+            "read:workspaces:admin scope (or no scopes at all)"
+        )
+    base = client.credentials.site_base
+    return tuple(
+        StarterSite(
+            name=site.name,
+            url=site.url,
+            cloud_id=cloud_id_of(client, site_base=base(name=site.name, url=site.url)),
+            products=site.products,
+        )
+        for site in jira
     )
 
 

@@ -38,6 +38,7 @@ from controller.sim.atlassian.paging import (
     decode_cursor,
     encode_cursor,
     page_of,
+    query_int,
 )
 from controller.sim.atlassian.products import (
     V2_STATUSES,
@@ -142,7 +143,7 @@ def holds_everyone(directory: str, sim: Simulation) -> bool:
 async def directories(request: Request, sim: Simulation) -> Response:
     require_org(request, sim)
     found = _directories(sim)
-    limit = v2_limit(int(request.query_params.get("limit", sim.config.v2_default_limit)), sim)
+    limit = v2_limit(query_int(request, "limit", default=sim.config.v2_default_limit), sim)
     start = cursor_offset(request.query_params.get("cursor"))
     page = page_of(found, start=start, size=limit)
     data = [{"directoryId": d, "name": name, "icon": None} for d, name in page.items]
