@@ -111,7 +111,7 @@ ServeAtlassian = Callable[..., AtlassianSim]  # the `atlassian_sim` fixture: (or
 
 
 # A scoped token with Jira's classic scopes reaches every endpoint the simulator serves.
-EVERY_JIRA_SCOPE = ("manage:jira-configuration", "read:jira-user")
+EVERY_JIRA_SCOPE = ("manage:jira-configuration", "read:jira-user", "read:jira-work")
 
 
 @contextmanager

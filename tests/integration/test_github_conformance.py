@@ -49,11 +49,19 @@ def origin(tmp_path: Path) -> Origin:
     return make_origin(tmp_path, files={"policies/org.yaml": "version: 1\n", "README.md": "hi\n"})
 
 
+RELEASE_RULESET = 42  # on a branch the other calls leave alone
+
+
 @pytest.fixture
 def served(origin: Origin) -> Iterator[tuple[str, list[Route]]]:
-    app = create_app(
-        repository=REPOSITORY, git_dir=origin.git_dir, token=TOKEN, settings=set_up_as_documented()
-    )
+    from controller.sim.github import Ruleset
+
+    settings = set_up_as_documented()
+    settings.add_ruleset(
+        Ruleset(id=RELEASE_RULESET, name="release", branches=("release",),
+                require_pull_request=True, bypass_app_ids=frozenset({1}), bypass_admins=True)
+    )  # fmt: skip
+    app = create_app(repository=REPOSITORY, git_dir=origin.git_dir, token=TOKEN, settings=settings)
     with running(app) as base_url:
         yield base_url, [route for route in app.routes if isinstance(route, Route)]
 
@@ -165,6 +173,9 @@ def exercise_settings(api: httpx.Client, admin: httpx.Client) -> None:
     api.get(f"{REPO}/branches/main/protection")
     admin.get(f"{REPO}/branches/nothing/protection")
     api.get(f"{REPO}/rules/branches/main")
+    api.get(f"{REPO}/rulesets/{RELEASE_RULESET}")
+    admin.get(f"{REPO}/rulesets/{RELEASE_RULESET}")
+    api.get(f"{REPO}/rulesets/999")
     admin.get(f"{REPO}/actions/permissions/workflow")
     api.get(f"{REPO}/actions/permissions/workflow")
     workflow = {"default_workflow_permissions": "read", "can_approve_pull_request_reviews": True}
@@ -216,6 +227,48 @@ def test_rulesets_are_served_as_githubs_detailed_rules(origin: Origin) -> None:
     ]
     assert {rule["ruleset_id"] for rule in rules} == {7}
     assert none == []
+
+
+@pytest.mark.parametrize(
+    ("token", "can_bypass", "shows_bypass_list"),
+    [(TOKEN, "never", False), (APP_TOKEN, "always", False), (ADMIN_TOKEN, "always", True)],
+    ids=["actions-token", "bypassing-app", "admin"],
+)
+def test_a_ruleset_tells_its_caller_whether_they_may_bypass_it(
+    origin: Origin, token: str, can_bypass: str, shows_bypass_list: bool
+) -> None:
+    from controller.sim.github import Ruleset
+    from controller.sim.github.accounts import APP_BOT
+
+    settings = RepositorySettings()
+    settings.add_ruleset(
+        Ruleset(id=7, name="main", branches=("main",), require_pull_request=True,
+                bypass_app_ids=frozenset({APP_BOT.app_id or 0}), bypass_admins=True)
+    )  # fmt: skip
+    app = create_app(repository=REPOSITORY, git_dir=origin.git_dir, settings=settings)
+    with running(app) as base_url, client(base_url, token) as api:
+        ruleset = api.get(f"{REPO}/rulesets/7").json()
+
+    assert ruleset["current_user_can_bypass"] == can_bypass
+    assert ("bypass_actors" in ruleset) is shows_bypass_list
+    assert [rule["type"] for rule in ruleset["rules"]] == [
+        "deletion",
+        "non_fast_forward",
+        "pull_request",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("token", "push"), [(TOKEN, True), (ADMIN_TOKEN, True)], ids=["actions-token", "admin"]
+)
+def test_the_repository_shows_the_callers_own_rights(
+    served: tuple[str, list[Route]], token: str, push: bool
+) -> None:
+    with client(served[0], token) as api:
+        permissions = api.get(REPO).json()["permissions"]
+
+    assert permissions["push"] is push
+    assert permissions["admin"] is (token == ADMIN_TOKEN)
 
 
 # --- the checker itself can fail --------------------------------------------------------------

@@ -57,6 +57,7 @@ def sim() -> Iterator[httpx.Client]:
 
 JIRA_READS: list[tuple[str, dict[str, Any], str]] = [
     ("myself", {}, "/myself"),
+    ("mypermissions", {"permissions": "ADMINISTER,USER_PICKER"}, "/mypermissions"),
     ("applicationrole", {}, "/applicationrole"),
     ("applicationrole/jira-software", {}, "/applicationrole/{key}"),
     ("group/bulk", {"applicationKey": "jira-software", "accessType": "user"}, "/group/bulk"),
@@ -709,6 +710,39 @@ def test_a_scoped_token_reaches_only_what_its_scopes_cover(
         assert role.json() == {"code": 401, "message": "Unauthorized; scope does not match"}
 
 
+@pytest.mark.parametrize(
+    ("held", "administer", "roles", "members"),
+    [
+        (("ADMINISTER", "USER_PICKER"), True, 200, 200),
+        (("USER_PICKER",), False, 403, 200),
+        ((), False, 403, 403),
+    ],
+    ids=["jira-administrator", "browse-users-only", "no-global-permission"],
+)
+def test_jira_answers_by_the_callers_global_permissions(
+    held: tuple[str, ...], administer: bool, roles: int, members: int
+) -> None:
+    with serving(jira_permissions=held) as client:
+        mine = client.get(f"{API}/mypermissions", params={"permissions": "ADMINISTER"}, auth=JIRA)
+        role = client.get(f"{API}/applicationrole", auth=JIRA)
+        member = client.get(f"{API}/group/member", params={"groupId": JSW_ACME}, auth=JIRA)
+
+    assert mine.json()["permissions"]["ADMINISTER"]["havePermission"] is administer
+    assert (role.status_code, member.status_code) == (roles, members)
+    if members == 403:  # Atlassian documents the status, not a body: Jira's ErrorCollection
+        assert member.json()["errorMessages"]
+
+
+@pytest.mark.parametrize(
+    "permissions", ["", "ADMINISTER,NOT_A_PERMISSION"], ids=["none-asked", "unknown-key"]
+)
+def test_mypermissions_refuses_what_jira_refuses(sim: httpx.Client, permissions: str) -> None:
+    response = sim.get(f"{API}/mypermissions", params={"permissions": permissions}, auth=JIRA)
+
+    assert response.status_code == 400
+    assert_matches_openapi(response.json(), path=f"{SPEC}/mypermissions", status=400)
+
+
 def test_the_scopes_each_endpoint_asks_for_are_atlassians() -> None:
     for (method, path), accepted in SCOPES.items():
         operation = openapi()["paths"][f"{SPEC}{path}"][method.lower()]
@@ -1063,3 +1097,50 @@ def test_workspaces_list_each_product_of_each_site_page_by_page(sim: httpx.Clien
     assert {host for host, _ in listed} == set(sites.values())
     assert first["meta"]["total"] == len(listed)
     assert both.status_code == 400  # with a cursor, nothing else may be sent
+
+
+# -- Admin API keys with scopes, and the user management API's permission read-back ----------
+
+READ_SCOPES = (
+    "read:orgs:admin",
+    "read:directories:admin",
+    "read:groups:admin",
+    "read:workspaces:admin",
+)
+
+
+@pytest.mark.parametrize(
+    ("scopes", "expected"),
+    [
+        (None, (200, 200, 200, 200, 200)),
+        (READ_SCOPES, (200, 200, 200, 403, 403)),
+        (("read:orgs:admin",), (200, 403, 403, 403, 403)),
+    ],
+    ids=["key-without-scopes", "read-scopes", "organization-only"],
+)
+def test_a_key_with_scopes_reaches_what_they_name_and_nothing_atlassian_names_none_for(
+    scopes: tuple[str, ...] | None, expected: tuple[int, ...]
+) -> None:
+    with serving(admin_key_scopes=scopes) as client:
+        answers = (
+            client.get(V1, headers=ADMIN),
+            client.post(f"{DIR}/users/search", json={"limit": 1}, headers=ADMIN),
+            client.post(f"{DIR}/groups/search", json={"limit": 1}, headers=ADMIN),
+            client.get(f"{V1}/directory/users/{BOB}/last-active-dates", headers=ADMIN),
+            client.get(f"/users/{BOB}/manage", headers=ADMIN),
+        )
+
+    assert tuple(answer.status_code for answer in answers) == expected
+    refused = [answer.json() for answer in answers if answer.status_code == 403]
+    assert all(body["errors"][0]["title"] == "Forbidden" for body in refused)
+
+
+def test_the_management_permissions_of_a_managed_account_and_of_another() -> None:
+    with serving() as client:
+        managed = client.get(f"/users/{BOB}/manage", headers=ADMIN)
+        hidden = client.get(f"/users/{PEGGY}/manage", headers=ADMIN)  # e-mail hidden: external
+        nobody = client.get("/users/557058:nobody/manage", headers=ADMIN)
+
+    assert managed.status_code == 200
+    assert managed.json()["lifecycle.enablement"] == {"allowed": True}
+    assert (hidden.status_code, nobody.status_code) == (403, 404)

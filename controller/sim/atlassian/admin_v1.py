@@ -20,7 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from controller.core.snapshot import Account, Activity, product_name
-from controller.sim.atlassian.gateway import ApiError, Simulation, api_route
+from controller.sim.atlassian.gateway import ApiError, Scopes, Simulation, api_route
 from controller.sim.atlassian.paging import (
     cursor_offset,
     encode_cursor,
@@ -36,19 +36,49 @@ from controller.sim.atlassian.products import (
 )
 
 PREFIX = "/admin/v1/orgs/{org_id}"
+ORGS: Scopes = (("read:orgs:admin",),)
+# The user management API's answer to `GET /users/{account_id}/manage`: what the key may do to
+# a managed account (an organization admin's key: everything).
+MANAGEMENT_PRIVILEGES = (
+    "profile.read",
+    "profile.write",
+    "email.set",
+    "lifecycle.enablement",
+    "lifecycle.delete",
+    "apiToken.read",
+    "apiToken.delete",
+)
+PROFILE_FIELDS = ("name", "nickname", "zoneinfo", "locale")
 
 
 def admin_v1_routes(sim: Simulation) -> list[Route]:
     return [
-        api_route(sim, family="admin-v1", method="GET", path="/admin/v1/orgs", handler=orgs),
-        api_route(sim, family="admin-v1", method="GET", path=PREFIX, handler=one_org),
-        api_route(sim, family="admin-v1", method="GET", path=f"{PREFIX}/users", handler=users),
+        api_route(
+            sim, family="admin-v1", method="GET", path="/admin/v1/orgs", handler=orgs, scopes=ORGS
+        ),
+        api_route(sim, family="admin-v1", method="GET", path=PREFIX, handler=one_org, scopes=ORGS),
+        api_route(
+            sim,
+            family="admin-v1",
+            method="GET",
+            path=f"{PREFIX}/users",
+            handler=users,
+            scopes=(("read:accounts:admin",),),
+        ),
+        # Atlassian names no scope for last-active dates: a key without scopes only.
         api_route(
             sim,
             family="admin-v1",
             method="GET",
             path=f"{PREFIX}/directory/users/{{account_id}}/last-active-dates",
             handler=last_active_dates,
+        ),
+        api_route(
+            sim,
+            family="admin-v1",
+            method="GET",
+            path="/users/{account_id}/manage",
+            handler=management_permissions,
         ),
     ]
 
@@ -186,3 +216,17 @@ def _last_active(activity: Activity, sim: Simulation) -> dict[str, str]:
         "last_active": day(activity.last_active),
         "last_active_timestamp": instant(activity.last_active),
     }
+
+
+async def management_permissions(request: Request, sim: Simulation) -> Response:
+    """User management API, `GET /users/{account_id}/manage`: what the API key may change on
+    this account; 403 for an account the organization does not manage (no verified domain)."""
+    account = sim.state.account(str(request.path_params["account_id"]))
+    if account is None:
+        raise ApiError(404, "The account does not exist")
+    if not is_managed(account):
+        raise ApiError(403, "You do not have permission to manage this account")
+    allowed = {"allowed": True}
+    body: dict[str, Any] = {"profile": dict.fromkeys(PROFILE_FIELDS, allowed)}
+    body.update(dict.fromkeys(MANAGEMENT_PRIVILEGES, allowed))
+    return JSONResponse(body)

@@ -30,7 +30,7 @@ from starlette.routing import Route
 
 from controller.core.snapshot import Account
 from controller.sim.atlassian.admin_v1 import require_org
-from controller.sim.atlassian.gateway import ApiError, Simulation, api_route
+from controller.sim.atlassian.gateway import ApiError, Handler, Scopes, Simulation, api_route
 from controller.sim.atlassian.org_state import SimRefusal
 from controller.sim.atlassian.paging import (
     Page,
@@ -78,19 +78,21 @@ REFUSALS = {
 def admin_v2_routes(sim: Simulation) -> list[Route]:
     user = f"{PREFIX}/{{directory_id}}/users/{{account_id}}"
     memberships = f"{PREFIX}/{{directory_id}}/groups/{{group_id}}/memberships"
-    table = [
-        ("GET", PREFIX, directories),
-        ("POST", "/admin/v2/orgs/{org_id}/workspaces", workspaces),
-        ("POST", f"{PREFIX}/{{directory_id}}/users/search", search_users),
-        ("GET", f"{PREFIX}/{{directory_id}}/users/count", count_users),
-        ("POST", f"{user}/suspend", suspend),
-        ("POST", f"{user}/restore", restore),
-        ("POST", memberships, add_membership),
-        ("DELETE", f"{memberships}/{{account_id}}", remove_membership),
+    # The scope an API key with scopes needs for each (none named: a key without scopes only).
+    directories_scope: Scopes = (("read:directories:admin",),)
+    table: list[tuple[str, str, Handler, Scopes]] = [
+        ("GET", PREFIX, directories, directories_scope),
+        ("POST", "/admin/v2/orgs/{org_id}/workspaces", workspaces, (("read:workspaces:admin",),)),
+        ("POST", f"{PREFIX}/{{directory_id}}/users/search", search_users, directories_scope),
+        ("GET", f"{PREFIX}/{{directory_id}}/users/count", count_users, directories_scope),
+        ("POST", f"{user}/suspend", suspend, ()),
+        ("POST", f"{user}/restore", restore, ()),
+        ("POST", memberships, add_membership, ()),
+        ("DELETE", f"{memberships}/{{account_id}}", remove_membership, ()),
     ]
     return [
-        api_route(sim, family="admin-v2", method=method, path=path, handler=handler)
-        for method, path, handler in table
+        api_route(sim, family="admin-v2", method=method, path=path, handler=handler, scopes=scopes)
+        for method, path, handler, scopes in table
     ]
 
 

@@ -61,7 +61,14 @@ def admin_v2_group_routes(sim: Simulation) -> list[Route]:
         ("GET", f"{groups}/{{group_id}}/role-assignments", group_role_assignments),
     ]
     return [
-        api_route(sim, family="admin-v2", method=method, path=path, handler=handler)
+        api_route(
+            sim,
+            family="admin-v2",
+            method=method,
+            path=path,
+            handler=handler,
+            scopes=(("read:groups:admin",),),
+        )
         for method, path, handler in table
     ]
 

@@ -21,13 +21,29 @@ FaultKind = Literal["429", "500", "503", "slow", "drop"]
 
 FAMILIES: tuple[Family, ...] = ("admin-v1", "admin-v2", "jira")
 FAULT_KINDS: tuple[FaultKind, ...] = ("429", "500", "503", "slow", "drop")
-# What accessctl needs of a scoped token, in Jira's granular scopes (docs/day-one.md lists them).
+# What accessctl needs of a scoped token, in Jira's granular scopes (docs/day-one.md lists them;
+# `read:permission:jira` is for `accessctl doctor`'s look at the account's permissions).
 ACCESSCTL_JIRA_SCOPES = (
     "read:application-role:jira",
     "read:avatar:jira",
     "read:group:jira",
+    "read:permission:jira",
     "read:user:jira",
 )
+# Jira's global permissions (the keys `GET /rest/api/3/mypermissions` knows), and those the
+# account behind the Jira token holds on every site unless a test takes some away: a Jira
+# administrator, as accessctl needs (`applicationrole` answers only to Administer Jira).
+JIRA_GLOBAL_PERMISSIONS = frozenset(
+    {
+        "ADMINISTER",
+        "SYSTEM_ADMIN",
+        "USER_PICKER",
+        "CREATE_SHARED_OBJECTS",
+        "MANAGE_GROUP_FILTER_SUBSCRIPTIONS",
+        "BULK_CHANGE",
+    }
+)
+JIRA_ADMINISTRATOR = ("ADMINISTER", "USER_PICKER")
 SITE_PATH = "/site/{site}"  # where a site's own URL is served: the `{site}` of a URL template
 
 
@@ -51,10 +67,14 @@ class SimConfig:
     """
 
     admin_key: str = "sim-admin-key"
+    # None: a key created without scopes, with an organization admin's rights; else the scopes
+    # the key was created with (see gateway.py for what they reach).
+    admin_key_scopes: tuple[str, ...] | None = None
     jira_email: str = "bot@example.com"
     jira_token: str = "sim-jira-token"
     jira_scoped_token: str = "sim-jira-scoped-token"
     jira_token_scopes: tuple[str, ...] = ACCESSCTL_JIRA_SCOPES
+    jira_permissions: tuple[str, ...] = JIRA_ADMINISTRATOR
     latency_ms: float = 0.0
     rate_limit_rps: float | None = None
     burst: int = 10

@@ -4,11 +4,17 @@ For each request, in the order api.atlassian.com applies them: configured latenc
 (401), the family's token bucket (429), then a seeded fault. Credentials depend on the door a
 request comes through: the Admin API key; at a site, the classic Jira token; through the gateway,
 the scoped Jira token, whose scopes must cover the endpoint (Atlassian's `401 Unauthorized; scope
-does not match`); a site's `/_edge/tenant_info` needs none. Faults are decided and served *before*
-the handler runs, so a faulted request never changes the organization, reads and writes alike: a
-client may retry any failure without double-applying it. A `slow` fault holds the request for
-`slow_seconds` (longer than any sane client timeout) and then answers 504, still without running
-the handler. A `drop` fault closes the TCP connection without a byte of response.
+does not match`); a site's `/_edge/tenant_info` needs none. An Admin API key created with scopes
+(`SimConfig.admin_key_scopes`) is refused with a 403 by an endpoint its scopes do not cover, and
+by every endpoint Atlassian names no scope for (last-active dates, memberships, suspension, the
+user management API): a key without scopes reaches them all (the 403's wording is the
+simulator's, UNCONFIRMED; its status is what a scoped key meets on the user management API).
+
+Faults are decided and served *before* the handler runs, so a faulted request never changes the
+organization, reads and writes alike: a client may retry any failure without double-applying it.
+A `slow` fault holds the request for `slow_seconds` (longer than any sane client timeout) and
+then answers 504, still without running the handler. A `drop` fault closes the TCP connection
+without a byte of response.
 """
 
 from __future__ import annotations
@@ -178,7 +184,9 @@ def _unauthenticated(
         return None
     if door == "admin":
         good = secrets.compare_digest(header.encode(), f"Bearer {config.admin_key}".encode())
-        return None if good else _unauthorized("admin-v2")
+        if not good:
+            return _unauthorized("admin-v2")
+        return _scope_refusal(config.admin_key_scopes, wanted=scopes)
     if door == "jira-site":
         good = _basic_matches(header, f"{config.jira_email}:{config.jira_token}")
         return None if good else _unauthorized("jira")
@@ -188,6 +196,17 @@ def _unauthenticated(
     if scopes and not any(held.issuperset(wanted) for wanted in scopes):
         return _gateway_refusal(SCOPE_MISMATCH)
     return None
+
+
+def _scope_refusal(held: tuple[str, ...] | None, *, wanted: Scopes) -> Response | None:
+    """An Admin API key with scopes reaches only the endpoints one of its scope sets covers;
+    an endpoint Atlassian names no scope for takes a key without scopes (`held` None) only."""
+    if held is None or any(set(held).issuperset(scopes) for scopes in wanted):
+        return None
+    needed = " or ".join(" + ".join(scopes) for scopes in wanted) or "a key without scopes"
+    return error_response(
+        "admin-v2", ApiError(403, f"The API key's scopes do not allow this; it needs {needed}")
+    )
 
 
 def _basic_matches(header: str, expected: str) -> bool:

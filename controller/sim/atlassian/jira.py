@@ -12,6 +12,9 @@ validates every answer against it): pages are `{startAt, maxResults, total, isLa
 are directory-wide, so every site sees all of them; `applicationKey` filters and application
 roles speak of the groups granting a product on *this* site. A role's default groups are the
 granting groups named `<product>-users…`, the convention of Atlassian's default groups.
+The account behind the token holds `SimConfig.jira_permissions` (a Jira administrator unless a
+test says less): `applicationrole` answers 403 without Administer Jira, `group/member` without
+it or Browse users and groups, and `mypermissions` says which global permissions it holds.
 Choices where Atlassian documents nothing, all UNCONFIRMED: adding a member twice and removing a
 non-member are 400s; an unlimited role reports `numberOfSeats` and `remainingSeats` as -1.
 """
@@ -28,7 +31,7 @@ from starlette.routing import Route
 
 from controller.core.snapshot import Account, Group, Site, product_name
 from controller.sim.atlassian.admin_v2 import json_object
-from controller.sim.atlassian.config import SITE_PATH
+from controller.sim.atlassian.config import JIRA_GLOBAL_PERMISSIONS, SITE_PATH
 from controller.sim.atlassian.gateway import ApiError, Scopes, Simulation, api_route
 from controller.sim.atlassian.org_state import SimRefusal
 from controller.sim.atlassian.paging import page_of, query_bool, query_int
@@ -61,6 +64,7 @@ READ_USERS: Scopes = (
 CONFIGURATION = ("manage:jira-configuration",)
 SCOPES: dict[tuple[str, str], Scopes] = {
     ("GET", "/myself"): READ_USERS,
+    ("GET", "/mypermissions"): (("read:jira-work",), ("read:permission:jira",)),
     ("GET", "/applicationrole"): (CONFIGURATION, ("read:application-role:jira",)),
     ("GET", "/applicationrole/{key}"): (CONFIGURATION, ("read:application-role:jira",)),
     ("GET", "/group/bulk"): (("read:jira-user",), ("read:group:jira",)),
@@ -81,6 +85,7 @@ SCOPES: dict[tuple[str, str], Scopes] = {
 def jira_routes(sim: Simulation) -> list[Route]:
     table = [
         ("GET", "/myself", myself),
+        ("GET", "/mypermissions", my_permissions),
         ("GET", "/applicationrole", application_roles),
         ("GET", "/applicationrole/{key}", application_role),
         ("GET", "/group/bulk", groups_bulk),
@@ -187,6 +192,38 @@ async def myself(request: Request, sim: Simulation) -> Response:
     return JSONResponse(user)
 
 
+async def my_permissions(request: Request, sim: Simulation) -> Response:
+    """`GET /mypermissions?permissions=A,B`: whether the caller holds each (global ones only)."""
+    _site(request, sim)
+    asked = [key for key in request.query_params.get("permissions", "").split(",") if key]
+    if not asked:
+        raise ApiError(400, "The permissions query parameter is required.")
+    unknown = sorted(set(asked) - JIRA_GLOBAL_PERMISSIONS)
+    if unknown:
+        raise ApiError(400, f"Invalid permission key(s): {', '.join(unknown)}.")
+    held = set(sim.config.jira_permissions)
+    return JSONResponse({"permissions": {key: _permission(key, held=held) for key in asked}})
+
+
+def _permission(key: str, *, held: set[str]) -> dict[str, Any]:
+    return {
+        "id": str(sorted(JIRA_GLOBAL_PERMISSIONS).index(key)),
+        "key": key,
+        "name": key.replace("_", " ").title(),
+        "type": "GLOBAL",
+        "description": f"The {key} global permission.",
+        "havePermission": key in held,
+    }
+
+
+def _require(sim: Simulation, *permissions: str) -> None:
+    """Jira's 403 when the caller holds none of `permissions` (Administer Jira, mostly)."""
+    if not set(permissions) & set(sim.config.jira_permissions):
+        raise ApiError(
+            403, "You are not authorized to perform this action. Administrator rights required."
+        )
+
+
 async def users_search(request: Request, sim: Simulation) -> Response:
     _site(request, sim)
     start = query_int(request, "startAt", default=0)
@@ -232,6 +269,7 @@ def _group_from_query(request: Request, sim: Simulation) -> Group:
 
 async def group_members(request: Request, sim: Simulation) -> Response:
     _site(request, sim)
+    _require(sim, "ADMINISTER", "USER_PICKER")
     group = _group_from_query(request, sim)
     include_inactive = query_bool(request, "includeInactiveUsers", default=False)
     start = query_int(request, "startAt", default=0)
@@ -359,6 +397,7 @@ def _jira_wording(refusal: SimRefusal) -> str:
 
 async def application_roles(request: Request, sim: Simulation) -> Response:
     site = _site(request, sim)
+    _require(sim, "ADMINISTER")
     api = _api_base(request)
     return JSONResponse(
         [_role_json(p, site=site, sim=sim, api=api) for p in _jira_products(site, sim)]
@@ -367,6 +406,7 @@ async def application_roles(request: Request, sim: Simulation) -> Response:
 
 async def application_role(request: Request, sim: Simulation) -> Response:
     site = _site(request, sim)
+    _require(sim, "ADMINISTER")
     key = str(request.path_params["key"])
     if key not in _jira_products(site, sim):
         raise ApiError(404, f"No application role with key '{key}' exists.")

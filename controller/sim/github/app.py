@@ -155,7 +155,8 @@ class GitHubApi:
     # --- repository, refs, contents ----------------------------------------------------------
 
     async def get_repository(self, request: Request) -> Reply:
-        return Reply(await run_in_threadpool(payloads.repository, self._urls(request)))
+        urls, caller = self._urls(request), request.state.actor
+        return Reply(await run_in_threadpool(lambda: payloads.repository(urls, caller=caller)))
 
     async def get_ref(self, request: Request) -> Reply:
         ref, sha = await run_in_threadpool(self.repo.branch_ref, request.path_params["ref"])
@@ -430,6 +431,13 @@ class GitHubApi:
         rulesets = self.repo.settings.rules_for(request.path_params["branch"])
         return paginate(request, payloads.branch_rules(rulesets, self._urls(request)))
 
+    async def get_ruleset(self, request: Request) -> Reply:
+        found = self.repo.settings.ruleset(request.path_params["ruleset_id"])
+        if found is None:
+            raise not_found()
+        actor: Actor = request.state.actor
+        return Reply(payloads.ruleset(found, actor=actor, urls=self._urls(request)))
+
     def _existing_branch(self, request: Request) -> str:
         branch: str = request.path_params["branch"]
         if self.repo.git.branch_sha(branch) is None:
@@ -703,6 +711,7 @@ def _routes(api: GitHubApi, git: GitEndpoint) -> list[Route]:
         ("/branches/{branch:path}/protection", api.set_protection, "PUT"),
         ("/branches/{branch:path}/protection", api.delete_protection, "DELETE"),
         ("/rules/branches/{branch:path}", api.branch_rules, "GET"),
+        ("/rulesets/{ruleset_id:int}", api.get_ruleset, "GET"),
     ]
     routes = [Route(repo + path, api.guarded(fn), methods=[m]) for path, fn, m in table]
     return [

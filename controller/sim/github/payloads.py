@@ -154,8 +154,10 @@ _REPO_URL_TEMPLATES = {
 }
 
 
-def repository(urls: Urls) -> Json:
-    """The repository as `GET /repos/{owner}/{repo}` shows it (a `full-repository`)."""
+def repository(urls: Urls, *, caller: Actor | None = None) -> Json:
+    """The repository as `GET /repos/{owner}/{repo}` shows it (a `full-repository`), with the
+    caller's own rights on it in `permissions` (write for the bots and for people who may push,
+    read for the rest, everything for admins)."""
     repo = urls.repo
     links = {key: urls.api_repo + suffix for key, suffix in _REPO_URL_TEMPLATES.items()}
     host = urls.base.split("://", 1)[-1]
@@ -204,17 +206,23 @@ def repository(urls: Urls) -> Json:
         "created_at": EPOCH,
         "updated_at": EPOCH,
         "pushed_at": EPOCH,
-        "permissions": {
-            "admin": False,
-            "maintain": False,
-            "push": True,
-            "triage": True,
-            "pull": True,
-        },
+        "permissions": _permissions(caller),
         "allow_merge_commit": True,
         "allow_squash_merge": False,
         "allow_rebase_merge": False,
         "delete_branch_on_merge": False,
+    }
+
+
+def _permissions(caller: Actor | None) -> Json:
+    admin = caller is not None and caller.admin
+    writes = caller is None or caller.writes
+    return {
+        "admin": admin,
+        "maintain": admin,
+        "push": admin or writes,
+        "triage": admin or writes,
+        "pull": True,
     }
 
 
@@ -619,6 +627,52 @@ def _rules_of(ruleset: Ruleset, urls: Urls) -> list[Json]:
         "ruleset_source": urls.repo.full_name,
         "ruleset_id": ruleset.id,
     }
+    return [{**rule, **source} for rule in _rules(ruleset)]
+
+
+# GitHub's id of the repository's built-in Admin role, as a ruleset's bypass list names it.
+ADMIN_ROLE_ID = 5
+
+
+def ruleset(item: Ruleset, *, actor: Actor, urls: Urls) -> Json:
+    """`GET .../rulesets/{id}`: the ruleset, and whether the caller may bypass it
+    (`current_user_can_bypass`); the bypass list only for those who may edit it (admins)."""
+    url = f"{urls.api_repo}/rulesets/{item.id}"
+    shown: Json = {
+        "id": item.id,
+        "name": item.name,
+        "target": "branch",
+        "source_type": "Repository",
+        "source": urls.repo.full_name,
+        "enforcement": "active",
+        "current_user_can_bypass": "always" if item.bypassed_by(actor) else "never",
+        "node_id": node_id("RepositoryRuleset", item.id),
+        "_links": {
+            "self": {"href": url},
+            "html": {"href": f"{urls.html_repo}/rules/{item.id}"},
+        },
+        "conditions": {
+            "ref_name": {"include": [f"refs/heads/{b}" for b in item.branches], "exclude": []}
+        },
+        "rules": _rules(item),
+        "created_at": EPOCH,
+        "updated_at": EPOCH,
+    }
+    if actor.admin:
+        shown["bypass_actors"] = _bypass_actors(item)
+    return shown
+
+
+def _bypass_actors(item: Ruleset) -> list[Json]:
+    apps = [
+        {"actor_id": app_id, "actor_type": "Integration", "bypass_mode": "always"}
+        for app_id in sorted(item.bypass_app_ids)
+    ]
+    admins = {"actor_id": ADMIN_ROLE_ID, "actor_type": "RepositoryRole", "bypass_mode": "always"}
+    return [*apps, admins] if item.bypass_admins else apps
+
+
+def _rules(ruleset: Ruleset) -> list[Json]:
     rules: list[Json] = []
     if ruleset.deletion:
         rules.append({"type": "deletion"})
@@ -628,7 +682,7 @@ def _rules_of(ruleset: Ruleset, urls: Urls) -> list[Json]:
         rules.append({"type": "pull_request", "parameters": _pull_request_rule(ruleset)})
     if ruleset.required_checks:
         rules.append({"type": "required_status_checks", "parameters": _checks_rule(ruleset)})
-    return [{**rule, **source} for rule in rules]
+    return rules
 
 
 def _pull_request_rule(ruleset: Ruleset) -> Json:

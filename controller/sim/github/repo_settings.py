@@ -65,6 +65,10 @@ class RepositorySettings:
         with self._lock:
             self.rulesets = (*self.rulesets, ruleset)
 
+    def ruleset(self, ruleset_id: int) -> Ruleset | None:
+        with self._lock:
+            return next((r for r in self.rulesets if r.id == ruleset_id), None)
+
     def rules_for(self, branch: str) -> list[Ruleset]:
         with self._lock:
             return [ruleset for ruleset in self.rulesets if ruleset.applies_to(branch)]
