@@ -250,6 +250,29 @@ def init(
 @main.command()
 @POLICIES_OPTION
 @click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@NOW_OPTION
+def doctor(policies_dir: Path, fmt: str, now: datetime | None) -> None:
+    """Check every credential, permission and setting a run depends on, changing nothing:
+    each ok, FAIL (with the fix) or skipped. Exit 0 when nothing failed, 1 otherwise."""
+    from controller.app.commands import doctor as command
+
+    request = command.DoctorRequest(
+        policies_dir=policies_dir,
+        today=now_or(now).date(),
+        fmt=cast("command.DoctorFormat", fmt),
+    )
+    finish(guarded(lambda: command.run(request, environ=os.environ)))
+
+
+@main.command()
+@POLICIES_OPTION
+@click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
     help="Write the snapshot here instead of stdout.",

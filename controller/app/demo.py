@@ -45,7 +45,7 @@ from rich.table import Table
 from controller.adapters.atlassian.credentials import connector_environment
 from controller.adapters.github import GitHubForge
 from controller.adapters.state_dir import StateDir
-from controller.app.grant_requests import REQUEST_LABEL
+from controller.app.labels import REQUEST_LABEL
 from controller.core.model_base import format_instant
 from controller.core.plan import Plan, parse_plan
 from controller.core.plan.seal import PLAN_KEY_VARIABLE

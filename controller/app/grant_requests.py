@@ -25,11 +25,11 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from controller.adapters.github import GitHubForge, PullRequest
 from controller.app.context import RunContext
+from controller.app.labels import REQUEST_LABEL
 from controller.core.errors import BadInput
 from controller.core.policy import load_policies
 from controller.core.policy.models import AccessGrant
 
-REQUEST_LABEL = "access-request"
 NEW_GRANTS_FILE = "access-grants.yaml"
 NEW_GRANTS_HEADER = """\
 # yaml-language-server: $schema=../schemas/policy.schema.json

@@ -156,6 +156,16 @@ class AtlassianClient:
             idempotency=idempotency,
         )
 
+    def management_call(self, path: str) -> ApiCall:
+        """A read of the user management API, `{base}/users/<path>` (the same key, as Bearer;
+        paced with the Admin API v1)."""
+        return ApiCall(
+            method="GET",
+            url=f"{self.credentials.api_base}/users/{path.lstrip('/')}",
+            api="admin",
+            pacer_key="admin/v1",
+        )
+
     def jira_call(
         self,
         site: Site,

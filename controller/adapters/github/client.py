@@ -37,20 +37,17 @@ from controller.adapters.github.models import (
     PullRequest,
     Repository,
     Review,
+    Ruleset,
     WorkflowPermissions,
 )
 from controller.adapters.github.settings import ForgeSettings
+from controller.core.doctor.github import ACTIONS_SETTING
 
 Model = TypeVar("Model", bound=BaseModel)
 _ALREADY_EXISTS = "A pull request already exists"
 # GitHub's own words when the repository setting forbids the Actions token to open pull requests.
 _ACTIONS_MAY_NOT_CREATE = "GitHub Actions is not permitted to create or approve pull requests"
 _PROTECTED_MERGE = ("Required status check", "approving review", "Repository rule violations")
-ACTIONS_SETTING = (
-    "turn on Settings > Actions > General > Workflow permissions > 'Allow GitHub Actions to "
-    "create and approve pull requests' (an organization's own setting may have to allow it "
-    "first), or let the workflow use a GitHub App token (docs/github.md)"
-)
 
 
 class ActionsMayNotOpenPulls(Forbidden):
@@ -135,6 +132,16 @@ class GitHubForge:
         """Every rule of the rulesets active on `branch` (readable with any token)."""
         pages = self._http.paginate(f"{self._repo_path}/rules/branches/{branch}")
         return tuple(parse(BranchRule, item, what="branch rule") for item in pages)
+
+    def ruleset(self, ruleset_id: int) -> Ruleset:
+        """One repository ruleset, and whether this token may bypass it."""
+        data = self._http.get_json(f"{self._repo_path}/rulesets/{ruleset_id}")
+        return parse(Ruleset, data, what="ruleset")
+
+    def labels(self) -> tuple[Label, ...]:
+        """Every label of the repository."""
+        pages = self._http.paginate(f"{self._repo_path}/labels")
+        return tuple(parse(Label, item, what="label") for item in pages)
 
     def branch_sha(self, branch: str) -> str | None:
         """The commit `branch` points at on GitHub, or None when there is no such branch."""

@@ -125,8 +125,28 @@ class RequiredChecks(GitHubObject):
     strict: bool = False
 
 
+class AppRef(GitHubObject):
+    slug: str
+
+
+class Allowances(GitHubObject):
+    """People and apps a protection names (bypass lists, push restrictions); teams left out."""
+
+    users: tuple[Account, ...] = ()
+    apps: tuple[AppRef, ...] = ()
+
+    @property
+    def logins(self) -> tuple[str, ...]:
+        return tuple(user.login for user in self.users)
+
+    @property
+    def slugs(self) -> tuple[str, ...]:
+        return tuple(app.slug for app in self.apps)
+
+
 class RequiredReviews(GitHubObject):
     required_approving_review_count: int = 0
+    bypass_pull_request_allowances: Allowances | None = None
 
 
 class Enabled(GitHubObject):
@@ -139,6 +159,7 @@ class BranchProtection(GitHubObject):
     required_status_checks: RequiredChecks | None = None
     required_pull_request_reviews: RequiredReviews | None = None
     enforce_admins: Enabled = Enabled()
+    restrictions: Allowances | None = None  # None: anyone with write access may push
 
 
 class BranchRule(GitHubObject):
@@ -149,11 +170,34 @@ class BranchRule(GitHubObject):
     parameters: dict[str, object] | None = None
 
 
+class RulesetRule(GitHubObject):
+    type: str
+
+
+class Ruleset(GitHubObject):
+    """A repository ruleset, with whether the caller may bypass it (`always`, `exempt`,
+    `pull_requests_only`, `never`; absent where GitHub does not say)."""
+
+    id: int
+    name: str
+    current_user_can_bypass: str | None = None
+    rules: tuple[RulesetRule, ...] = ()
+
+
+class RepositoryRights(GitHubObject):
+    """The caller's own rights on the repository (GitHub shows them to a person's token)."""
+
+    admin: bool = False
+    push: bool = False
+    pull: bool = False
+
+
 class Repository(GitHubObject):
     full_name: str
     default_branch: str
     html_url: str
     private: bool = False
+    permissions: RepositoryRights | None = None
 
 
 class GitObject(GitHubObject):

@@ -107,6 +107,16 @@ def smtp_session(settings: SmtpSettings) -> Iterator[Mailer]:
         _close(client)
 
 
+def try_session(settings: SmtpSettings) -> str:
+    """Connect, secure and log in as a run does, then quit without sending anything (what
+    `accessctl doctor` checks); says how it went, or raises `MailFailure`."""
+    with smtp_session(settings):
+        pass
+    security = {"starttls": "STARTTLS", "tls": "implicit TLS", "none": "no TLS"}[settings.security]
+    login = f"logged in as {settings.username}" if settings.username else "no login"
+    return f"{settings.where}, {security}, {login}"
+
+
 def _connect(settings: SmtpSettings) -> smtplib.SMTP:
     try:
         if settings.security == "tls":

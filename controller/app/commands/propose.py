@@ -25,11 +25,11 @@ from controller.adapters.github import GitHubForge, PullRequest
 from controller.adapters.state_dir import StateDir
 from controller.app import console
 from controller.app.context import RunContext
+from controller.app.labels import PLAN_LABEL
 from controller.app.planning import make_plan
 from controller.core.errors import BadInput, ExitCode
 from controller.core.plan import Plan, dump_plan_yaml, render_markdown
 
-PLAN_LABEL = "accessctl-plan"
 IN_LINE_COMMENT = (
     "accessctl planned again ({plan_id}): the organization is in line with its policies, "
     "nothing to revoke, warn or restore. Closing this plan."

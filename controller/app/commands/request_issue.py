@@ -34,7 +34,8 @@ from controller.adapters.github import GitHubForge, Issue, PullRequest
 from controller.app import console
 from controller.app.context import RunContext
 from controller.app.executor import ApplyReport, ApplyRun, apply_plan
-from controller.app.grant_requests import REQUEST_LABEL, AccessRequest, GrantPull, open_grant_pull
+from controller.app.grant_requests import AccessRequest, GrantPull, open_grant_pull
+from controller.app.labels import REQUEST_LABEL
 from controller.app.mailing import AppliedPlan, send_apply_notices
 from controller.core.access_request import (
     MARKER,

@@ -1,0 +1,60 @@
+"""Doctor's judges of what the run brings itself: the policy set, the plan key, the mail server.
+
+Pure functions to a `Finding`; the SMTP session itself is opened (and closed, with no mail sent)
+by `controller.adapters.mail.mailer`, which hands over what it met.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from controller.core.doctor.findings import Finding, Refused
+from controller.core.errors import BadInput, Problem
+from controller.core.plan.seal import PLAN_KEY_VARIABLE, PlanKey
+from controller.core.policy import LoadedPolicies
+
+SHOWN_PROBLEMS = 3
+
+
+def policies(loaded: LoadedPolicies | Sequence[Problem], *, directory: str) -> Finding:
+    check = "policies"
+    if isinstance(loaded, LoadedPolicies):
+        warned = f", {len(loaded.warnings)} warning(s)" if loaded.warnings else ""
+        return Finding.ok(check, f"{len(loaded.files)} file(s) in {directory} valid{warned}")
+    shown = "; ".join(str(problem) for problem in loaded[:SHOWN_PROBLEMS])
+    more = f" (and {len(loaded) - SHOWN_PROBLEMS} more)" if len(loaded) > SHOWN_PROBLEMS else ""
+    return Finding.fail(
+        check,
+        f"{len(loaded)} problem(s): {shown}{more}",
+        fix=f"run `accessctl validate {directory}` and fix each FILE:LINE it names",
+    )
+
+
+def plan_key(text: str | None) -> Finding:
+    """Whether `ACCESSCTL_PLAN_KEY` can seal plans; the key itself is never shown."""
+    check = "plan key"
+    try:
+        PlanKey.from_text(text)
+    except BadInput as error:
+        return Finding.fail(
+            check,
+            error.message.split(":", 1)[0],
+            fix=f"set {PLAN_KEY_VARIABLE} to `openssl rand -hex 32`'s output, here and as a "
+            "secret of the accessctl environment on GitHub (docs/github.md)",
+        )
+    return Finding.ok(check, f"{PLAN_KEY_VARIABLE} is set and long enough to seal plans")
+
+
+def smtp(seen: str | Refused | None) -> Finding:
+    """`seen`: how the session went (`host:port, TLS, login`), a refusal, or None when the
+    Organization names no mail server."""
+    check = "smtp"
+    if seen is None:
+        return Finding.skipped(
+            check, "notifications.smtp names no mail server: no warning or notice is mailed"
+        )
+    if isinstance(seen, Refused):
+        return Finding.fail(
+            check, seen.message, fix="fix notifications.smtp (and SMTP_PASSWORD) as it says"
+        )
+    return Finding.ok(check, f"{seen}; no mail sent")
