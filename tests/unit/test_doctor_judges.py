@@ -154,6 +154,15 @@ CASES: list[tuple[str, Callable[[], Finding], str, tuple[str, ...]]] = [
         ("jira_api: gateway takes a scoped token", "jira_api: site"),
     ),
     (
+        "jira-scope-missing",
+        lambda: judge.jira_token(
+            Refused(401, "Jira GET /rest/api/3/myself: 401 (Unauthorized; scope does not match)"),
+            door=GATEWAY,
+        ),
+        "FAIL",
+        ("lacks a scope",),
+    ),
+    (
         "jira-wrong-site",
         lambda: judge.jira_token(Refused(404, "404"), door=SITE),
         "FAIL",
@@ -199,8 +208,8 @@ def test_atlassian_judges(
 @pytest.mark.parametrize(
     ("seen", "configured", "read"),
     [(ONE, "auto", "dir-1"), (TWO, "auto", "-"), (Refused(403, "x"), "auto", "-"),
-     (ONE, "dir-7", "dir-7")],
-    ids=["the-only-one", "several", "unread", "named"],
+     (TWO, "dir-2", "dir-2"), (ONE, "dir-7", "-"), (Refused(403, "x"), "dir-7", "dir-7")],
+    ids=["the-only-one", "several", "unread", "named", "named-unknown", "named-unread"],
 )  # fmt: skip
 def test_the_read_checks_look_where_changes_go_else_everywhere(
     seen: tuple[judge.DirectorySeen, ...] | Refused, configured: str, read: str
@@ -303,12 +312,16 @@ PROBLEMS = [Problem(f"p/{n}.yaml", n, "kind", "wrong") for n in range(1, 6)]
         (lambda: local.plan_key("k" * 40), "ok", ("long enough",)),
         (lambda: local.plan_key(None), "FAIL", ("is not set", "openssl rand")),
         (lambda: local.plan_key("short"), "FAIL", ("5 characters",)),
-        (lambda: local.smtp("mail:587, STARTTLS, logged in as a"), "ok", ("no mail sent",)),
-        (lambda: local.smtp(None), "skipped", ("no mail server",)),
-        (lambda: local.smtp(Refused(None, "refused the login")), "FAIL", ("refused the login",)),
+        (lambda: local.smtp("mail:587, STARTTLS, logged in as a", warns=True),
+         "ok", ("no mail sent",)),
+        (lambda: local.smtp(None, warns=False), "skipped", ("no mail server",)),
+        (lambda: local.smtp(None, warns=True),
+         "FAIL", ("nothing is ever revoked", "notifications.smtp")),
+        (lambda: local.smtp(Refused(None, "refused the login"), warns=False),
+         "FAIL", ("refused the login",)),
     ],
     ids=["policies", "policies-invalid", "plan-key", "plan-key-unset", "plan-key-short",
-         "smtp", "smtp-none", "smtp-refused"],
+         "smtp", "smtp-none", "smtp-none-but-warnings", "smtp-refused"],
 )  # fmt: skip
 def test_local_judges(judged: Callable[[], Finding], status: str, words: tuple[str, ...]) -> None:
     expect(judged(), status, *words)

@@ -41,7 +41,7 @@ from controller.core.doctor import github as judge_github
 from controller.core.doctor import local as judge_local
 from controller.core.errors import AccessctlError, ExitCode, InvalidFiles, Problem
 from controller.core.plan.seal import PLAN_KEY_VARIABLE
-from controller.core.policy import LoadedPolicies, load_policies
+from controller.core.policy import LoadedPolicies, PolicySet, load_policies
 from controller.core.policy.models import Organization
 from controller.core.snapshot import Site
 
@@ -86,8 +86,8 @@ def examine(request: DoctorRequest, *, environ: Mapping[str, str]) -> list[Findi
     else:
         findings += atlassian_checks(organization, environ=environ)
     findings += github_checks(organization, environ=environ)
-    if organization is not None:
-        findings.append(smtp_check(organization, environ=environ))
+    if isinstance(loaded, LoadedPolicies):
+        findings.append(smtp_check(loaded.policies, environ=environ))
     return findings
 
 
@@ -257,14 +257,16 @@ def _push_check(forge: GitHubForge, seen: judge_github.RepositorySeen) -> Findin
 # --- mail ---------------------------------------------------------------------------------------
 
 
-def smtp_check(organization: Organization, *, environ: Mapping[str, str]) -> Finding:
-    smtp = organization.notifications.smtp
+def smtp_check(policies: PolicySet, *, environ: Mapping[str, str]) -> Finding:
+    notifications = policies.organization.notifications
+    warns = notifications.send_warnings and any(p.warn_before_days for p in policies.inactivity)
+    smtp = notifications.smtp
     if smtp is None:
-        return judge_local.smtp(None)
+        return judge_local.smtp(None, warns=warns)
     settings = observe(lambda: SmtpSettings.from_policy(smtp, environ=environ))
     if isinstance(settings, Refused):
-        return judge_local.smtp(settings)
-    return judge_local.smtp(observe(lambda: try_session(settings)))
+        return judge_local.smtp(settings, warns=warns)
+    return judge_local.smtp(observe(lambda: try_session(settings)), warns=warns)
 
 
 # --- output -------------------------------------------------------------------------------------

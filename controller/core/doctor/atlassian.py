@@ -106,13 +106,13 @@ def _the_only_directory(seen: Sequence[DirectorySeen], *, listed: str) -> Findin
 
 
 def directory_to_read(seen: Sequence[DirectorySeen] | Refused, *, configured: str) -> str:
-    """Where the read checks look: the directory changes go to, else every directory (`-`,
-    which Atlassian allows for reads)."""
-    if configured != DIRECTORY_AUTO:
-        return configured
-    if not isinstance(seen, Refused) and len(seen) == 1:
-        return seen[0].id
-    return "-"
+    """Where the read checks look: the directory changes go to, else (none found, or several
+    under `auto`) every directory, `-`, which Atlassian allows for reads."""
+    if isinstance(seen, Refused):
+        return configured if configured != DIRECTORY_AUTO else "-"
+    if configured == DIRECTORY_AUTO:
+        return seen[0].id if len(seen) == 1 else "-"
+    return configured if any(d.id == configured for d in seen) else "-"
 
 
 def users(seen: UsersSeen | Refused, *, org_id: str) -> Finding:
@@ -190,7 +190,12 @@ def jira_token(seen: str | Refused, *, door: JiraDoor) -> Finding:
     return Finding.ok(check, f"Jira answers {door.token_kind} {where} (jira_api: {door.via})")
 
 
+SCOPE_MISMATCH = "scope does not match"  # the gateway's 401 for a scope the token lacks
+
+
 def _token_fix(refused: Refused, *, door: JiraDoor) -> str:
+    if SCOPE_MISMATCH in refused.message:
+        return f"the token lacks a scope this read needs: give it the scopes {DAY_ONE} lists"
     other = "gateway" if door.via == "site" else "site"
     hints = {
         401: f"jira_api: {door.via} takes {door.token_kind}: set JIRA_EMAIL and "

@@ -45,10 +45,18 @@ def plan_key(text: str | None) -> Finding:
     return Finding.ok(check, f"{PLAN_KEY_VARIABLE} is set and long enough to seal plans")
 
 
-def smtp(seen: str | Refused | None) -> Finding:
+def smtp(seen: str | Refused | None, *, warns: bool) -> Finding:
     """`seen`: how the session went (`host:port, TLS, login`), a refusal, or None when the
-    Organization names no mail server."""
+    Organization names no mail server; `warns`: a policy warns by mail before it revokes."""
     check = "smtp"
+    if seen is None and warns:
+        return Finding.fail(
+            check,
+            "the policies warn before revoking, and warnings go by mail: with no "
+            "notifications.smtp nobody is warned, so nothing is ever revoked",
+            fix="set notifications.smtp in the Organization policy (host, port, security, "
+            "from; username with SMTP_PASSWORD), or set warn_before_days: 0",
+        )
     if seen is None:
         return Finding.skipped(
             check, "notifications.smtp names no mail server: no warning or notice is mailed"
