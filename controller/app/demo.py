@@ -5,6 +5,7 @@ a workspace (a bare `origin` and a clone holding the example `policies/`), and t
 days of a policy repository's life with the real `accessctl` commands, the way the GitHub
 workflows run them:
 
+  before  doctor -> every credential, permission and setting the loop depends on: all pass
   day 0   notify -> warning mails to idle users (ledger committed)
           propose -> a plan PR (an access grant) -> merge -> apply
   day 8   notify -> nothing new; propose -> a plan PR revoking the still idle -> merge
@@ -111,15 +112,15 @@ class Demo:
             "HOME": str(self.workspace / "home"),
         }
 
-    def accessctl(self, *args: str) -> int:
+    def accessctl(self, *args: str, shown: int = SHOWN_OUTPUT_LINES) -> int:
         """Run one accessctl command as the workflow would, showing its output indented."""
         console.print(f"[bold cyan]$ accessctl {' '.join(args)}[/]")
         done = self.run_accessctl(*args)
         lines = (done.stdout + done.stderr).strip().splitlines()
-        for line in lines[:SHOWN_OUTPUT_LINES]:
+        for line in lines[:shown]:
             console.print(f"  {line}", style="dim", markup=False, soft_wrap=True)
-        if len(lines) > SHOWN_OUTPUT_LINES:
-            console.print(f"  … {len(lines) - SHOWN_OUTPUT_LINES} more lines", style="dim")
+        if len(lines) > shown:
+            console.print(f"  … {len(lines) - shown} more lines", style="dim")
         return done.returncode
 
     def run_accessctl(self, *args: str) -> subprocess.CompletedProcess[str]:
@@ -163,6 +164,8 @@ def main() -> int:
     console.print(Rule("[bold]accessctl demo: Atlassian Cloud access as code[/]"))
     with ExitStack() as servers:
         demo = start(workspace, servers)
+        if not check_the_set_up(demo):
+            return 1
         before = demo.organization()
         day(demo, DAY_0, title="Day 0: idle users get a warning first")
         revoked = day(
@@ -239,6 +242,16 @@ def point_mail_at(organization: Path, port: int) -> None:
     )
     text = text.replace("    username: accessctl@acme.example\n", "")
     organization.write_text(text, encoding="utf-8")
+
+
+def check_the_set_up(demo: Demo) -> bool:
+    """`accessctl doctor`, as a new admin runs it after `init`: with the workflow's token, every
+    check the loop depends on passes (the settings only an admin's token reads are skipped)."""
+    console.print(Rule("[bold]Before the first run: accessctl doctor[/]", align="left"))
+    code = demo.accessctl("doctor", shown=40)
+    if code != 0:
+        console.print("[bold red]doctor found a problem; the demo stops here[/]")
+    return code == 0
 
 
 def day(demo: Demo, now: datetime, *, title: str) -> list[EmailMessage]:

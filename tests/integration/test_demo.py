@@ -40,6 +40,10 @@ def test_the_demo_plays_its_days_reclaims_seats_and_gives_one_back_on_request(
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout
     for expected in (
+        "$ accessctl doctor",
+        "ok       jira acme: Administer Jira",
+        "ok       smtp: 127.0.0.1:",
+        " 0 FAIL",
         "$ accessctl notify --push --now 2026-11-23T06:00:00Z",
         "Pull request #1",
         "Merged #1",

