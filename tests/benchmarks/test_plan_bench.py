@@ -9,7 +9,7 @@ every one of the ~28,000 actions is checked, rendered and written as YAML. It is
 
 - `plan --inventory FILE > plan.yaml`: what a person runs; no plan key, the plan is not sealed;
 - `plan --inventory FILE --out plan.yaml` with `ACCESSCTL_PLAN_KEY`: what the workflows run;
-  every action is sealed (an HMAC over its canonical JSON).
+  every action is sealed (an HMAC over the text written for it, made as it is written).
 
 Prints the figures and ratios; asserts nothing about time (run with `make bench`).
 """

@@ -12,7 +12,9 @@ import pytest
 from controller.adapters.git_workspace import PLAN_BRANCH
 from controller.core.errors import ExitCode
 from controller.core.plan import parse_plan
+from controller.core.plan.seal import action_sealed, header_sealed
 from controller.core.snapshot import parse_inventory
+from tests.factories import PLAN_KEY
 from tests.integration.git_sandbox import git
 from tests.integration.policy_repo import (
     BOB,
@@ -82,6 +84,8 @@ def test_opens_one_labelled_plan_pull_request_with_the_summary_as_body(repo: Pol
         source="origin",
     )
     assert plan.base_commit == main_before
+    assert header_sealed(plan, PLAN_KEY)
+    assert all(action_sealed(plan.id, action, key=PLAN_KEY) for action in plan.actions)
     assert git(repo.origin.git_dir, "rev-parse", f"{PLAN_BRANCH}~1") == main_before
     assert repo.origin.branch_sha("main") == main_before
 

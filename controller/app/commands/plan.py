@@ -16,17 +16,18 @@ from controller.app.context import RunContext
 from controller.app.planning import make_plan
 from controller.core.errors import ExitCode
 from controller.core.plan import Plan, dump_plan_json, dump_plan_yaml, render_markdown
-from controller.core.plan.seal import PLAN_KEY_VARIABLE, PlanKey, seal_plan
+from controller.core.plan.seal import PLAN_KEY_VARIABLE, PlanKey
 
 PlanFormat = Literal["yaml", "json", "markdown"]
 
 
-def render(plan: Plan, fmt: PlanFormat, *, plan_path: str) -> bytes:
+def render(plan: Plan, fmt: PlanFormat, *, plan_path: str, key: PlanKey | None) -> bytes:
+    """The plan as `fmt`; a YAML or JSON plan sealed with `key` when given, as it is written."""
     if fmt == "json":
-        return dump_plan_json(plan)
+        return dump_plan_json(plan, key=key)
     if fmt == "markdown":
         return render_markdown(plan, plan_path=plan_path).encode()
-    return dump_plan_yaml(plan)
+    return dump_plan_yaml(plan, key=key)
 
 
 def plan_key(context: RunContext, *, out: Path | None, fmt: PlanFormat) -> PlanKey | None:
@@ -38,12 +39,9 @@ def plan_key(context: RunContext, *, out: Path | None, fmt: PlanFormat) -> PlanK
 
 def run(context: RunContext, *, out: Path | None, fmt: PlanFormat, detailed_exitcode: bool) -> int:
     key = plan_key(context, out=out, fmt=fmt)
-    # Sealed once the snapshot is freed, so a 100,000-account run never holds both at once.
-    plan = make_plan(context, context.inventory(), key=None)
-    if key is not None:
-        plan = seal_plan(plan, key)
+    plan = make_plan(context, context.inventory())
     shown_path = str(out) if out else f"state/plans/{plan.id}.yaml"
-    data = render(plan, fmt, plan_path=shown_path)
+    data = render(plan, fmt, plan_path=shown_path, key=key)
     if out is None:
         console.out(data.decode())
     else:

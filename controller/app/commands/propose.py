@@ -29,6 +29,7 @@ from controller.app.labels import PLAN_LABEL
 from controller.app.planning import make_plan
 from controller.core.errors import BadInput, ExitCode
 from controller.core.plan import Plan, dump_plan_yaml, render_markdown
+from controller.core.plan.seal import PlanKey
 
 IN_LINE_COMMENT = (
     "accessctl planned again ({plan_id}): the organization is in line with its policies, "
@@ -43,25 +44,32 @@ def run(context: RunContext, *, base_branch: str | None) -> int:
     head = workspace.head_commit()
     key = context.plan_key  # configuration errors before the slow reads
     with GitHubForge.from_env(context.environ) as forge:
-        plan = make_plan(context, context.inventory(), key=key, base_commit=head)
+        plan = make_plan(context, context.inventory(), base_commit=head)
         base = base_branch or workspace.current_branch() or default_branch(forge)
         if not plan.has_changes:
             return close_standing_pull(forge, plan=plan, base=base)
         state_dir = workspace.relative_path(context.state_dir)
-        pull = propose_plan(workspace, forge, plan=plan, base=base, state_dir=state_dir)
+        pull = propose_plan(workspace, forge, plan=plan, base=base, state_dir=state_dir, key=key)
     console.out(pull.html_url)
     console.info(f"{pull_title(plan)} -> pull request #{pull.number}")
     return ExitCode.OK
 
 
 def propose_plan(
-    workspace: Workspace, forge: GitHubForge, *, plan: Plan, base: str, state_dir: str
+    workspace: Workspace,
+    forge: GitHubForge,
+    *,
+    plan: Plan,
+    base: str,
+    state_dir: str,
+    key: PlanKey,
 ) -> PullRequest:
-    """Push the plan on the standing branch and open (or refresh) its pull request."""
+    """Push the plan, sealed with `key`, on the standing branch and open (or refresh) its pull
+    request."""
     head = plan.base_commit or workspace.head_commit()
     workspace.fetch()
     refuse_head_off_base(workspace, head=head, base=base)
-    files = plan_files(plan, state_dir=state_dir)
+    files = plan_files(plan, state_dir=state_dir, key=key)
     publish(workspace, files=files, head=head, message=commit_message(plan))
     return forge.open_or_update_pull(
         head=PLAN_BRANCH,
@@ -112,13 +120,14 @@ class PlanFiles:
         return {self.plan_path: self.plan_text, self.summary_path: self.summary_text}
 
 
-def plan_files(plan: Plan, *, state_dir: str) -> PlanFiles:
-    """The plan file and its Markdown summary (the pull request's body), repository-relative."""
+def plan_files(plan: Plan, *, state_dir: str, key: PlanKey) -> PlanFiles:
+    """The plan file, sealed with `key` as it is written, and its Markdown summary (the pull
+    request's body), repository-relative."""
     state = StateDir(Path(state_dir))
     plan_path = state.plan_path(plan.id).as_posix()
     return PlanFiles(
         plan_path=plan_path,
-        plan_text=dump_plan_yaml(plan),
+        plan_text=dump_plan_yaml(plan, key=key),
         summary_path=state.summary_path(plan.id).as_posix(),
         summary_text=render_markdown(plan, plan_path=plan_path),
     )

@@ -1,4 +1,5 @@
-"""Plan files on disk: canonical YAML and JSON, byte-identical for identical plans.
+"""Plan files on disk: canonical YAML and JSON, byte-identical for identical plans, sealed with
+the plan key as they are written (`controller.core.plan.seal`).
 
 Key order follows the model (header first, then summary, actions, skipped); lists are sorted
 by `reconcile`. Pure: bytes in, bytes out.
@@ -6,6 +7,7 @@ by `reconcile`. Pure: bytes in, bytes out.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import ValidationError
@@ -14,6 +16,7 @@ from ruamel.yaml.error import YAMLError
 
 from controller.core.errors import BadInput
 from controller.core.plan.model import Plan
+from controller.core.plan.seal import ActionSealer, PlanKey, header_seal, seal_plan
 from controller.core.plan.yaml_text import dump_yaml, record_item
 
 YAML_HEADER = (
@@ -40,18 +43,33 @@ def plan_to_data(plan: Plan) -> dict[str, Any]:
     return plan.model_dump(mode="json")
 
 
-def dump_plan_yaml(plan: Plan) -> bytes:
+def dump_plan_yaml(plan: Plan, *, key: PlanKey | None = None) -> bytes:
     """The header and summary, then the actions, skips and deferrals one at a time, straight
-    from the records: a plan of tens of thousands of actions never exists twice over."""
-    chunks = [YAML_HEADER, dump_yaml(plan.model_dump(mode="json", exclude=set(LISTS)))]
+    from the records: a plan of tens of thousands of actions never exists twice over. With
+    `key`, sealed as it is written: each action's seal is made over the very text written for
+    its other fields (`seal.ActionSealer.item`), so sealing serialises nothing twice."""
+    header = plan.model_dump(mode="json", exclude=set(LISTS))
+    if key is not None:
+        header["seal"] = header_seal(plan, key)
+    chunks = [YAML_HEADER, dump_yaml(header)]
     for name in LISTS:
-        items: tuple[Any, ...] = getattr(plan, name)
-        chunks.append(f"{name}:\n" if items else f"{name}: []\n")
-        chunks += (record_item(item) for item in items)
+        chunks += _list_text(plan, name, key=key)
     return "".join(chunks).encode()
 
 
-def dump_plan_json(plan: Plan) -> bytes:
+def _list_text(plan: Plan, name: str, *, key: PlanKey | None) -> Iterator[str]:
+    items: tuple[Any, ...] = getattr(plan, name)
+    yield f"{name}:\n" if items else f"{name}: []\n"
+    if name == "actions" and key is not None:
+        yield from map(ActionSealer(plan.id, key).item, items)
+    else:
+        yield from (record_item(item) for item in items)
+
+
+def dump_plan_json(plan: Plan, *, key: PlanKey | None = None) -> bytes:
+    """The plan as indented JSON; with `key`, sealed first (the same seals as in YAML)."""
+    if key is not None:
+        plan = seal_plan(plan, key)
     return plan.__pydantic_serializer__.to_json(plan, indent=2) + b"\n"
 
 
