@@ -18,9 +18,9 @@ from pathlib import PurePosixPath
 from controller.adapters.git_workspace import CommitInfo
 from controller.adapters.github import GitHubForge, PullRequest, Review
 from controller.app import console
-from controller.app.context import RunContext
 from controller.app.report import Approval
 from controller.app.report.approval import recorded_approval
+from controller.app.run_context import RunContext
 from controller.core.errors import AccessctlError, RunFailure
 from controller.core.state_records import PullRequestApproval
 

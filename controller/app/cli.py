@@ -23,7 +23,7 @@ from controller.app import console
 from controller.core.errors import AccessctlError, ExitCode
 
 if TYPE_CHECKING:
-    from controller.app.context import RunContext
+    from controller.app.run_context import RunContext
     from controller.core.policy.models import JiraApi
 
 POLICIES_OPTION = click.option(
@@ -78,7 +78,7 @@ def run_context(
     all_activity: bool = False,
 ) -> RunContext:
     """The one context of this run: nothing in it is read until a verb asks."""
-    from controller.app.context import RunContext
+    from controller.app.run_context import RunContext
 
     return RunContext(
         policies_dir=policies_dir,

@@ -24,8 +24,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from controller.adapters.github import GitHubForge, PullRequest
-from controller.app.context import RunContext
 from controller.app.labels import REQUEST_LABEL
+from controller.app.run_context import RunContext
 from controller.core.errors import BadInput
 from controller.core.policy import load_policies
 from controller.core.policy.models import AccessGrant

@@ -8,7 +8,7 @@ out unsealed: the plan file is sealed with the plan key as it is written
 
 from __future__ import annotations
 
-from controller.app.context import RunContext
+from controller.app.run_context import RunContext
 from controller.core.errors import InvalidFiles
 from controller.core.plan import Plan
 from controller.core.policy.references import check_references

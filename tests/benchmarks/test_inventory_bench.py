@@ -26,7 +26,7 @@ from controller.core.ledger import Ledger
 from controller.core.policy import load_policies
 from controller.core.policy.models import Organization
 from controller.core.reconcile.activity_needs import EVERY_SEAT, ActivityNeeds, activity_needs
-from controller.core.reconcile.protection import refs
+from controller.core.reconcile.protected_accounts import refs
 from controller.core.snapshot import SEATLESS_TYPES, Inventory
 from controller.sim.atlassian import SimConfig, create_app, site_url_template
 from controller.sim.generate import generate_org

@@ -36,7 +36,7 @@ from controller.core.policy import PolicySet, load_policies
 from controller.core.policy.models import AccessGrant, AccessGrants, JiraApi, Organization
 from controller.core.reconcile import reconcile
 from controller.core.reconcile.activity_needs import EVERY_SEAT, ActivityNeeds, activity_needs
-from controller.core.reconcile.protection import refs
+from controller.core.reconcile.protected_accounts import refs
 from controller.core.snapshot import SEATLESS_TYPES, Account, Inventory, parse_inventory
 from controller.sim.atlassian import SimConfig
 from controller.sim.atlassian.products import JIRA_PRODUCTS

@@ -29,7 +29,7 @@ from controller.sim.github import (
     Ruleset,
 )
 from controller.sim.github.accounts import APP_BOT
-from controller.sim.github.protection import ClassicProtection
+from controller.sim.github.branch_protection import ClassicProtection
 from controller.sim.mail import free_port
 from controller.sim.server import running
 from tests.integration.git_sandbox import REPOSITORY, TOKEN, make_origin, serve_github

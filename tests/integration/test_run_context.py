@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from controller.adapters.git_workspace import GitFailure
-from controller.app.context import RunContext
+from controller.app.run_context import RunContext
 from controller.core.errors import BadInput
 from tests.integration.git_sandbox import git
 from tests.integration.policy_repo import EXAMPLE_INVENTORY, PolicyClone

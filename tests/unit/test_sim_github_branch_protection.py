@@ -7,7 +7,7 @@ import pytest
 
 from controller.adapters.git_workspace import Rejection
 from controller.sim.github.accounts import ACTIONS_BOT, ADMIN, APP_BOT, Actor
-from controller.sim.github.protection import (
+from controller.sim.github.branch_protection import (
     ZERO_SHA,
     ClassicProtection,
     RefUpdate,

@@ -26,9 +26,9 @@ from controller.adapters.git_workspace import StateParked, Workspace, state_bran
 from controller.adapters.state_dir import StateDir
 from controller.app import console
 from controller.app.approvals import approval_on_github
-from controller.app.context import RunContext
 from controller.app.executor import ActionResult, ApplyReport, ApplyRun, apply_plan
 from controller.app.mailing import AppliedPlan, send_apply_notices
+from controller.app.run_context import RunContext
 from controller.core.errors import AccessctlError, BadInput, ExitCode, SafetyRefusal, shown
 from controller.core.plan import Plan, parse_plan
 from controller.core.plan.seal import PlanKey

@@ -18,9 +18,9 @@ from rich.table import Table
 from controller.adapters.state_dir import StateDir
 from controller.app import console
 from controller.app.approvals import read_approvals
-from controller.app.context import RunContext
 from controller.app.report import AuditTrail, TrailEvent, build_trail, plans_needed
 from controller.app.report.trail import PlanAction
+from controller.app.run_context import RunContext
 from controller.core.errors import BadInput, ExitCode
 from controller.core.model_base import format_instant
 from controller.core.plan import parse_plan

@@ -2,7 +2,7 @@
 
 The organization (org id, sites, directory) comes from the policy set, the credentials and
 `ATLASSIAN_API_BASE` from the environment, both through the run context
-(`controller.app.context`), which is also the live source of the other verbs. Activity the
+(`controller.app.run_context`), which is also the live source of the other verbs. Activity the
 directory search leaves out is looked up where the policies and the ledger (`--state`) can use
 it: the snapshot plans exactly as a full read would, at a fraction of the requests; reports on
 products no policy governs see what the search shows, unless `--all-activity`.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from controller.adapters.files import write_output
 from controller.app import console
-from controller.app.context import RunContext
+from controller.app.run_context import RunContext
 from controller.core.errors import ExitCode
 from controller.core.snapshot import dump_inventory
 

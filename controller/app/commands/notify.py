@@ -37,8 +37,8 @@ from controller.adapters.mail import (
 )
 from controller.adapters.state_dir import StateDir
 from controller.app import console
-from controller.app.context import RunContext
 from controller.app.mailing import report_unreachable, show_delivery
+from controller.app.run_context import RunContext
 from controller.core.errors import BadInput, ExitCode
 from controller.core.ledger import Ledger
 from controller.core.policy.policy_set import PolicySet

@@ -12,8 +12,8 @@ from typing import Literal
 
 from controller.adapters.files import write_output
 from controller.app import console
-from controller.app.context import RunContext
 from controller.app.planning import make_plan
+from controller.app.run_context import RunContext
 from controller.core.errors import ExitCode
 from controller.core.plan import Plan, dump_plan_json, dump_plan_yaml, render_markdown
 from controller.core.plan.seal import PLAN_KEY_VARIABLE, PlanKey

@@ -20,7 +20,7 @@ from pathlib import Path
 from controller.adapters.git_workspace import Workspace
 from controller.adapters.github import ForgeSettings, GitHubForge
 from controller.app import console
-from controller.app.context import RunContext
+from controller.app.run_context import RunContext
 from controller.core.errors import BadInput, ExitCode, InvalidFiles
 from controller.core.ledger import Ledger
 from controller.core.model_base import format_instant

@@ -24,9 +24,9 @@ from controller.adapters.git_workspace import PLAN_BRANCH, Workspace
 from controller.adapters.github import GitHubForge, PullRequest
 from controller.adapters.state_dir import StateDir
 from controller.app import console
-from controller.app.context import RunContext
 from controller.app.labels import PLAN_LABEL
 from controller.app.planning import make_plan
+from controller.app.run_context import RunContext
 from controller.core.errors import BadInput, ExitCode
 from controller.core.plan import Plan, dump_plan_yaml, render_markdown
 from controller.core.plan.seal import PlanKey

@@ -18,8 +18,8 @@ from typing import Literal
 from controller.adapters.files import write_output
 from controller.app import console
 from controller.app.approvals import read_approvals
-from controller.app.context import RunContext
 from controller.app.report import Report, build_report, render_csv, render_html, render_markdown
+from controller.app.run_context import RunContext
 from controller.core.errors import ExitCode, RunFailure
 from controller.core.reconcile import reconcile
 from controller.core.state_records import oldest_first

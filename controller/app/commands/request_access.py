@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from controller.adapters.github import GitHubForge
 from controller.app import console
-from controller.app.context import RunContext
 from controller.app.grant_requests import (
     AccessRequest,
     GrantPull,
@@ -19,6 +18,7 @@ from controller.app.grant_requests import (
     pull_title,
     request_branch,
 )
+from controller.app.run_context import RunContext
 from controller.core.errors import ExitCode
 
 

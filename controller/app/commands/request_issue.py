@@ -32,11 +32,11 @@ from controller.adapters.files import write_atomic
 from controller.adapters.git_workspace import state_branch
 from controller.adapters.github import GitHubForge, Issue, PullRequest
 from controller.app import console
-from controller.app.context import RunContext
 from controller.app.executor import ApplyReport, ApplyRun, apply_plan
 from controller.app.grant_requests import AccessRequest, GrantPull, open_grant_pull
 from controller.app.labels import REQUEST_LABEL
 from controller.app.mailing import AppliedPlan, send_apply_notices
+from controller.app.run_context import RunContext
 from controller.core.access_request import (
     MARKER,
     Asked,

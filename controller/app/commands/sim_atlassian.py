@@ -19,7 +19,7 @@ from types import FrameType
 
 from controller.adapters.atlassian.credentials import connector_environment
 from controller.app import console
-from controller.app.context import read_inventory_file
+from controller.app.run_context import read_inventory_file
 from controller.core.errors import BadInput
 from controller.core.snapshot import Inventory
 from controller.sim.atlassian import SimConfig, create_app, site_url_template

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 from controller.app import console
-from controller.app.context import read_inventory_file
+from controller.app.run_context import read_inventory_file
 from controller.core.policy import load_policies
 from controller.core.policy.references import check_references
 

@@ -21,7 +21,7 @@ from controller.core.model_base import Frozen
 from controller.core.plan.model import Plan
 from controller.core.policy.models import Exclusion, Pricing
 from controller.core.policy.policy_set import PolicySet
-from controller.core.reconcile.protection import (
+from controller.core.reconcile.protected_accounts import (
     Protection,
     build_protection,
     refs,

@@ -23,7 +23,7 @@ from controller.core.ledger import Ledger
 from controller.core.plan.model import Action, GroupRef, Plan, RequestRef
 from controller.core.plan.summary import summarize
 from controller.core.policy.policy_set import PolicySet
-from controller.core.reconcile.protection import refs
+from controller.core.reconcile.protected_accounts import refs
 from controller.core.reconcile.restore import RestoreRequest, latest_removals, request_verdict
 from controller.core.snapshot import Account, Inventory
 

@@ -2,8 +2,8 @@
 
 No I/O and no clock: everything the decision rests on is an argument, so the same inputs always
 give the same plan, byte for byte. Each rule is one small function; `reconcile` composes them:
-`inactivity` (warn and revoke), `restore`, `grants` and `seats` (caps), over the shared
-`context` and `protection`.
+`inactivity` (warn and revoke), `restore`, `grants` and `seat_caps`, over what every rule shares
+(`rule_context`) and the accounts none may touch (`protected_accounts`).
 
 Rules, in the order they are applied to one account under one InactivityPolicy:
   1. only accounts that hold the product on the site through a group count (no seat: no action);
@@ -27,11 +27,11 @@ from controller.core.ledger import Ledger, dump_ledger
 from controller.core.plan.model import ACTION_KINDS, Action, Plan, Skipped
 from controller.core.plan.summary import summarize
 from controller.core.policy.policy_set import PolicySet, policies_digest
-from controller.core.reconcile.context import Context, Findings
 from controller.core.reconcile.grants import granted_seats, plan_grants, resolve_grants
 from controller.core.reconcile.inactivity import clear_stale_warnings, evaluate_policy
-from controller.core.reconcile.protection import build_protection
+from controller.core.reconcile.protected_accounts import build_protection
 from controller.core.reconcile.restore import RestoreRequest, plan_restores
+from controller.core.reconcile.rule_context import Context, Findings
 from controller.core.reconcile.seat_caps import within_seat_limits
 from controller.core.snapshot import Inventory, inventory_digest, seat_holders
 

@@ -15,8 +15,8 @@ from datetime import date
 from controller.core.plan.model import Action, Evidence, GroupRef, Skipped
 from controller.core.policy.models import AccessGrant, AccessGrants
 from controller.core.policy.policy_set import PolicySet
-from controller.core.reconcile.context import SeatKey, Where, make_action
-from controller.core.reconcile.protection import refs
+from controller.core.reconcile.protected_accounts import refs
+from controller.core.reconcile.rule_context import SeatKey, Where, make_action
 from controller.core.snapshot import Account, Group, Inventory
 
 

@@ -19,7 +19,8 @@ from datetime import UTC, datetime, timedelta
 from controller.core.ledger import WarningRecord
 from controller.core.plan.model import Action, Evidence, GroupRef, ProductOnSite
 from controller.core.policy.models import InactivityPolicy
-from controller.core.reconcile.context import (
+from controller.core.reconcile.protected_accounts import Protection, refs, with_policy_exclusions
+from controller.core.reconcile.rule_context import (
     Context,
     Findings,
     SeatKey,
@@ -27,7 +28,6 @@ from controller.core.reconcile.context import (
     make_action,
     make_skip,
 )
-from controller.core.reconcile.protection import Protection, refs, with_policy_exclusions
 from controller.core.snapshot import SEATLESS_TYPES, Account, Group, Inventory, Seat, SeatHolders
 
 # --- idleness ------------------------------------------------------------------------------

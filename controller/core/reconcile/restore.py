@@ -25,7 +25,7 @@ from controller.core.ledger import Ledger, RemovalRecord
 from controller.core.plan.model import Action, Evidence, RequestRef
 from controller.core.policy.models import RestorePolicy
 from controller.core.policy.policy_set import PolicySet
-from controller.core.reconcile.context import Context, SeatKey, Where, make_action
+from controller.core.reconcile.rule_context import Context, SeatKey, Where, make_action
 from controller.core.snapshot import Account, Group
 
 ON_REQUEST = "restore"

@@ -17,7 +17,7 @@ from controller.core.plan.model import (
     action_key,
 )
 from controller.core.policy.models import InactivityPolicy
-from controller.core.reconcile.protection import Protection
+from controller.core.reconcile.protected_accounts import Protection
 from controller.core.snapshot import Account, Group, Inventory, Seat, SeatHolders
 
 SeatKey = tuple[str, str, str]  # (account_id, site, product)

@@ -13,7 +13,7 @@ page would.
 from controller.sim.github.accounts import ADMIN_TOKEN, APP_TOKEN
 from controller.sim.github.app import DEFAULT_TOKEN, create_app
 from controller.sim.github.bare_repo import init_bare_repository
-from controller.sim.github.protection import ClassicProtection, Ruleset
+from controller.sim.github.branch_protection import ClassicProtection, Ruleset
 from controller.sim.github.repo_settings import ActionsSettings, RepositorySettings
 
 __all__ = [

@@ -2,8 +2,8 @@
 
 Sits below the simulator's HTTP layer (controller/sim/github/app.py), which resolves the
 `Authorization` header (API) or the Basic credentials (git over HTTP) to an `Actor`; the
-repository core (repo_state.py) and the protection rules (protection.py) decide by the actor's
-kind what GitHub would allow. Three kinds matter on day one:
+repository core (repo_state.py) and the protection rules (branch_protection.py) decide by the
+actor's kind what GitHub would allow. Three kinds matter on day one:
 
 - `actions`: the `GITHUB_TOKEN` of a workflow run, acting as `github-actions[bot]`. GitHub's
   repository setting "Allow GitHub Actions to create and approve pull requests" governs it, and

@@ -34,9 +34,9 @@ from controller.sim.github.accounts import (
     person_token,
 )
 from controller.sim.github.bare_repo import BareRepository
+from controller.sim.github.branch_protection import ClassicProtection
 from controller.sim.github.git_http import GitEndpoint
 from controller.sim.github.issue_tracker import STATE_REASONS, IssueChange, IssueFilter
-from controller.sim.github.protection import ClassicProtection
 from controller.sim.github.repo_settings import (
     STATUS_STATES,
     ActionsSettings,

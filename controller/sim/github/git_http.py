@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from controller.sim.github.accounts import Actor
-from controller.sim.github.protection import RefUpdate
+from controller.sim.github.branch_protection import RefUpdate
 from controller.sim.github.repo_settings import RepositorySettings
 from controller.sim.github.repo_state import ApiError
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from controller.sim.github.accounts import Actor
 from controller.sim.github.bare_repo import FileBlob, TreeEntry
+from controller.sim.github.branch_protection import ClassicProtection, Ruleset
 from controller.sim.github.issue_tracker import Comment, IssueView, Label
-from controller.sim.github.protection import ClassicProtection, Ruleset
 from controller.sim.github.repo_state import PullView, Review, SimulatedRepository
 
 Json = dict[str, Any]

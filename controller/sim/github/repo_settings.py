@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from controller.sim.github.accounts import Actor
-from controller.sim.github.protection import (
+from controller.sim.github.branch_protection import (
     ClassicProtection,
     RefUpdate,
     Refusal,
