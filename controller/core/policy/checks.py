@@ -1,7 +1,8 @@
 """Meaning across policy documents: what a schema alone cannot say.
 
 Pure: takes validated documents (with their source nodes for line numbers) and `today`, returns
-errors and warnings. Called by the loader; tested table-driven in tests/unit/test_policy_checks.py.
+errors and warnings. Called by the loader; tested through the policy corpus
+(tests/policy_corpus/sets/, run by tests/unit/test_validate_corpus.py).
 """
 
 from __future__ import annotations

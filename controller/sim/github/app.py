@@ -2,7 +2,7 @@
 
 `create_app` builds a Starlette app for ONE repository backed by a bare git repository; serve it
 with `controller.sim.server.running(app)`. Requests are parsed here and handed to the core
-(state.py) in a worker thread, because git plumbing blocks; the core's `ApiError`s become
+(repo_state.py) in a worker thread, because git plumbing blocks; the core's `ApiError`s become
 GitHub's error bodies (`{"message", "documentation_url"[, "errors"]}`) with GitHub's statuses.
 """
 
