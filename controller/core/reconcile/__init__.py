@@ -31,7 +31,7 @@ from controller.core.reconcile.grants import granted_seats, plan_grants, resolve
 from controller.core.reconcile.inactivity import clear_stale_warnings, evaluate_policy
 from controller.core.reconcile.protected_accounts import build_protection
 from controller.core.reconcile.restore import RestoreRequest, plan_restores
-from controller.core.reconcile.rule_context import Context, Findings
+from controller.core.reconcile.rule_context import Findings, RuleContext
 from controller.core.reconcile.seat_caps import within_seat_limits
 from controller.core.snapshot import Inventory, inventory_digest, seat_holders
 
@@ -55,7 +55,7 @@ def reconcile(
     inputs = Inputs(policies, inventory, ledger, now, base_commit, tuple(requests))
     grants = resolve_grants(policies, inventory, today=now.date())
     index = seat_holders(inventory)
-    ctx = Context(
+    ctx = RuleContext(
         now=now,
         inventory=inventory,
         groups_by_id={g.id: g for g in inventory.groups},

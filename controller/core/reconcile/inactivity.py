@@ -21,8 +21,8 @@ from controller.core.plan.model import Action, Evidence, GroupRef, ProductOnSite
 from controller.core.policy.models import InactivityPolicy
 from controller.core.reconcile.protected_accounts import Protection, refs, with_policy_exclusions
 from controller.core.reconcile.rule_context import (
-    Context,
     Findings,
+    RuleContext,
     SeatKey,
     Where,
     make_action,
@@ -103,7 +103,7 @@ def target_groups(policy: InactivityPolicy, inventory: Inventory) -> tuple[Group
     return tuple(g for g in granting if g.name in wanted)
 
 
-def policy_scope(policy: InactivityPolicy, ctx: Context) -> Scope:
+def policy_scope(policy: InactivityPolicy, ctx: RuleContext) -> Scope:
     targets = target_groups(policy, ctx.inventory)
     seat = (policy.site, policy.product)
     return Scope(
@@ -115,7 +115,7 @@ def policy_scope(policy: InactivityPolicy, ctx: Context) -> Scope:
     )
 
 
-def collateral(account: Account, scope: Scope, *, ctx: Context) -> dict[Seat, str]:
+def collateral(account: Account, scope: Scope, *, ctx: RuleContext) -> dict[Seat, str]:
     """What else removing the account from the policy's groups takes from it: each other
     (site, product) a removed group grants and no group it keeps does, with the group's name."""
     if not scope.shared or scope.shared.keys().isdisjoint(account.groups):
@@ -149,7 +149,7 @@ def describe_collateral(lost: dict[Seat, str]) -> str:
     )
 
 
-def evaluate_policy(policy: InactivityPolicy, ctx: Context, *, findings: Findings) -> None:
+def evaluate_policy(policy: InactivityPolicy, ctx: RuleContext, *, findings: Findings) -> None:
     scope = policy_scope(policy, ctx)
     holders = ctx.holders.get((policy.site, policy.product)) or SeatHolders()
     # Used within `quiet_days` (less than quiet_days + 1 whole days ago): not even warned. Most
@@ -162,7 +162,9 @@ def evaluate_policy(policy: InactivityPolicy, ctx: Context, *, findings: Finding
         enforce_max_seats(scope, holders.accounts, ctx=ctx, findings=findings)
 
 
-def evaluate_account(account: Account, scope: Scope, *, ctx: Context, findings: Findings) -> None:
+def evaluate_account(
+    account: Account, scope: Scope, *, ctx: RuleContext, findings: Findings
+) -> None:
     policy = scope.policy
     seat: SeatKey = (account.account_id, policy.site, policy.product)
     idle = idleness(account, policy, now=ctx.now)
@@ -193,12 +195,12 @@ def evaluate_account(account: Account, scope: Scope, *, ctx: Context, findings: 
 UNJUDGED = "never active and the date it joined the org is unknown; not judged"
 
 
-def _blocker(account: Account, scope: Scope, *, ctx: Context) -> str | None:
+def _blocker(account: Account, scope: Scope, *, ctx: RuleContext) -> str | None:
     granted = ctx.granted.get((account.account_id, scope.policy.site, scope.policy.product))
     return scope.protection.reason(account) or granted or _group_blocker(account, scope, ctx=ctx)
 
 
-def _group_blocker(account: Account, scope: Scope, *, ctx: Context) -> str | None:
+def _group_blocker(account: Account, scope: Scope, *, ctx: RuleContext) -> str | None:
     policy = scope.policy
     if policy.action == "suspend":
         return None
@@ -226,7 +228,7 @@ def _group_blocker(account: Account, scope: Scope, *, ctx: Context) -> str | Non
     return None
 
 
-def _lapsed_note(account: Account, ctx: Context) -> str:
+def _lapsed_note(account: Account, ctx: RuleContext) -> str:
     lapsed = [ctx.protection.lapsed[r] for r in sorted(refs(account)) if r in ctx.protection.lapsed]
     if not lapsed or lapsed[0].expires is None:
         return ""
@@ -234,7 +236,12 @@ def _lapsed_note(account: Account, ctx: Context) -> str:
 
 
 def _idle_action(
-    account: Account, scope: Scope, *, idle: Idleness, warning: WarningRecord | None, ctx: Context
+    account: Account,
+    scope: Scope,
+    *,
+    idle: Idleness,
+    warning: WarningRecord | None,
+    ctx: RuleContext,
 ) -> Action | None:
     policy = scope.policy
     past_limit = idle.past_limit
@@ -260,7 +267,7 @@ def revoke_not_before(idle: Idleness, policy: InactivityPolicy, *, now: datetime
     return max(earliest, idle.reference + timedelta(days=idle.threshold_days + 1))
 
 
-def _warn(account: Account, scope: Scope, *, idle: Idleness, ctx: Context) -> Action:
+def _warn(account: Account, scope: Scope, *, idle: Idleness, ctx: RuleContext) -> Action:
     policy = scope.policy
     not_before = revoke_not_before(idle, policy, now=ctx.now)
     loss = Loss.of(account, scope, ctx=ctx)
@@ -292,7 +299,7 @@ class Loss:
     what: str = ""  # for the reason: what else it takes, if anything
 
     @classmethod
-    def of(cls, account: Account, scope: Scope, *, ctx: Context) -> Loss:
+    def of(cls, account: Account, scope: Scope, *, ctx: RuleContext) -> Loss:
         if scope.policy.action == "suspend":
             return cls(all_access=True, what="suspends the account in the whole organization")
         lost = collateral(account, scope, ctx=ctx)
@@ -305,7 +312,12 @@ class Loss:
 
 
 def _revoke(
-    account: Account, scope: Scope, *, idle: Idleness, warning: WarningRecord | None, ctx: Context
+    account: Account,
+    scope: Scope,
+    *,
+    idle: Idleness,
+    warning: WarningRecord | None,
+    ctx: RuleContext,
 ) -> Action:
     policy = scope.policy
     reason = idle.describe(policy.site, policy.product)
@@ -358,7 +370,7 @@ def _evidence(
 # --- warnings that no longer hold ----------------------------------------------------------
 
 
-def clear_stale_warnings(ctx: Context, keep: set[SeatKey]) -> Iterator[Action]:
+def clear_stale_warnings(ctx: RuleContext, keep: set[SeatKey]) -> Iterator[Action]:
     accounts = {a.account_id: a for a in ctx.inventory.accounts}
     for seat, warning in sorted(ctx.warnings.items()):
         if seat in keep:
@@ -381,7 +393,7 @@ def clear_stale_warnings(ctx: Context, keep: set[SeatKey]) -> Iterator[Action]:
         )
 
 
-def _why_cleared(account: Account | None, warning: WarningRecord, *, ctx: Context) -> str:
+def _why_cleared(account: Account | None, warning: WarningRecord, *, ctx: RuleContext) -> str:
     if account is None:
         return "the account is no longer in the organization"
     last = account.last_active(warning.site, warning.product)
@@ -399,7 +411,7 @@ def _why_cleared(account: Account | None, warning: WarningRecord, *, ctx: Contex
 
 
 def enforce_max_seats(
-    scope: Scope, holders: list[Account], *, ctx: Context, findings: Findings
+    scope: Scope, holders: list[Account], *, ctx: RuleContext, findings: Findings
 ) -> None:
     """Beyond `max_seats`, warn (then revoke) the longest idle of those no rule acted on yet."""
     policy = scope.policy
@@ -425,7 +437,7 @@ def _idle_since(account: Account, policy: InactivityPolicy) -> datetime:
     return known or datetime.max.replace(tzinfo=UTC)
 
 
-def _cap_action(account: Account, scope: Scope, *, ctx: Context, findings: Findings) -> None:
+def _cap_action(account: Account, scope: Scope, *, ctx: RuleContext, findings: Findings) -> None:
     policy = scope.policy
     idle = idleness(account, policy, now=ctx.now)
     if idle is None:

@@ -25,7 +25,7 @@ from controller.core.ledger import Ledger, RemovalRecord
 from controller.core.plan.model import Action, Evidence, RequestRef
 from controller.core.policy.models import RestorePolicy
 from controller.core.policy.policy_set import PolicySet
-from controller.core.reconcile.rule_context import Context, SeatKey, Where, make_action
+from controller.core.reconcile.rule_context import RuleContext, SeatKey, Where, make_action
 from controller.core.snapshot import Account, Group
 
 ON_REQUEST = "restore"
@@ -62,7 +62,7 @@ def plan_restores(
     policies: PolicySet,
     ledger: Ledger,
     *,
-    ctx: Context,
+    ctx: RuleContext,
     requests: Sequence[RestoreRequest] = (),
 ) -> Iterator[Action]:
     """Re-grant exactly the recorded groups to eligible accounts that asked (when a policy
@@ -92,7 +92,7 @@ def latest_removals(removals: Iterable[RemovalRecord]) -> list[RemovalRecord]:
 
 
 def _back_at_work(
-    account: Account, removal: RemovalRecord, *, policies: PolicySet, ctx: Context
+    account: Account, removal: RemovalRecord, *, policies: PolicySet, ctx: RuleContext
 ) -> Action | None:
     for policy in policies.restore:
         action = _restore(account, removal, policy=policy, ctx=ctx)
@@ -102,7 +102,7 @@ def _back_at_work(
 
 
 def _restore(
-    account: Account, removal: RemovalRecord, *, policy: RestorePolicy, ctx: Context
+    account: Account, removal: RemovalRecord, *, policy: RestorePolicy, ctx: RuleContext
 ) -> Action | None:
     if policy.active_within_days is None or not _eligible(
         account, policy, groups_by_id=ctx.groups_by_id
@@ -138,7 +138,7 @@ def _requested(
     *,
     policies: PolicySet,
     ledger: Ledger,
-    ctx: Context,
+    ctx: RuleContext,
 ) -> Action | None:
     if request is None:
         return None
@@ -271,7 +271,7 @@ def _restore_action(
     policy: RestorePolicy,
     reason: str,
     evidence: Evidence,
-    ctx: Context,
+    ctx: RuleContext,
 ) -> Action:
     return make_action(
         "restore",

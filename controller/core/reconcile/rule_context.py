@@ -24,7 +24,7 @@ SeatKey = tuple[str, str, str]  # (account_id, site, product)
 
 
 @dataclass(frozen=True)
-class Context:
+class RuleContext:
     """Indexes over the inputs, built once per plan so each rule is a dictionary lookup."""
 
     now: datetime
