@@ -304,8 +304,10 @@ def test_the_directory(
                        "may change access": "FAIL"}),
         (("read:orgs:admin", "read:groups:admin"), {"directory": "FAIL", "users": "FAIL",
                                                      "groups": "ok"}),
+        (("read:orgs:admin", "read:directories:admin"), {"directory": "ok", "users": "ok",
+                                                          "groups": "FAIL"}),
     ],
-    ids=["key-without-scopes", "read-scopes-only", "no-directory-scope"],
+    ids=["key-without-scopes", "read-scopes-only", "no-directory-scope", "no-groups-scope"],
 )  # fmt: skip
 def test_what_the_admin_key_may_read_and_change(
     doctor: Callable[..., Doctor], scopes: tuple[str, ...] | None, expected: dict[str, str]
@@ -322,6 +324,8 @@ def test_what_the_admin_key_may_read_and_change(
         assert report.status("atlassian: last-active dates", "names no scope") == "FAIL"
     if scopes is not None and "read:directories:admin" not in scopes:
         assert report.status("atlassian: users", "read:directories:admin") == "FAIL"
+    if scopes is not None and "read:groups:admin" not in scopes:
+        assert report.status("atlassian: groups", "read:groups:admin") == "FAIL"
     assert report.code == ExitCode.FAILURE  # GitHub is not set up here, at least
 
 
