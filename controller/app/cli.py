@@ -264,7 +264,7 @@ def doctor(policies_dir: Path, fmt: str, now: datetime | None) -> None:
 
     request = command.DoctorRequest(
         policies_dir=policies_dir,
-        today=now_or(now).date(),
+        now=now_or(now),
         fmt=cast("command.DoctorFormat", fmt),
     )
     finish(guarded(lambda: command.run(request, environ=os.environ)))

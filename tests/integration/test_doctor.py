@@ -329,6 +329,50 @@ def test_what_the_admin_key_may_read_and_change(
     assert report.code == ExitCode.FAILURE  # GitHub is not set up here, at least
 
 
+# --- the policies against the organization --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "words"),
+    [("product: jira-software", "product: jira-core",
+      ("jira-software-acme-inactivity.yaml:10: product: no group", "grants jira-core on acme")),
+     ("action: remove-from-groups", "groups: [jira-software-user-acme]\naction: remove-from-groups",
+      ("jira-software-acme-inactivity.yaml:13: groups.0: no group named "
+       "'jira-software-user-acme'",))],
+    ids=["a-product-no-group-grants-there", "a-group-the-organization-lacks"],
+)  # fmt: skip
+def test_a_name_the_organization_lacks_fails_as_plan_would(
+    doctor: Callable[..., Doctor], old: str, new: str, words: tuple[str, ...]
+) -> None:
+    made = doctor()
+    made.atlassian()
+    made.edit(old, new, name="jira-software-acme-inactivity.yaml")
+    check = "policies: against the organization"
+
+    report = made.run("--format", "json")
+    planned = CliRunner().invoke(
+        main, ["plan", "--policies", str(made.policies), "--state", str(made.root / "state")],
+        env=made.env,
+    )  # fmt: skip
+
+    assert report.check("policies")["status"] == "ok"  # valid on its own
+    assert report.status(check, *words, "accessctl validate --inventory") == "FAIL"
+    assert planned.exit_code == ExitCode.BAD_INPUT
+    assert all(word in planned.output for word in words)
+
+
+def test_the_policies_are_not_checked_against_an_organization_doctor_cannot_read(
+    doctor: Callable[..., Doctor],
+) -> None:
+    made = doctor()
+    made.atlassian()
+    made.env["JIRA_API_TOKEN"] = "not-the-token-0123456789"
+
+    report = made.run("--format", "json")
+
+    assert report.status("policies: against the organization", "Jira checks passing") == ("skipped")
+
+
 # --- Jira, per site ---------------------------------------------------------------------------
 
 

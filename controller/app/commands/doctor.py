@@ -16,7 +16,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import datetime
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -26,6 +26,7 @@ from controller.adapters.atlassian.credentials import (
     JIRA_TOKEN_VARIABLE,
     MissingCredentials,
 )
+from controller.adapters.atlassian.reading import OrganizationReader
 from controller.adapters.github import GitHubForge
 from controller.adapters.github import probes as github_probes
 from controller.adapters.github.errors import ForgeNotConfigured
@@ -43,7 +44,7 @@ from controller.core.errors import AccessctlError, ExitCode, InvalidFiles, Probl
 from controller.core.plan.seal import PLAN_KEY_VARIABLE
 from controller.core.policy import LoadedPolicies, PolicySet, load_policies
 from controller.core.policy.models import Organization
-from controller.core.snapshot import Site
+from controller.core.snapshot import Inventory, Site
 
 DoctorFormat = Literal["text", "json"]
 T = TypeVar("T")
@@ -61,7 +62,7 @@ SECRET_VARIABLES = (
 @dataclass(frozen=True)
 class DoctorRequest:
     policies_dir: Path
-    today: date
+    now: datetime
     fmt: DoctorFormat = "text"
 
 
@@ -84,7 +85,11 @@ def examine(request: DoctorRequest, *, environ: Mapping[str, str]) -> list[Findi
     if organization is None:
         findings.append(_needs("atlassian, jira, smtp", "a valid policy set"))
     else:
-        findings += atlassian_checks(organization, environ=environ)
+        atlassian = atlassian_checks(organization, environ=environ)
+        findings += [
+            *atlassian,
+            references_check(loaded, atlassian, request=request, environ=environ),
+        ]
     findings += github_checks(organization, environ=environ)
     if isinstance(loaded, LoadedPolicies):
         findings.append(smtp_check(loaded.policies, environ=environ))
@@ -93,7 +98,7 @@ def examine(request: DoctorRequest, *, environ: Mapping[str, str]) -> list[Findi
 
 def observe_policies(request: DoctorRequest) -> LoadedPolicies | list[Problem]:
     try:
-        return load_policies([request.policies_dir], today=request.today)
+        return load_policies([request.policies_dir], today=request.now.date())
     except InvalidFiles as invalid:
         return invalid.problems
 
@@ -195,6 +200,27 @@ def _site_checks(
         judge_atlassian.jira_administer(holds, door=door),
         judge_atlassian.jira_roles(roles, door=door),
     ]
+
+
+def references_check(
+    loaded: LoadedPolicies | list[Problem],
+    atlassian: Sequence[Finding],
+    *,
+    request: DoctorRequest,
+    environ: Mapping[str, str],
+) -> Finding:
+    """The sites, products and groups the policies name, against the organization's groups and
+    grants as a plan reads them (no account is read): what `accessctl plan` refuses (exit 2)."""
+    check = "policies: against the organization"
+    if not isinstance(loaded, LoadedPolicies) or any(f.failed for f in atlassian):
+        return _needs(check, "a valid policy set and the Atlassian and Jira checks passing")
+    organization = loaded.policies.organization
+
+    def groups_and_grants() -> Inventory:
+        with AtlassianClient(Credentials.from_environ(environ)) as client:
+            return OrganizationReader(client, organization).inventory_of((), taken_at=request.now)
+
+    return judge_local.references(loaded, observe(groups_and_grants))
 
 
 # --- GitHub -------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ never changing anything; `controller.app.commands.doctor` orders the checks, han
 its judge here, and prints the findings. Every judge names, for a failure, the exact fix.
 
 - `findings`: the `Finding` of one check, and the `Refused` a read may meet;
-- `local`: the policy set, the plan key, the mail server;
+- `local`: the policy set (alone, and against the organization's groups), the plan key, the mail
+  server;
 - `atlassian`: the Admin API key and the directory, each site's Jira;
 - `github`: the token and repository, labels, the Actions setting, pushing `state/`.
 """

@@ -1,4 +1,5 @@
-"""Doctor's judges of what the run brings itself: the policy set, the plan key, the mail server.
+"""Doctor's judges of what the run brings itself: the policy set (on its own, and against the
+organization's groups and grants), the plan key, the mail server.
 
 Pure functions to a `Finding`; the SMTP session itself is opened (and closed, with no mail sent)
 by `controller.adapters.mail.mailer`, which hands over what it met.
@@ -12,6 +13,8 @@ from controller.core.doctor.findings import Finding, Refused
 from controller.core.errors import BadInput, Problem
 from controller.core.plan.seal import PLAN_KEY_VARIABLE, PlanKey
 from controller.core.policy import LoadedPolicies
+from controller.core.policy.references import check_references
+from controller.core.snapshot import Inventory
 
 SHOWN_PROBLEMS = 3
 
@@ -27,6 +30,27 @@ def policies(loaded: LoadedPolicies | Sequence[Problem], *, directory: str) -> F
         check,
         f"{len(loaded)} problem(s): {shown}{more}",
         fix=f"run `accessctl validate {directory}` and fix each FILE:LINE it names",
+    )
+
+
+def references(loaded: LoadedPolicies, seen: Inventory | Refused) -> Finding:
+    """Whether every site, product and group the policies name is in the organization: `seen`
+    holds its groups and what they grant (no accounts). `accessctl plan` refuses a policy set
+    that names what the organization lacks, so doctor fails it before the first run does."""
+    check = "policies: against the organization"
+    if isinstance(seen, Refused):
+        return Finding.fail(check, seen.message, fix="fix what the Atlassian checks above name")
+    problems = check_references(loaded, seen)
+    if not problems:
+        return Finding.ok(check, "every site, product and group the policies name is there")
+    shown = "; ".join(str(problem) for problem in problems[:SHOWN_PROBLEMS])
+    more = f" (and {len(problems) - SHOWN_PROBLEMS} more)" if len(problems) > SHOWN_PROBLEMS else ""
+    return Finding.fail(
+        check,
+        f"{len(problems)} name(s) the organization lacks, which `accessctl plan` refuses: "
+        f"{shown}{more}",
+        fix="correct each FILE:LINE it names; `accessctl inventory --out FILE` then "
+        "`accessctl validate --inventory FILE` lists them all",
     )
 
 
