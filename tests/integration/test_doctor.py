@@ -650,23 +650,42 @@ def test_a_mail_server_that_is_down(doctor: Callable[..., Doctor], mail_server: 
     assert report.status("smtp", "cannot talk to the mail server") == "FAIL"
 
 
-def test_starttls_with_a_trusted_certificate(
-    doctor: Callable[..., Doctor], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("security", "trusted", "status", "words"),
+    [("starttls", True, "ok", ("STARTTLS", f"logged in as {SMTP_USER}")),
+     ("tls", True, "ok", ("TLS", f"logged in as {SMTP_USER}")),
+     ("starttls", False, "FAIL", ("certificate this machine does not trust", "SSL_CERT_FILE")),
+     ("tls", False, "FAIL", ("certificate this machine does not trust", "SSL_CERT_FILE"))],
+    ids=["starttls-trusted", "implicit-tls-trusted",
+         "starttls-untrusted", "implicit-tls-untrusted"],
+)  # fmt: skip
+def test_tls_and_the_servers_certificate(
+    doctor: Callable[..., Doctor],
+    tmp_path: Path,
+    security: str,
+    trusted: bool,
+    status: str,
+    words: tuple[str, ...],
 ) -> None:
     certificate = self_signed_certificate(tmp_path)
     if certificate is None:
         pytest.skip("openssl is not installed")
-    server = SmtpServer(Recorder(), free_port(), tls_context=server_context(certificate))
+    context = server_context(certificate)
+    tls = {"tls_context": context} if security == "starttls" else {"implicit_tls": context}
+    server = SmtpServer(Recorder(), free_port(), **tls)
     server.start()
+    trust = {"SSL_CERT_FILE": str(certificate)} if trusted else {}
     try:
-        made = doctor(SMTP_PASSWORD=SMTP_PASSWORD, SSL_CERT_FILE=str(certificate))
+        made = doctor(SMTP_PASSWORD=SMTP_PASSWORD, **trust)
         made.atlassian()
-        made.mail(smtp_block(server.port, security="starttls"))
+        made.mail(smtp_block(server.port, security=security))
         report = made.run("--format", "json")
     finally:
         server.stop()
 
-    assert report.status("smtp", "STARTTLS", f"logged in as {SMTP_USER}") == "ok"
+    assert report.status("smtp", *words) == status
+    assert server.recorder.take() == []  # nothing sent
+    assert_no_secret(report)
 
 
 def test_no_mail_server_while_the_policies_warn(doctor: Callable[..., Doctor]) -> None:

@@ -161,6 +161,13 @@ def _not_supported(settings: SmtpSettings) -> str:
 
 
 def _unreachable(settings: SmtpSettings, error: BaseException) -> MailFailure:
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return MailFailure(
+            f"the mail server {settings.where} showed a TLS certificate this machine does not "
+            f"trust ({settings.scrub(error.verify_message or str(error.reason))}); give the "
+            "server a certificate from a public CA, or point SSL_CERT_FILE at the CA that "
+            "signed it"
+        )
     return MailFailure(
         f"cannot talk to the mail server {settings.where} ({_describe(settings, error)}); "
         "check notifications.smtp in the Organization file and that the server is up"
