@@ -112,7 +112,7 @@ def test_init_replaces_nothing_without_force(workdir: Path, atlassian_sim: Serve
     forced = init(sim, "--force")
 
     assert refused.exit_code == ExitCode.BAD_INPUT
-    assert "organization.yaml" in refused.output
+    assert "policies/organization.yaml already exists;" in refused.output
     assert "--force" in refused.output
     assert untouched == "# mine\n"
     assert written(workdir / "policies") == WRITTEN

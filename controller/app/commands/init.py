@@ -160,7 +160,8 @@ def _refuse_to_overwrite(request: InitRequest, files: Mapping[str, str]) -> None
     ]
     if existing and not request.force:
         shown = ", ".join(str(path) for path in existing)
-        raise BadInput(f"{shown} already exist(s); init replaces nothing without --force")
+        verb = "exists" if len(existing) == 1 else "exist"
+        raise BadInput(f"{shown} already {verb}; init replaces nothing without --force")
 
 
 def _check_the_result(request: InitRequest, files: Mapping[str, str]) -> None:
