@@ -1,5 +1,6 @@
-"""Fixtures shared by the integration tests: the simulators, the policy repository, the mail
-sink. Each starts what it needs on loopback and stops it however the test ends."""
+"""Fixtures shared by the integration tests: the simulators, bare origins, the policy repository,
+the mail sink. Each starts what it needs on loopback and stops it however the test ends; the
+factories take what a test varies (a seed, a SimConfig, GitHub settings, a token, files)."""
 
 from __future__ import annotations
 
@@ -8,18 +9,23 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from controller.core.snapshot import Inventory
 from controller.sim.atlassian import SimConfig, create_app
 from controller.sim.github import RepositorySettings
 from controller.sim.server import running
-from tests.integration.git_sandbox import TOKEN, Origin, guard_git_environment, serve_github
-from tests.integration.policy_repo import PolicyClone, PolicyRepo, make_clone, with_forge
-from tests.integration.sim_atlassian_support import AtlassianSim, ServeAtlassian
+from tests.integration.git_sandbox import (
+    TOKEN,
+    Origin,
+    guard_git_environment,
+    make_origin,
+    serve_github,
+)
+from tests.integration.policy_repo import PolicyClone, PolicyRepo, committed_files, with_forge
+from tests.integration.sim_atlassian_support import QUICK, AtlassianSim, ServeAtlassian, serving
 from tests.integration.smtp_sink import SmtpServer, serve_smtp
-
-QUICK = SimConfig(latency_ms=0)
 
 
 @pytest.fixture
@@ -38,16 +44,41 @@ def running_servers() -> Iterator[ExitStack]:
 @pytest.fixture
 def atlassian_sim(running_servers: ExitStack, monkeypatch: pytest.MonkeyPatch) -> ServeAtlassian:
     """Start an Atlassian simulator serving `organization`; `accessctl` run by the test reaches
-    the last one started (its ATLASSIAN_* environment is set)."""
+    the last one started (its ATLASSIAN_* environment is set), unless `environ` is False: a test
+    that hands the command its environment itself."""
 
-    def serve(organization: Inventory, config: SimConfig = QUICK) -> AtlassianSim:
+    def serve(
+        organization: Inventory, config: SimConfig = QUICK, *, environ: bool = True
+    ) -> AtlassianSim:
         base_url = running_servers.enter_context(running(create_app(organization, config)))
         sim = AtlassianSim(base_url, config)
-        for name, value in sim.environ().items():
+        for name, value in sim.environ().items() if environ else ():
             monkeypatch.setenv(name, value)
         return sim
 
     return serve
+
+
+@pytest.fixture
+def atlassian_api(running_servers: ExitStack) -> Callable[..., httpx.Client]:
+    """An Atlassian simulator with a plain httpx client pointed at it, for the tests of the
+    simulator itself: `serving`'s organization and SimConfig fields."""
+
+    def serve(inventory: Inventory | None = None, **config: Any) -> httpx.Client:
+        return running_servers.enter_context(serving(inventory, **config))
+
+    return serve
+
+
+@pytest.fixture
+def bare_origin(tmp_path: Path, guarded_git: None) -> Callable[..., Origin]:
+    """A bare origin whose main holds `files` (`make_origin`), in the folder `name` of the
+    test's directory, with its clones beside it."""
+
+    def make(*, files: Mapping[str, str] | None = None, name: str = "origin") -> Origin:
+        return make_origin(tmp_path / name, files=files)
+
+    return make
 
 
 @pytest.fixture
@@ -69,7 +100,7 @@ def smtp_sink() -> Iterator[SmtpServer]:
 
 @pytest.fixture
 def policy_clone(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, guarded_git: None
+    bare_origin: Callable[..., Origin], monkeypatch: pytest.MonkeyPatch
 ) -> Callable[..., PolicyClone]:
     """A bare origin holding the example policies (or `files`, plus `extra`) and a clone of it,
     which becomes the current directory, as in a CI job."""
@@ -77,7 +108,8 @@ def policy_clone(
     def make(
         *, files: Mapping[str, str] | None = None, extra: Mapping[str, str] | None = None
     ) -> PolicyClone:
-        clone = make_clone(tmp_path, files=files, extra=extra)
+        origin = bare_origin(files=committed_files(files=files, extra=extra))
+        clone = PolicyClone(origin=origin, clone=origin.clone("work"))
         monkeypatch.chdir(clone.clone)
         return clone
 
@@ -91,17 +123,19 @@ def policy_repo(
     running_servers: ExitStack,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Callable[..., PolicyRepo]:
-    """The policy clone with its origin served by the GitHub simulator (set up as documented
-    unless `settings` say otherwise), and the GitHub environment set as GitHub Actions provides
-    it (with the Actions token unless `token` is another)."""
+    """The policy clone (`files`, `extra` as `policy_clone` takes them) with its origin served by
+    the GitHub simulator (set up as documented unless `settings` say otherwise), and the GitHub
+    environment set as GitHub Actions provides it (with the Actions token unless `token` is
+    another)."""
 
     def make(
         *,
+        files: Mapping[str, str] | None = None,
         extra: Mapping[str, str] | None = None,
         settings: RepositorySettings | None = None,
         token: str = TOKEN,
     ) -> PolicyRepo:
-        clone = policy_clone(extra=extra)
+        clone = policy_clone(files=files, extra=extra)
         base_url = github_sim(clone.origin, settings=settings)
         repo = running_servers.enter_context(with_forge(clone, base_url=base_url, token=token))
         for name, value in repo.environ().items():

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from starlette.applications import Starlette
 
 from controller.sim.github import create_app, init_bare_repository
 from controller.sim.github.repo_settings import ActionsSettings, RepositorySettings
@@ -150,19 +151,25 @@ def set_up_as_documented() -> RepositorySettings:
     return settings
 
 
-@contextmanager
-def serve_github(
+def github_app(
     origin: Origin, *, rate_limit: int = 5000, settings: RepositorySettings | None = None
-) -> Iterator[str]:
-    """The GitHub simulator for REPOSITORY over `origin`, on loopback; yields its base URL.
-
-    Without `settings`, the repository is set up as documented (`set_up_as_documented`)."""
-    app = create_app(
+) -> Starlette:
+    """The GitHub simulator for REPOSITORY over `origin`, set up as documented
+    (`set_up_as_documented`) unless `settings` say otherwise."""
+    return create_app(
         repository=REPOSITORY,
         git_dir=origin.git_dir,
         token=TOKEN,
         rate_limit=rate_limit,
         settings=settings or set_up_as_documented(),
     )
+
+
+@contextmanager
+def serve_github(
+    origin: Origin, *, rate_limit: int = 5000, settings: RepositorySettings | None = None
+) -> Iterator[str]:
+    """`github_app` on loopback; yields its base URL."""
+    app = github_app(origin, rate_limit=rate_limit, settings=settings)
     with running(app, port=0) as base_url:
         yield base_url

@@ -21,13 +21,7 @@ from click.testing import CliRunner
 from controller.adapters.github import GitHubForge, IssueComment, PullRequest
 from controller.app.cli import main
 from controller.core.ledger import Ledger, WarningRecord, dump_ledger
-from tests.integration.git_sandbox import (
-    REPOSITORY,
-    TOKEN,
-    Origin,
-    git,
-    make_origin,
-)
+from tests.integration.git_sandbox import REPOSITORY, TOKEN, Origin, git
 
 ROOT = Path(__file__).parents[2]
 EXAMPLE_INVENTORY = ROOT / "policies" / "examples" / "inventory.json"
@@ -136,14 +130,12 @@ class PolicyRepo(PolicyClone):
         return self.forge.list_comments(number)
 
 
-def make_clone(
-    root: Path, *, files: Mapping[str, str] | None = None, extra: Mapping[str, str] | None = None
-) -> PolicyClone:
-    """An origin whose main holds `files` (default: the example policies and a state/ directory)
-    and `extra`, and a fresh clone of it."""
-    committed = {**(files or {**policy_files(), "state/README.md": "state\n"}), **(extra or {})}
-    origin = make_origin(root, files=committed)
-    return PolicyClone(origin=origin, clone=origin.clone("work"))
+def committed_files(
+    *, files: Mapping[str, str] | None = None, extra: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """What a policy origin's main holds: `files` (default: the example policies and a state/
+    directory) and `extra`."""
+    return {**(files or {**policy_files(), "state/README.md": "state\n"}), **(extra or {})}
 
 
 @contextmanager

@@ -108,6 +108,7 @@ class AtlassianSim:
 
 
 ServeAtlassian = Callable[..., AtlassianSim]  # the `atlassian_sim` fixture: (organization, config)
+QUICK = SimConfig(latency_ms=0)  # the `atlassian_sim` fixture's config unless a test gives one
 
 
 # A scoped token with Jira's classic scopes reaches every endpoint the simulator serves.

@@ -124,6 +124,17 @@ class SmtpServer:
             self._controller.stop()
             self._controller = None
 
+    def restart(
+        self,
+        *,
+        tls_context: ssl.SSLContext | None = None,
+        implicit_tls: ssl.SSLContext | None = None,
+    ) -> None:
+        """Stop, take the TLS set-up given (none: plain SMTP), and start again on the port."""
+        self.stop()
+        self.tls_context, self.implicit_tls = tls_context, implicit_tls
+        self.start()
+
 
 @contextmanager
 def serve_smtp() -> Iterator[SmtpServer]:

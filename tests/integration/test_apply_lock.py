@@ -3,8 +3,8 @@ carries the journal a re-run resumes from."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -12,7 +12,7 @@ from controller.adapters.apply_lock import LEASE, ApplyLock, Held
 from controller.adapters.git_workspace import Rejection, Workspace
 from controller.core.errors import RunFailure
 from controller.core.state_records import JournalEntry
-from tests.integration.git_sandbox import Origin, git, make_origin
+from tests.integration.git_sandbox import Origin, git
 
 pytestmark = pytest.mark.integration
 
@@ -23,8 +23,8 @@ BEGUN = (JournalEntry(key="revoke:acme:jira-software:u1", phase="before", at=NOW
 
 
 @pytest.fixture
-def origin(guarded_git: None, tmp_path: Path) -> Origin:
-    return make_origin(tmp_path)
+def origin(bare_origin: Callable[..., Origin]) -> Origin:
+    return bare_origin()
 
 
 def lock(origin: Origin, clone: str, *, holder: str, now: datetime = NOW) -> ApplyLock:

@@ -8,7 +8,6 @@ kinds (docs/run-on-your-organization.md is the script)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,8 +24,8 @@ from controller.core.policy.models import JiraApi
 from controller.core.snapshot import Inventory
 from controller.sim.generate import generate_org
 from controller.sim.github import ADMIN_TOKEN
-from tests.integration.git_sandbox import REPOSITORY, TOKEN, git, set_up_as_documented
-from tests.integration.policy_repo import PolicyClone, PolicyRepo, accessctl, with_forge
+from tests.integration.git_sandbox import REPOSITORY, git, set_up_as_documented
+from tests.integration.policy_repo import PolicyRepo, accessctl
 from tests.integration.sim_atlassian_support import NOW, ServeAtlassian
 from tests.integration.smtp_sink import SmtpServer
 
@@ -37,13 +36,10 @@ DAY_15 = format_instant(NOW + timedelta(days=15))
 APPLIED = format_instant(NOW + timedelta(days=15, hours=1))
 
 
-def a_fork_without_policies(
-    policy_clone: Callable[..., PolicyClone], github_sim: Callable[..., str], servers: ExitStack
-) -> PolicyRepo:
+def a_fork_without_policies(policy_repo: Callable[..., PolicyRepo]) -> PolicyRepo:
     """The template forked: no policies yet, GitHub set up as docs/github.md says."""
-    clone = policy_clone(files={"README.md": "access policies\n", "state/README.md": "state\n"})
-    base_url = github_sim(clone.origin, settings=set_up_as_documented())
-    return servers.enter_context(with_forge(clone, base_url=base_url, token=TOKEN))
+    files = {"README.md": "access policies\n", "state/README.md": "state\n"}
+    return policy_repo(files=files, settings=set_up_as_documented())
 
 
 def create_label(repo: PolicyRepo, name: str) -> None:
@@ -87,16 +83,14 @@ def seats_held(inventory: Inventory, account_id: str, *, site: str, product: str
 def test_from_init_through_doctor_to_the_first_reviewed_apply(
     jira_api: JiraApi,
     atlassian_sim: ServeAtlassian,
-    policy_clone: Callable[..., PolicyClone],
-    github_sim: Callable[..., str],
-    running_servers: ExitStack,
+    policy_repo: Callable[..., PolicyRepo],
     smtp_sink: SmtpServer,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     organization = generate_org(300, 21, now=NOW)
     sim = atlassian_sim(organization)
-    repo = a_fork_without_policies(policy_clone, github_sim, running_servers)
-    for name, value in {**sim.environ(jira_api=jira_api), **repo.environ()}.items():
+    repo = a_fork_without_policies(policy_repo)
+    for name, value in sim.environ(jira_api=jira_api).items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("ACCESSCTL_PLAN_KEY", PLAN_KEY)
     create_label(repo, REQUEST_LABEL)  # docs/github.md: the request form's label

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Callable
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from click.testing import CliRunner
 from controller.app.cli import main
 from controller.app.labels import PLAN_LABEL, REQUEST_LABEL
 from controller.core.errors import ExitCode
-from controller.sim.atlassian import SimConfig, create_app
+from controller.sim.atlassian import SimConfig
 from controller.sim.generate import generate_org
 from controller.sim.github import (
     ADMIN_TOKEN,
@@ -30,14 +29,11 @@ from controller.sim.github import (
 )
 from controller.sim.github.accounts import APP_BOT
 from controller.sim.github.branch_protection import ClassicProtection
-from controller.sim.mail import free_port
-from controller.sim.server import running
-from tests.integration.git_sandbox import REPOSITORY, TOKEN, make_origin, serve_github
-from tests.integration.sim_atlassian_support import NOW, AtlassianSim
+from tests.integration.git_sandbox import REPOSITORY, TOKEN, Origin, set_up_as_documented
+from tests.integration.sim_atlassian_support import NOW, QUICK, AtlassianSim, ServeAtlassian
 from tests.integration.smtp_sink import (
     SMTP_PASSWORD,
     SMTP_USER,
-    Recorder,
     SmtpServer,
     self_signed_certificate,
     server_context,
@@ -46,21 +42,25 @@ from tests.integration.smtp_sink import (
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("guarded_git")]
 ORG = generate_org(120, 5, now=NOW)
 PLAN_KEY = "a-plan-key-for-the-doctor-tests-0123456789"
-QUICK = SimConfig(latency_ms=0)
 READ_SCOPES = ("read:orgs:admin", "read:directories:admin", "read:groups:admin")
 REPO = f"/repos/{REPOSITORY}"
 
 
 @pytest.fixture(scope="module")
-def starter(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def starter_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where `starter` keeps the policy set once written: one `init` serves the module."""
+    return tmp_path_factory.mktemp("starter") / "policies"
+
+
+@pytest.fixture
+def starter(starter_folder: Path, atlassian_sim: ServeAtlassian) -> Path:
     """The policy set `accessctl init` writes for ORG (doctor's usual first input)."""
-    directory = tmp_path_factory.mktemp("starter") / "policies"
-    with running(create_app(ORG, QUICK)) as base_url:
-        sim = AtlassianSim(base_url, QUICK)
+    if not starter_folder.exists():
+        sim = atlassian_sim(ORG, environ=False)
         env = {**sim.environ(), "JIRA_EMAIL": None, "JIRA_API_TOKEN": None}
-        done = CliRunner().invoke(main, ["init", "--policies", str(directory)], env=env)
-    assert done.exit_code == ExitCode.OK, done.output
-    return directory
+        done = CliRunner().invoke(main, ["init", "--policies", str(starter_folder)], env=env)
+        assert done.exit_code == ExitCode.OK, done.output
+    return starter_folder
 
 
 @dataclass
@@ -68,13 +68,15 @@ class Doctor:
     """Simulators, a policy directory and an environment to run `accessctl doctor` in."""
 
     policies: Path
-    servers: ExitStack
     root: Path
+    atlassian_sim: ServeAtlassian
+    github_sim: Callable[..., str]
+    bare_origin: Callable[..., Origin]
     env: dict[str, str | None] = field(default_factory=dict)
     github_url: str = ""
 
     def atlassian(self, config: SimConfig = QUICK, *, jira_api: str = "site") -> AtlassianSim:
-        sim = AtlassianSim(self.servers.enter_context(running(create_app(ORG, config))), config)
+        sim = self.atlassian_sim(ORG, config, environ=False)
         self.env.update(sim.environ(jira_api=jira_api))  # type: ignore[arg-type]
         self.edit("jira_api: site ", f"jira_api: {jira_api} ")
         return sim
@@ -82,8 +84,8 @@ class Doctor:
     def github(
         self, settings: RepositorySettings | None = None, *, token: str = ADMIN_TOKEN
     ) -> str:
-        origin = make_origin(self.root / "github")
-        self.github_url = self.servers.enter_context(serve_github(origin, settings=settings))
+        origin = self.bare_origin(name="github")
+        self.github_url = self.github_sim(origin, settings=settings)
         self.env.update(
             GITHUB_API_URL=self.github_url, GITHUB_REPOSITORY=REPOSITORY, GITHUB_TOKEN=token
         )
@@ -142,7 +144,13 @@ class Report:
 
 
 @pytest.fixture
-def doctor(starter: Path, tmp_path: Path, running_servers: ExitStack) -> Callable[..., Doctor]:
+def doctor(
+    starter: Path,
+    tmp_path: Path,
+    atlassian_sim: ServeAtlassian,
+    github_sim: Callable[..., str],
+    bare_origin: Callable[..., Origin],
+) -> Callable[..., Doctor]:
     def make(**env: str | None) -> Doctor:
         policies = tmp_path / "policies"
         shutil.copytree(starter, policies)
@@ -154,7 +162,9 @@ def doctor(starter: Path, tmp_path: Path, running_servers: ExitStack) -> Callabl
             "GITHUB_REPOSITORY": None,
             "GITHUB_TOKEN": None,
         }
-        made = Doctor(policies, running_servers, tmp_path, env={**base, **env})
+        made = Doctor(
+            policies, tmp_path, atlassian_sim, github_sim, bare_origin, env={**base, **env}
+        )
         # No warning: no mail server needed, unless a test asks for one.
         made.edit("warn_before_days: 14", "warn_before_days: 0", name="*-inactivity.yaml")
         return made
@@ -192,12 +202,6 @@ def test_a_set_up_as_documented_passes_every_check(
     assert sim.inventory() == before  # nothing changed
     assert_no_secret(report)
     assert_no_secret(text)
-
-
-def set_up_as_documented() -> RepositorySettings:
-    settings = RepositorySettings()
-    settings.set_actions(ActionsSettings(can_approve_pull_request_reviews=True))
-    return settings
 
 
 # --- the policies and the plan key ------------------------------------------------------------
@@ -596,11 +600,6 @@ def test_pushing_state_to_main(
 # --- the mail server --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def mail_server(smtp_sink: SmtpServer) -> SmtpServer:
-    return smtp_sink
-
-
 def smtp_block(port: int, *, security: str = "none", login: bool = True) -> str:
     lines = [
         "smtp:",
@@ -622,7 +621,7 @@ def smtp_block(port: int, *, security: str = "none", login: bool = True) -> str:
 )  # fmt: skip
 def test_the_mail_server(
     doctor: Callable[..., Doctor],
-    mail_server: SmtpServer,
+    smtp_sink: SmtpServer,
     password: str | None,
     security: str,
     status: str,
@@ -630,20 +629,20 @@ def test_the_mail_server(
 ) -> None:
     made = doctor(SMTP_PASSWORD=password)
     made.atlassian()
-    made.mail(smtp_block(mail_server.port, security=security))
+    made.mail(smtp_block(smtp_sink.port, security=security))
 
     report = made.run("--format", "json")
 
     assert report.status("smtp", *words) == status
-    assert mail_server.recorder.take() == []  # nothing sent
+    assert smtp_sink.recorder.take() == []  # nothing sent
     assert_no_secret(report)
 
 
-def test_a_mail_server_that_is_down(doctor: Callable[..., Doctor], mail_server: SmtpServer) -> None:
+def test_a_mail_server_that_is_down(doctor: Callable[..., Doctor], smtp_sink: SmtpServer) -> None:
     made = doctor()
     made.atlassian()
-    made.mail(smtp_block(mail_server.port, login=False))
-    mail_server.stop()
+    made.mail(smtp_block(smtp_sink.port, login=False))
+    smtp_sink.stop()
 
     report = made.run("--format", "json")
 
@@ -661,6 +660,7 @@ def test_a_mail_server_that_is_down(doctor: Callable[..., Doctor], mail_server: 
 )  # fmt: skip
 def test_tls_and_the_servers_certificate(
     doctor: Callable[..., Doctor],
+    smtp_sink: SmtpServer,
     tmp_path: Path,
     security: str,
     trusted: bool,
@@ -671,20 +671,18 @@ def test_tls_and_the_servers_certificate(
     if certificate is None:
         pytest.skip("openssl is not installed")
     context = server_context(certificate)
-    tls = {"tls_context": context} if security == "starttls" else {"implicit_tls": context}
-    server = SmtpServer(Recorder(), free_port(), **tls)
-    server.start()
+    if security == "starttls":
+        smtp_sink.restart(tls_context=context)
+    else:
+        smtp_sink.restart(implicit_tls=context)
     trust = {"SSL_CERT_FILE": str(certificate)} if trusted else {}
-    try:
-        made = doctor(SMTP_PASSWORD=SMTP_PASSWORD, **trust)
-        made.atlassian()
-        made.mail(smtp_block(server.port, security=security))
-        report = made.run("--format", "json")
-    finally:
-        server.stop()
+    made = doctor(SMTP_PASSWORD=SMTP_PASSWORD, **trust)
+    made.atlassian()
+    made.mail(smtp_block(smtp_sink.port, security=security))
+    report = made.run("--format", "json")
 
     assert report.status("smtp", *words) == status
-    assert server.recorder.take() == []  # nothing sent
+    assert smtp_sink.recorder.take() == []  # nothing sent
     assert_no_secret(report)
 
 

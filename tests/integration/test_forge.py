@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -23,7 +22,6 @@ from tests.integration.git_sandbox import (
     Origin,
     commit_file,
     git,
-    make_origin,
     push_branch,
 )
 
@@ -33,8 +31,8 @@ MARKER = "<!-- accessctl:preview -->"
 
 
 @pytest.fixture
-def origin(tmp_path: Path) -> Origin:
-    return make_origin(tmp_path, files={"README.md": "policies\n"})
+def origin(bare_origin: Callable[..., Origin]) -> Origin:
+    return bare_origin(files={"README.md": "policies\n"})
 
 
 @pytest.fixture

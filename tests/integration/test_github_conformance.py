@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -20,14 +19,13 @@ import pytest
 from githubkit import GitHub
 from starlette.routing import Route
 
-from controller.sim.github import ADMIN_TOKEN, APP_TOKEN, create_app
+from controller.sim.github import ADMIN_TOKEN, APP_TOKEN
 from controller.sim.github.repo_settings import RepositorySettings
-from controller.sim.server import running
 from tests.integration.git_sandbox import (
     REPOSITORY,
     TOKEN,
     Origin,
-    make_origin,
+    github_app,
     push_branch,
     set_up_as_documented,
 )
@@ -45,15 +43,16 @@ API_VERSION = "2022-11-28"
 
 
 @pytest.fixture
-def origin(tmp_path: Path) -> Origin:
-    return make_origin(tmp_path, files={"policies/org.yaml": "version: 1\n", "README.md": "hi\n"})
+def origin(bare_origin: Callable[..., Origin]) -> Origin:
+    return bare_origin(files={"policies/org.yaml": "version: 1\n", "README.md": "hi\n"})
 
 
 RELEASE_RULESET = 42  # on a branch the other calls leave alone
 
 
 @pytest.fixture
-def served(origin: Origin) -> Iterator[tuple[str, list[Route]]]:
+def served(origin: Origin, github_sim: Callable[..., str]) -> tuple[str, list[Route]]:
+    """The simulator's base URL, and the routes it serves (read off the same app, unserved)."""
     from controller.sim.github import Ruleset
 
     settings = set_up_as_documented()
@@ -61,9 +60,8 @@ def served(origin: Origin) -> Iterator[tuple[str, list[Route]]]:
         Ruleset(id=RELEASE_RULESET, name="release", branches=("release",),
                 require_pull_request=True, bypass_app_ids=frozenset({1}), bypass_admins=True)
     )  # fmt: skip
-    app = create_app(repository=REPOSITORY, git_dir=origin.git_dir, token=TOKEN, settings=settings)
-    with running(app) as base_url:
-        yield base_url, [route for route in app.routes if isinstance(route, Route)]
+    routes = github_app(origin, settings=settings).routes
+    return github_sim(origin, settings=settings), [r for r in routes if isinstance(r, Route)]
 
 
 def client(base_url: str, token: str = TOKEN) -> httpx.Client:
@@ -206,7 +204,9 @@ def test_every_route_answers_as_githubs_description_says(
     assert not any(route.endswith("(basic-error)") and " 2" in route for route in counted)
 
 
-def test_rulesets_are_served_as_githubs_detailed_rules(origin: Origin) -> None:
+def test_rulesets_are_served_as_githubs_detailed_rules(
+    origin: Origin, github_sim: Callable[..., str]
+) -> None:
     from controller.sim.github import Ruleset
 
     settings = RepositorySettings()
@@ -214,8 +214,7 @@ def test_rulesets_are_served_as_githubs_detailed_rules(origin: Origin) -> None:
         Ruleset(id=7, name="main", branches=("main",), require_pull_request=True,
                 required_checks=("ci",), bypass_app_ids=frozenset({1}))
     )  # fmt: skip
-    app = create_app(repository=REPOSITORY, git_dir=origin.git_dir, settings=settings)
-    with running(app) as base_url, client(base_url) as api:
+    with client(github_sim(origin, settings=settings)) as api:
         rules = api.get(f"{REPO}/rules/branches/main").json()
         none = api.get(f"{REPO}/rules/branches/elsewhere").json()
 
@@ -235,7 +234,11 @@ def test_rulesets_are_served_as_githubs_detailed_rules(origin: Origin) -> None:
     ids=["actions-token", "bypassing-app", "admin"],
 )
 def test_a_ruleset_tells_its_caller_whether_they_may_bypass_it(
-    origin: Origin, token: str, can_bypass: str, shows_bypass_list: bool
+    origin: Origin,
+    github_sim: Callable[..., str],
+    token: str,
+    can_bypass: str,
+    shows_bypass_list: bool,
 ) -> None:
     from controller.sim.github import Ruleset
     from controller.sim.github.accounts import APP_BOT
@@ -245,8 +248,7 @@ def test_a_ruleset_tells_its_caller_whether_they_may_bypass_it(
         Ruleset(id=7, name="main", branches=("main",), require_pull_request=True,
                 bypass_app_ids=frozenset({APP_BOT.app_id or 0}), bypass_admins=True)
     )  # fmt: skip
-    app = create_app(repository=REPOSITORY, git_dir=origin.git_dir, settings=settings)
-    with running(app) as base_url, client(base_url, token) as api:
+    with client(github_sim(origin, settings=settings), token) as api:
         ruleset = api.get(f"{REPO}/rulesets/7").json()
 
     assert ruleset["current_user_can_bypass"] == can_bypass
@@ -404,10 +406,9 @@ def test_githubkit_drives_the_plan_pull_request_life_cycle(
     assert sum(SEEN.counts.values()) - before == 12
 
 
-def test_githubkit_reads_what_doctor_reads(origin: Origin) -> None:
-    app = create_app(repository=REPOSITORY, git_dir=origin.git_dir)
+def test_githubkit_reads_what_doctor_reads(origin: Origin, github_sim: Callable[..., str]) -> None:
+    base_url = github_sim(origin, settings=RepositorySettings())
     with (
-        running(app) as base_url,
         GitHub(APP_TOKEN, base_url=f"{base_url}/", http_cache=False, auto_retry=False) as app_bot,
         GitHub(ADMIN_TOKEN, base_url=f"{base_url}/", http_cache=False, auto_retry=False) as human,
     ):

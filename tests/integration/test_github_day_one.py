@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,30 +39,24 @@ from controller.app.cli import main
 from controller.core.errors import ExitCode
 from controller.core.plan import parse_plan
 from controller.core.snapshot import parse_inventory
-from controller.sim.atlassian import SimConfig
-from controller.sim.atlassian import create_app as create_atlassian_app
 from controller.sim.github import (
     ADMIN_TOKEN,
     APP_TOKEN,
     ClassicProtection,
     RepositorySettings,
     Ruleset,
-    create_app,
 )
-from controller.sim.server import running
 from tests.integration.git_sandbox import (
     REPOSITORY,
     TOKEN,
     Origin,
     clone_over_http,
     git,
-    guard_git_environment,
-    make_origin,
     push_branch,
     set_up_as_documented,
 )
 from tests.integration.policy_repo import EXAMPLE_INVENTORY, NOW, PolicyRepo, accessctl
-from tests.integration.sim_atlassian_support import AtlassianSim
+from tests.integration.sim_atlassian_support import ServeAtlassian
 from tests.integration.test_apply_e2e import APPLIED_AT, PLANNED_AT, policy_files
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
@@ -99,19 +93,21 @@ def test_propose_with_an_app_token_opens_the_pull_request_as_the_app(
     assert pull.user.login == "accessctl-app[bot]"
 
 
-def test_the_actions_token_may_neither_open_nor_approve(tmp_path: Path) -> None:
-    origin = make_origin(tmp_path)
+def test_the_actions_token_may_neither_open_nor_approve(
+    bare_origin: Callable[..., Origin], github_sim: Callable[..., str]
+) -> None:
+    origin = bare_origin()
     push_branch(origin.clone("a"), "topic", files={"x.txt": "x\n"})
-    with running(create_app(repository=REPOSITORY, git_dir=origin.git_dir)) as base_url:
-        with forge(base_url, TOKEN) as bot, pytest.raises(ActionsMayNotOpenPulls):
-            bot.open_or_update_pull(head="topic", base="main", title="t", body="b")
-        with forge(base_url, ADMIN_TOKEN) as admin:
-            pull = admin.open_or_update_pull(head="topic", base="main", title="t", body="b")
-        answer = httpx.post(
-            f"{base_url}/repos/{REPOSITORY}/pulls/{pull.number}/reviews",
-            json={"event": "APPROVE"},
-            headers={"Authorization": f"Bearer {TOKEN}"},
-        )
+    base_url = github_sim(origin, settings=RepositorySettings())
+    with forge(base_url, TOKEN) as bot, pytest.raises(ActionsMayNotOpenPulls):
+        bot.open_or_update_pull(head="topic", base="main", title="t", body="b")
+    with forge(base_url, ADMIN_TOKEN) as admin:
+        pull = admin.open_or_update_pull(head="topic", base="main", title="t", body="b")
+    answer = httpx.post(
+        f"{base_url}/repos/{REPOSITORY}/pulls/{pull.number}/reviews",
+        json={"event": "APPROVE"},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
     assert answer.status_code == 403
     assert answer.json()["message"].startswith("GitHub Actions is not permitted")
 
@@ -134,18 +130,16 @@ class Org:
 
 
 @pytest.fixture
-def org(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Org]:
-    guard_git_environment(monkeypatch, tmp_path / "home")
-    origin = make_origin(tmp_path, files=policy_files())
+def org(
+    bare_origin: Callable[..., Origin],
+    github_sim: Callable[..., str],
+    atlassian_sim: ServeAtlassian,
+) -> Org:
+    origin = bare_origin(files=policy_files())
     settings = set_up_as_documented()
     seed = parse_inventory(EXAMPLE_INVENTORY.read_bytes(), source="example")
-    with (
-        running(create_atlassian_app(seed, SimConfig(latency_ms=0))) as atlassian,
-        running(create_app(repository=REPOSITORY, git_dir=origin.git_dir, settings=settings)) as gh,
-    ):
-        for name, value in AtlassianSim(atlassian, SimConfig()).environ().items():
-            monkeypatch.setenv(name, value)
-        yield Org(origin, gh, atlassian, settings)
+    atlassian = atlassian_sim(seed)
+    return Org(origin, github_sim(origin, settings=settings), atlassian.base_url, settings)
 
 
 def cli(*args: str) -> tuple[int, str]:
@@ -276,13 +270,15 @@ def forge(base_url: str, token: str) -> GitHubForge:
     return GitHubForge.connect(ForgeSettings(repository=REPOSITORY, token=token, api_url=base_url))
 
 
-def test_required_checks_block_the_merge_until_they_report(tmp_path: Path) -> None:
-    origin = make_origin(tmp_path)
+def test_required_checks_block_the_merge_until_they_report(
+    bare_origin: Callable[..., Origin], github_sim: Callable[..., str]
+) -> None:
+    origin = bare_origin()
     head = push_branch(origin.clone("a"), "accessctl/plan", files={"state/p.yaml": "x\n"})
     settings = set_up_as_documented()
     settings.protect("main", ClassicProtection(required_checks=("ci",), enforce_admins=True))
-    app = create_app(repository=REPOSITORY, git_dir=origin.git_dir, settings=settings)
-    with running(app) as base_url, forge(base_url, ADMIN_TOKEN) as admin:
+    base_url = github_sim(origin, settings=settings)
+    with forge(base_url, ADMIN_TOKEN) as admin:
         pull = admin.open_or_update_pull(head="accessctl/plan", base="main", title="t", body="b")
         with pytest.raises(ProtectedMerge) as refused:
             admin.merge_pull(pull.number, title="merge")
@@ -302,17 +298,15 @@ def test_required_checks_block_the_merge_until_they_report(tmp_path: Path) -> No
 # --- what doctor reads -------------------------------------------------------------------------
 
 
-def test_the_settings_doctor_reads_are_readable_with_the_right_token(tmp_path: Path) -> None:
-    origin = make_origin(tmp_path)
+def test_the_settings_doctor_reads_are_readable_with_the_right_token(
+    bare_origin: Callable[..., Origin], github_sim: Callable[..., str]
+) -> None:
+    origin = bare_origin()
     settings = RepositorySettings()
     settings.protect("main", ClassicProtection(required_checks=("ci",), require_pull_request=True))
     settings.add_ruleset(Ruleset(id=3, name="main", branches=("main",), require_pull_request=True))
-    app = create_app(repository=REPOSITORY, git_dir=origin.git_dir, settings=settings)
-    with (
-        running(app) as base_url,
-        forge(base_url, ADMIN_TOKEN) as admin,
-        forge(base_url, TOKEN) as actions,
-    ):
+    base_url = github_sim(origin, settings=settings)
+    with forge(base_url, ADMIN_TOKEN) as admin, forge(base_url, TOKEN) as actions:
         permissions = admin.workflow_permissions()
         protection = admin.branch_protection("main")
         unprotected = admin.branch_protection("nothing-protected")
@@ -339,11 +333,12 @@ def test_the_settings_doctor_reads_are_readable_with_the_right_token(tmp_path: P
     assert person.login == "octo-admin"
 
 
-def test_an_unknown_token_cannot_clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    guard_git_environment(monkeypatch, tmp_path / "home")
-    origin = make_origin(tmp_path)
-    with running(create_app(repository=REPOSITORY, git_dir=origin.git_dir)) as base_url:
-        with pytest.raises(subprocess.CalledProcessError):
-            clone_over_http(origin, base_url, token="stolen", name="nope")
-        clone = clone_over_http(origin, base_url, token=TOKEN, name="yes")
+def test_an_unknown_token_cannot_clone(
+    bare_origin: Callable[..., Origin], github_sim: Callable[..., str]
+) -> None:
+    origin = bare_origin()
+    base_url = github_sim(origin, settings=RepositorySettings())
+    with pytest.raises(subprocess.CalledProcessError):
+        clone_over_http(origin, base_url, token="stolen", name="nope")
+    clone = clone_over_http(origin, base_url, token=TOKEN, name="yes")
     assert json.dumps(git(clone, "log", "--format=%s"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,6 @@ from controller.core.errors import ExitCode
 from tests.integration.git_sandbox import (
     Origin,
     git,
-    make_origin,
     write,
 )
 
@@ -25,10 +25,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("guarded_git")]
 
 
 @pytest.fixture
-def origin(tmp_path: Path) -> Origin:
-    return make_origin(
-        tmp_path, files={"policies/org.yaml": "version: 1\n", "state/ledger.json": "{}\n"}
-    )
+def origin(bare_origin: Callable[..., Origin]) -> Origin:
+    return bare_origin(files={"policies/org.yaml": "version: 1\n", "state/ledger.json": "{}\n"})
 
 
 def workspace(origin: Origin, name: str) -> Workspace:

@@ -3,6 +3,7 @@ throw-away work tree, ancestry and uncommitted-change checks — on real reposit
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,16 +13,14 @@ from tests.integration.git_sandbox import (
     Origin,
     commit_file,
     git,
-    make_origin,
 )
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("guarded_git")]
 
 
 @pytest.fixture
-def origin(tmp_path: Path) -> Origin:
-    return make_origin(
-        tmp_path,
+def origin(bare_origin: Callable[..., Origin]) -> Origin:
+    return bare_origin(
         files={
             "policies/org.yaml": "version: 1\n",
             "policies/teams/a.yaml": "name: a\n",

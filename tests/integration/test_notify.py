@@ -510,12 +510,10 @@ def test_mail_goes_over_tls_when_the_organization_asks_for_it(
     if certificate is None:
         pytest.skip("openssl is not installed")
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate))  # trust our own certificate
-    world.smtp.stop()
     if security == "starttls":
-        world.smtp.tls_context = server_context(certificate)
+        world.smtp.restart(tls_context=server_context(certificate))
     else:
-        world.smtp.implicit_tls = server_context(certificate)
-    world.smtp.start()
+        world.smtp.restart(implicit_tls=server_context(certificate))
     org = world.clone / "policies" / "organization.yaml"
     world.commit(
         {

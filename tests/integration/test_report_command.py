@@ -12,6 +12,7 @@ import io
 import json
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,8 +24,8 @@ from controller.core.ledger import dump_ledger
 from controller.core.plan import dump_plan_yaml
 from controller.core.snapshot import dump_inventory
 from tests import report_fixture as fixture
-from tests.integration.git_sandbox import git, guard_git_environment, write
-from tests.integration.policy_repo import accessctl
+from tests.integration.git_sandbox import git, write
+from tests.integration.policy_repo import PolicyClone, accessctl
 
 pytestmark = pytest.mark.integration
 
@@ -112,22 +113,15 @@ def apply_plan(repo: Path, plan_id: str, merge: str | None) -> None:
 
 
 @pytest.fixture
-def history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> History:
-    guard_git_environment(monkeypatch, tmp_path / "home")
+def history(policy_clone: Callable[..., PolicyClone], monkeypatch: pytest.MonkeyPatch) -> History:
     for name in ("GITHUB_STEP_SUMMARY", "CI"):
         monkeypatch.delenv(name, raising=False)
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    git(repo, "init", "--quiet", "--initial-branch=main")
     files = {
         **policy_documents(),
         "inventory.json": dump_inventory(fixture.snapshot()).decode(),
         "state/ledger.json": dump_ledger(fixture.ledger()).decode(),
     }
-    for path, text in files.items():
-        write(repo / path, text)
-    git(repo, "add", "--all")
-    git(repo, "commit", "--quiet", "-m", "policies")
+    repo = policy_clone(files=files).clone
     merges = {}
     for plan_id in (
         "plan-20260805-060000-0000000a",
@@ -140,7 +134,6 @@ def history(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> History:
         apply_plan(repo, plan_id, merge)
         if merge:
             merges[plan_id] = merge
-    monkeypatch.chdir(repo)
     return History(root=repo, merges=merges)
 
 

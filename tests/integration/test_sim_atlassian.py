@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -39,7 +39,6 @@ from tests.integration.sim_atlassian_support import (
     openapi,
     org_with,
     people,
-    serving,
     snapshot,
 )
 
@@ -48,9 +47,8 @@ SPEC = "/rest/api/3"
 
 
 @pytest.fixture
-def sim() -> Iterator[httpx.Client]:
-    with serving() as client:
-        yield client
+def sim(atlassian_api: Callable[..., httpx.Client]) -> httpx.Client:
+    return atlassian_api()
 
 
 # -- Jira: every endpoint validates against Atlassian's OpenAPI --------------------------------
@@ -119,9 +117,11 @@ def test_myself_is_the_snapshot_reader(sim: httpx.Client) -> None:
     assert me["emailAddress"] == "accessctl-bot@acme.example"
 
 
-def test_myself_without_a_reader_is_a_generated_bot() -> None:
-    with serving(example().model_copy(update={"fetched_by": None})) as client:
-        response = client.get(f"{API}/myself", auth=JIRA)
+def test_myself_without_a_reader_is_a_generated_bot(
+    atlassian_api: Callable[..., httpx.Client],
+) -> None:
+    client = atlassian_api(example().model_copy(update={"fetched_by": None}))
+    response = client.get(f"{API}/myself", auth=JIRA)
 
     assert_matches_openapi(response.json(), path=f"{SPEC}/myself")
     assert response.json()["accountId"].startswith("557058:")
@@ -367,12 +367,12 @@ def test_v2_group_search_filters(
     assert [g["name"] for g in found["data"]] == expected
 
 
-def test_v2_group_search_defaults_to_20_a_page() -> None:
+def test_v2_group_search_defaults_to_20_a_page(atlassian_api: Callable[..., httpx.Client]) -> None:
     groups = tuple(Group(id=f"g{i:02d}", name=f"group-{i}") for i in range(25))
-    with serving(org_with(groups=groups, seats=())) as client:
-        first = client.post(f"{V2}/-/groups/search", headers=ADMIN, json={}).json()
-        cursor = {"cursor": first["links"]["next"]}
-        rest = client.post(f"{V2}/-/groups/search", headers=ADMIN, json=cursor).json()
+    client = atlassian_api(org_with(groups=groups, seats=()))
+    first = client.post(f"{V2}/-/groups/search", headers=ADMIN, json={}).json()
+    cursor = {"cursor": first["links"]["next"]}
+    rest = client.post(f"{V2}/-/groups/search", headers=ADMIN, json=cursor).json()
 
     assert len(first["data"]) == 20
     assert len(rest["data"]) == 5
@@ -556,12 +556,14 @@ STYLES: dict[str, Callable[[httpx.Client], tuple[int, list[str]]]] = {
 
 @pytest.mark.parametrize("count", BOUNDARIES)
 @pytest.mark.parametrize("style", sorted(STYLES))
-def test_account_pagination_boundaries(style: str, count: int) -> None:
+def test_account_pagination_boundaries(
+    atlassian_api: Callable[..., httpx.Client], style: str, count: int
+) -> None:
     accounts = people(count)
     config = {"v1_users_page_size": PAGE, "jira_page_max": PAGE}
 
-    with serving(org_with(accounts=accounts), **config) as client:
-        pages, ids = STYLES[style](client)
+    client = atlassian_api(org_with(accounts=accounts), **config)
+    pages, ids = STYLES[style](client)
 
     expected_pages = pages_needed(count)
     if style == "jira-users-search" and count and count % PAGE == 0:
@@ -571,25 +573,29 @@ def test_account_pagination_boundaries(style: str, count: int) -> None:
 
 
 @pytest.mark.parametrize("count", BOUNDARIES)
-def test_group_bulk_pagination_boundaries(count: int) -> None:
+def test_group_bulk_pagination_boundaries(
+    atlassian_api: Callable[..., httpx.Client], count: int
+) -> None:
     groups = tuple(Group(id=f"g{i}", name=f"group-{i}") for i in range(count))
-    with serving(org_with(groups=groups, seats=())) as client:
-        pages, names, start = 0, list[str](), 0
-        while True:
-            params = {"startAt": start, "maxResults": PAGE}
-            body = client.get(f"{API}/group/bulk", params=params, auth=JIRA).json()
-            assert_matches_openapi(body, path=f"{SPEC}/group/bulk")
-            pages, names = pages + 1, names + [g["name"] for g in body["values"]]
-            if body["isLast"]:
-                break
-            start += PAGE
+    client = atlassian_api(org_with(groups=groups, seats=()))
+    pages, names, start = 0, list[str](), 0
+    while True:
+        params = {"startAt": start, "maxResults": PAGE}
+        body = client.get(f"{API}/group/bulk", params=params, auth=JIRA).json()
+        assert_matches_openapi(body, path=f"{SPEC}/group/bulk")
+        pages, names = pages + 1, names + [g["name"] for g in body["values"]]
+        if body["isLast"]:
+            break
+        start += PAGE
 
     assert names == [g.name for g in groups]
     assert pages == pages_needed(count)
 
 
 @pytest.mark.parametrize("count", BOUNDARIES)
-def test_last_active_dates_pagination_boundaries(count: int) -> None:
+def test_last_active_dates_pagination_boundaries(
+    atlassian_api: Callable[..., httpx.Client], count: int
+) -> None:
     places = [
         ("acme", "confluence"),
         ("acme", "jira-servicedesk"),
@@ -597,25 +603,25 @@ def test_last_active_dates_pagination_boundaries(count: int) -> None:
         ("acme-labs", "jira-software"),
     ][:count]
     account = replace(people(1)[0], activity=active_on(*places))
-    with serving(org_with(accounts=(account,)), last_active_page_size=PAGE) as client:
-        pages, keys, cursor = 0, list[str](), None
-        while True:
-            params: dict[str, str] = {"cursor": cursor} if cursor else {}
-            url = f"{V1}/directory/users/{account.account_id}/last-active-dates"
-            body = client.get(url, headers=ADMIN, params=params).json()
-            pages, keys = pages + 1, keys + [p["key"] for p in body["data"]["product_access"]]
-            cursor = body["links"]["next"]
-            if cursor is None:
-                break
+    client = atlassian_api(org_with(accounts=(account,)), last_active_page_size=PAGE)
+    pages, keys, cursor = 0, list[str](), None
+    while True:
+        params: dict[str, str] = {"cursor": cursor} if cursor else {}
+        url = f"{V1}/directory/users/{account.account_id}/last-active-dates"
+        body = client.get(url, headers=ADMIN, params=params).json()
+        pages, keys = pages + 1, keys + [p["key"] for p in body["data"]["product_access"]]
+        cursor = body["links"]["next"]
+        if cursor is None:
+            break
 
     assert keys == [product for _, product in places]
     assert pages == pages_needed(count)
 
 
-def test_v2_default_and_maximum_limit() -> None:
-    with serving(org_with(accounts=people(120))) as client:
-        default = client.post(f"{V2}/-/users/search", headers=ADMIN, json={}).json()
-        most = client.post(f"{V2}/-/users/search", headers=ADMIN, json={"limit": 100}).json()
+def test_v2_default_and_maximum_limit(atlassian_api: Callable[..., httpx.Client]) -> None:
+    client = atlassian_api(org_with(accounts=people(120)))
+    default = client.post(f"{V2}/-/users/search", headers=ADMIN, json={}).json()
+    most = client.post(f"{V2}/-/users/search", headers=ADMIN, json={"limit": 100}).json()
 
     assert len(default["data"]) == 50
     assert len(most["data"]) == 100
@@ -699,11 +705,11 @@ def test_each_token_kind_works_only_where_atlassian_takes_it(
     ids=["accessctl-granular", "classic", "no-application-roles", "no-user-reads"],
 )
 def test_a_scoped_token_reaches_only_what_its_scopes_cover(
-    scopes: tuple[str, ...], myself: int, roles: int
+    atlassian_api: Callable[..., httpx.Client], scopes: tuple[str, ...], myself: int, roles: int
 ) -> None:
-    with serving(jira_token_scopes=scopes) as client:
-        me = client.get(f"{API}/myself", auth=JIRA)
-        role = client.get(f"{API}/applicationrole", auth=JIRA)
+    client = atlassian_api(jira_token_scopes=scopes)
+    me = client.get(f"{API}/myself", auth=JIRA)
+    role = client.get(f"{API}/applicationrole", auth=JIRA)
 
     assert (me.status_code, role.status_code) == (myself, roles)
     if roles == 401:
@@ -720,12 +726,16 @@ def test_a_scoped_token_reaches_only_what_its_scopes_cover(
     ids=["jira-administrator", "browse-users-only", "no-global-permission"],
 )
 def test_jira_answers_by_the_callers_global_permissions(
-    held: tuple[str, ...], administer: bool, roles: int, members: int
+    atlassian_api: Callable[..., httpx.Client],
+    held: tuple[str, ...],
+    administer: bool,
+    roles: int,
+    members: int,
 ) -> None:
-    with serving(jira_permissions=held) as client:
-        mine = client.get(f"{API}/mypermissions", params={"permissions": "ADMINISTER"}, auth=JIRA)
-        role = client.get(f"{API}/applicationrole", auth=JIRA)
-        member = client.get(f"{API}/group/member", params={"groupId": JSW_ACME}, auth=JIRA)
+    client = atlassian_api(jira_permissions=held)
+    mine = client.get(f"{API}/mypermissions", params={"permissions": "ADMINISTER"}, auth=JIRA)
+    role = client.get(f"{API}/applicationrole", auth=JIRA)
+    member = client.get(f"{API}/group/member", params={"groupId": JSW_ACME}, auth=JIRA)
 
     assert mine.json()["permissions"]["ADMINISTER"]["havePermission"] is administer
     assert (role.status_code, member.status_code) == (roles, members)
@@ -750,13 +760,13 @@ def test_the_scopes_each_endpoint_asks_for_are_atlassians() -> None:
         assert {tuple(sorted(s)) for s in accepted} == documented, (method, path)
 
 
-def test_credentials_are_configurable() -> None:
+def test_credentials_are_configurable(atlassian_api: Callable[..., httpx.Client]) -> None:
     options = {"admin_key": "k", "jira_email": "me@x", "jira_token": "t", "jira_scoped_token": "s"}
-    with serving(**options) as client:
-        admin = client.get(f"{V1}/users", headers={"Authorization": "Bearer k"})
-        at_site = client.get(f"{SITE_API}/myself", auth=("me@x", "t"))
-        via_gateway = client.get(f"{API}/myself", auth=("me@x", "s"))
-        default = client.get(f"{V1}/users", headers=ADMIN)
+    client = atlassian_api(**options)
+    admin = client.get(f"{V1}/users", headers={"Authorization": "Bearer k"})
+    at_site = client.get(f"{SITE_API}/myself", auth=("me@x", "t"))
+    via_gateway = client.get(f"{API}/myself", auth=("me@x", "s"))
+    default = client.get(f"{V1}/users", headers=ADMIN)
 
     statuses = (admin.status_code, at_site.status_code, via_gateway.status_code)
     assert (*statuses, default.status_code) == (200, 200, 200, 401)
@@ -865,20 +875,22 @@ def limited_org(limit: int) -> Inventory:
     return org_with(accounts=holders + others, seats=seats)
 
 
-def test_adding_beyond_the_seat_limit_fails_and_changes_nothing() -> None:
-    with serving(limited_org(1)) as client:
-        jira = client.post(
-            f"{API}/group/user",
-            params={"groupId": JSW_ACME},
-            json={"accountId": "557058:p0001"},
-            auth=JIRA,
-        )
-        admin = client.post(
-            f"{DIR}/groups/{JSW_ACME}/memberships",
-            headers=ADMIN,
-            json={"accountId": "557058:p0002"},
-        )
-        unchanged = snapshot(client) == limited_org(1)
+def test_adding_beyond_the_seat_limit_fails_and_changes_nothing(
+    atlassian_api: Callable[..., httpx.Client],
+) -> None:
+    client = atlassian_api(limited_org(1))
+    jira = client.post(
+        f"{API}/group/user",
+        params={"groupId": JSW_ACME},
+        json={"accountId": "557058:p0001"},
+        auth=JIRA,
+    )
+    admin = client.post(
+        f"{DIR}/groups/{JSW_ACME}/memberships",
+        headers=ADMIN,
+        json={"accountId": "557058:p0002"},
+    )
+    unchanged = snapshot(client) == limited_org(1)
 
     assert jira.status_code == 400
     assert "exceed" in jira.json()["errorMessages"][0]
@@ -886,26 +898,28 @@ def test_adding_beyond_the_seat_limit_fails_and_changes_nothing() -> None:
     assert unchanged
 
 
-def test_concurrent_additions_never_exceed_the_seat_limit() -> None:
+def test_concurrent_additions_never_exceed_the_seat_limit(
+    atlassian_api: Callable[..., httpx.Client],
+) -> None:
     results: list[int] = []
-    with serving(limited_org(3)) as client:
-        base_url = str(client.base_url)
+    client = atlassian_api(limited_org(3))
+    base_url = str(client.base_url)
 
-        def add(account_id: str) -> None:
-            with httpx.Client(base_url=base_url, timeout=5) as own:
-                response = own.post(
-                    f"{DIR}/groups/{JSW_ACME}/memberships",
-                    headers=ADMIN,
-                    json={"accountId": account_id},
-                )
-                results.append(response.status_code)
+    def add(account_id: str) -> None:
+        with httpx.Client(base_url=base_url, timeout=5) as own:
+            response = own.post(
+                f"{DIR}/groups/{JSW_ACME}/memberships",
+                headers=ADMIN,
+                json={"accountId": account_id},
+            )
+            results.append(response.status_code)
 
-        threads = [threading.Thread(target=add, args=(f"557058:p{i:04d}",)) for i in range(1, 6)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(10)
-        role = jsw_role(client)
+    threads = [threading.Thread(target=add, args=(f"557058:p{i:04d}",)) for i in range(1, 6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    role = jsw_role(client)
 
     assert sorted(results) == [200, 200, 409, 409, 409]
     assert (role["userCount"], role["remainingSeats"]) == (3, 0)
@@ -941,15 +955,17 @@ def test_suspend_unknown_user_is_404(sim: httpx.Client) -> None:
 # -- activity the v2 search does not return ----------------------------------------------------
 
 
-def test_product_access_gap_hides_activity_only_from_the_search() -> None:
+def test_product_access_gap_hides_activity_only_from_the_search(
+    atlassian_api: Callable[..., httpx.Client],
+) -> None:
     org = generate_org(200, 3, now=NOW)
-    with serving(org, product_access_gap=0.25, fault_seed=1) as client:
-        found = v2_all(client, expand=["productAccess"])
-        gaps = [u for u in found if not u["productAccess"] and has_activity(org, u["accountId"])]
-        truth = client.get(
-            f"{V1}/directory/users/{gaps[0]['accountId']}/last-active-dates", headers=ADMIN
-        ).json()
-        again = v2_all(client, expand=["productAccess"])
+    client = atlassian_api(org, product_access_gap=0.25, fault_seed=1)
+    found = v2_all(client, expand=["productAccess"])
+    gaps = [u for u in found if not u["productAccess"] and has_activity(org, u["accountId"])]
+    truth = client.get(
+        f"{V1}/directory/users/{gaps[0]['accountId']}/last-active-dates", headers=ADMIN
+    ).json()
+    again = v2_all(client, expand=["productAccess"])
 
     assert 0.1 * len(found) < len(gaps) < 0.4 * len(found)
     assert truth["data"]["product_access"]  # the per-account endpoint is complete
@@ -998,11 +1014,11 @@ def test_reset_returns_to_the_seed(sim: httpx.Client) -> None:
     assert sim.get("/__sim/stats").json()["requests_total"] == 0
 
 
-def test_generated_org_is_served_consistently() -> None:
+def test_generated_org_is_served_consistently(atlassian_api: Callable[..., httpx.Client]) -> None:
     org = generate_org(300, 11, now=NOW)
-    with serving(org) as client:
-        roles = {r["key"]: r for r in client.get(f"{API}/applicationrole", auth=JIRA).json()}
-        served = snapshot(client)
+    client = atlassian_api(org)
+    roles = {r["key"]: r for r in client.get(f"{API}/applicationrole", auth=JIRA).json()}
+    served = snapshot(client)
 
     assert served == org
     software = roles["jira-software"]
@@ -1025,24 +1041,28 @@ def test_the_key_lists_its_organization_and_reads_it_by_id(sim: httpx.Client) ->
     assert (other.status_code, other.json()["errors"][0]["code"]) == (404, "ADMIN-404-2")
 
 
-def test_a_key_may_list_other_organizations_or_none() -> None:
-    with serving(extra_orgs=(("org-2", "Other"),)) as client:
-        several = client.get("/admin/v1/orgs", headers=ADMIN).json()
-    with serving(lists_its_org=False) as client:
-        none = client.get("/admin/v1/orgs", headers=ADMIN).json()
-        still_readable = client.get(f"/admin/v1/orgs/{ORG}", headers=ADMIN).status_code
+def test_a_key_may_list_other_organizations_or_none(
+    atlassian_api: Callable[..., httpx.Client],
+) -> None:
+    client = atlassian_api(extra_orgs=(("org-2", "Other"),))
+    several = client.get("/admin/v1/orgs", headers=ADMIN).json()
+    client = atlassian_api(lists_its_org=False)
+    none = client.get("/admin/v1/orgs", headers=ADMIN).json()
+    still_readable = client.get(f"/admin/v1/orgs/{ORG}", headers=ADMIN).status_code
 
     assert [o["id"] for o in several["data"]] == [ORG, "org-2"]
     assert (none["data"], still_readable) == ([], 200)
 
 
-def test_directories_are_listed_and_the_extra_ones_are_empty() -> None:
-    with serving(extra_directories=("Contractors",)) as client:
-        listed = client.get(V2, headers=ADMIN).json()["data"]
-        extra = next(d["directoryId"] for d in listed if d["name"] == "Contractors")
-        found = client.post(f"{V2}/{extra}/users/search", headers=ADMIN, json={}).json()
-        groups = client.post(f"{V2}/{extra}/groups/search", headers=ADMIN, json={}).json()
-        write = client.delete(f"{V2}/{extra}/groups/{JSW_ACME}/memberships/{BOB}", headers=ADMIN)
+def test_directories_are_listed_and_the_extra_ones_are_empty(
+    atlassian_api: Callable[..., httpx.Client],
+) -> None:
+    client = atlassian_api(extra_directories=("Contractors",))
+    listed = client.get(V2, headers=ADMIN).json()["data"]
+    extra = next(d["directoryId"] for d in listed if d["name"] == "Contractors")
+    found = client.post(f"{V2}/{extra}/users/search", headers=ADMIN, json={}).json()
+    groups = client.post(f"{V2}/{extra}/groups/search", headers=ADMIN, json={}).json()
+    write = client.delete(f"{V2}/{extra}/groups/{JSW_ACME}/memberships/{BOB}", headers=ADMIN)
 
     assert [d["directoryId"] for d in listed] == [DIRECTORY, extra]
     assert (found["data"], groups["data"]) == ([], [])
@@ -1119,27 +1139,31 @@ READ_SCOPES = (
     ids=["key-without-scopes", "read-scopes", "organization-only"],
 )
 def test_a_key_with_scopes_reaches_what_they_name_and_nothing_atlassian_names_none_for(
-    scopes: tuple[str, ...] | None, expected: tuple[int, ...]
+    atlassian_api: Callable[..., httpx.Client],
+    scopes: tuple[str, ...] | None,
+    expected: tuple[int, ...],
 ) -> None:
-    with serving(admin_key_scopes=scopes) as client:
-        answers = (
-            client.get(V1, headers=ADMIN),
-            client.post(f"{DIR}/users/search", json={"limit": 1}, headers=ADMIN),
-            client.post(f"{DIR}/groups/search", json={"limit": 1}, headers=ADMIN),
-            client.get(f"{V1}/directory/users/{BOB}/last-active-dates", headers=ADMIN),
-            client.get(f"/users/{BOB}/manage", headers=ADMIN),
-        )
+    client = atlassian_api(admin_key_scopes=scopes)
+    answers = (
+        client.get(V1, headers=ADMIN),
+        client.post(f"{DIR}/users/search", json={"limit": 1}, headers=ADMIN),
+        client.post(f"{DIR}/groups/search", json={"limit": 1}, headers=ADMIN),
+        client.get(f"{V1}/directory/users/{BOB}/last-active-dates", headers=ADMIN),
+        client.get(f"/users/{BOB}/manage", headers=ADMIN),
+    )
 
     assert tuple(answer.status_code for answer in answers) == expected
     refused = [answer.json() for answer in answers if answer.status_code == 403]
     assert all(body["errors"][0]["title"] == "Forbidden" for body in refused)
 
 
-def test_the_management_permissions_of_a_managed_account_and_of_another() -> None:
-    with serving() as client:
-        managed = client.get(f"/users/{BOB}/manage", headers=ADMIN)
-        hidden = client.get(f"/users/{PEGGY}/manage", headers=ADMIN)  # e-mail hidden: external
-        nobody = client.get("/users/557058:nobody/manage", headers=ADMIN)
+def test_the_management_permissions_of_a_managed_account_and_of_another(
+    atlassian_api: Callable[..., httpx.Client],
+) -> None:
+    client = atlassian_api()
+    managed = client.get(f"/users/{BOB}/manage", headers=ADMIN)
+    hidden = client.get(f"/users/{PEGGY}/manage", headers=ADMIN)  # e-mail hidden: external
+    nobody = client.get("/users/557058:nobody/manage", headers=ADMIN)
 
     assert managed.status_code == 200
     assert managed.json()["lifecycle.enablement"] == {"allowed": True}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -15,7 +14,6 @@ from tests.integration.git_sandbox import (
     Origin,
     commit_file,
     git,
-    make_origin,
     push_branch,
 )
 
@@ -24,8 +22,8 @@ REPO = f"/repos/{REPOSITORY}"
 
 
 @pytest.fixture
-def origin(tmp_path: Path) -> Origin:
-    return make_origin(tmp_path, files={"policies/org.yaml": "version: 1\n", "README.md": "hi\n"})
+def origin(bare_origin: Callable[..., Origin]) -> Origin:
+    return bare_origin(files={"policies/org.yaml": "version: 1\n", "README.md": "hi\n"})
 
 
 @pytest.fixture

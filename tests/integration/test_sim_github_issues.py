@@ -4,12 +4,11 @@ in an issue form from a link the way github.com's web page does."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.integration.git_sandbox import REPOSITORY, TOKEN, Origin, make_origin, push_branch
+from tests.integration.git_sandbox import REPOSITORY, TOKEN, Origin, push_branch
 
 pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("guarded_git")]
 REPO = f"/repos/{REPOSITORY}"
@@ -39,9 +38,8 @@ body:
 
 
 @pytest.fixture
-def origin(tmp_path: Path) -> Origin:
-    return make_origin(
-        tmp_path,
+def origin(bare_origin: Callable[..., Origin]) -> Origin:
+    return bare_origin(
         files={".github/ISSUE_TEMPLATE/request-access.yml": FORM, "README.md": "hi\n"},
     )
 
