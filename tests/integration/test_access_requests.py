@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 import pytest
 
+from controller.adapters.git_workspace import state_branch
 from controller.adapters.github import GitHubForge
 from controller.adapters.state_dir import StateDir
 from controller.core.access_request import MARKER
@@ -30,8 +31,14 @@ from controller.core.model_base import format_instant
 from controller.core.plan.model import GroupRef
 from controller.core.snapshot import Inventory, parse_inventory, seat_counts
 from controller.core.state_records import PolicyApproval
-from controller.sim.github import ADMIN_TOKEN
-from tests.integration.git_sandbox import REPOSITORY, git
+from controller.sim.github import ADMIN_TOKEN, ClassicProtection, RepositorySettings
+from tests.integration.git_sandbox import (
+    REPOSITORY,
+    TOKEN,
+    git,
+    push_over_http,
+    set_up_as_documented,
+)
 from tests.integration.policy_repo import EXAMPLE_INVENTORY, PolicyRepo, accessctl, policy_files
 from tests.integration.sim_atlassian_support import AtlassianSim, ServeAtlassian
 from tests.integration.smtp_sink import SMTP_PASSWORD, Received, SmtpServer
@@ -119,13 +126,19 @@ def world_with(
     monkeypatch: pytest.MonkeyPatch,
 ) -> Callable[..., World]:
     """The organization (the example, or `seed`), the policy repository on the GitHub
-    simulator (with `extra` files), mail, and the environment of the request workflow."""
+    simulator (with `extra` files and `settings`), mail, and the environment of the request
+    workflow."""
 
-    def make(*, seed: Inventory | None = None, extra: dict[str, str] | None = None) -> World:
+    def make(
+        *,
+        seed: Inventory | None = None,
+        extra: dict[str, str] | None = None,
+        settings: RepositorySettings | None = None,
+    ) -> World:
         monkeypatch.setenv("SMTP_PASSWORD", SMTP_PASSWORD)
         sim = atlassian_sim(seed or parse_inventory(EXAMPLE_INVENTORY.read_bytes(), source="x"))
         files = {**repository_files(smtp_sink.port), **(extra or {})}
-        repo = policy_repo(extra=files)
+        repo = policy_repo(extra=files, settings=settings)
         monkeypatch.setenv("GITHUB_SERVER_URL", repo.base_url)  # GitHub Actions sets it
         httpx.post(
             f"{repo.base_url}/repos/{REPOSITORY}/labels",
@@ -364,6 +377,43 @@ def test_a_request_restored_after_all_closes_the_review_it_had_opened(
     assert world.issue(number)["state"] == "closed"
     (comment,) = world.comments(number)
     assert "**Restored.**" in comment
+
+
+def test_a_restore_a_protected_main_refuses_is_answered_and_its_record_kept_on_a_branch(
+    world_with: Callable[..., World],
+) -> None:
+    settings = set_up_as_documented()
+    world = world_with(seed=seed(), extra=ledger_with(removal(days_ago=3)), settings=settings)
+    push_over_http(world.repo.clone, world.repo.base_url, token=TOKEN)  # as actions/checkout
+    settings.protect("main", ClassicProtection(require_pull_request=True))
+    main_before = world.repo.origin.branch_sha("main")
+    number = world.submit(
+        bobs_link(world), token=world.person("bob-acme"), answers={"reason": "Back"}
+    )
+
+    code, output = answer(number, at=DAY0)
+
+    assert code == ExitCode.FAILURE, output
+    assert "GH006: Protected branch update failed for refs/heads/main" in output
+    assert "Traceback" not in output
+    assert JSW in world.groups_of(BOB)
+    # The seat is back, so the requester hears it, by mail and in the issue, as usual.
+    (comment,) = world.comments(number)
+    assert "**Restored.**" in comment
+    assert world.issue(number)["state"] == "closed"
+    notices = [m for m in world.smtp.recorder.take() if m.rcpt_tos == ("bob@acme.example",)]
+    assert len(notices) == 1
+    # The record is not lost: it waits on the plan's branch, and the run says how to land it.
+    assert world.repo.origin.branch_sha("main") == main_before
+    marker = next(
+        m
+        for m in StateDir(world.repo.clone / "state").applied_markers()
+        if isinstance(m.approval, PolicyApproval)
+    )
+    parked = state_branch(marker.plan_id)
+    assert f"safe on branch {parked}: open a pull request from {parked} into main" in output
+    audit = git(world.repo.origin.git_dir, "ls-tree", "-r", "--name-only", parked, "state/audit")
+    assert audit.strip()
 
 
 # --- refusals: one comment, nothing else ------------------------------------------------------

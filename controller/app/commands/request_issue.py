@@ -29,10 +29,10 @@ from pathlib import Path
 
 from controller.adapters.atlassian import AtlassianClient, AtlassianDirectory
 from controller.adapters.files import write_atomic
-from controller.adapters.git_workspace import state_branch
+from controller.adapters.git_workspace import StateParked, state_branch
 from controller.adapters.github import GitHubForge, Issue, PullRequest
 from controller.app import console
-from controller.app.executor import ApplyReport, ApplyRun, apply_plan
+from controller.app.executor import ActionResult, ApplyReport, ApplyRun, apply_plan
 from controller.app.grant_requests import AccessRequest, GrantPull, open_grant_pull
 from controller.app.labels import REQUEST_LABEL
 from controller.app.mailing import AppliedPlan, send_apply_notices
@@ -221,11 +221,21 @@ def _restore(
     report = _carry_out(context, route, plan=plan, key=key)
     result = report.results[0]
     console.info(f"{plan.id}: {result.outcome} {result.action.label} {result.detail}")
-    _record(context, plan=plan, push=push, issue=asked.issue.issue)
+    parked = _record(context, plan=plan, push=push, issue=asked.issue.issue)
     _notify(context, report=report, plan=plan)
+    code = _answer_restore(forge, route, plan=plan, result=result, number=asked.issue.issue)
+    if parked is not None:
+        raise parked  # the seat is back and the requester told; the record waits on its branch
+    return code
+
+
+def _answer_restore(
+    forge: GitHubForge, route: Restore, *, plan: Plan, result: ActionResult, number: int
+) -> int:
+    """Say in the issue what the restore did; close the issue (and any review) when done."""
     if result.outcome not in EXECUTED:
         comment = failed_comment(detail=result.detail or result.outcome)
-        forge.upsert_comment(asked.issue.issue, marker=MARKER, body=comment)
+        forge.upsert_comment(number, marker=MARKER, body=comment)
         return ExitCode.FAILURE
     action = result.action
     comment = restored_comment(
@@ -236,9 +246,9 @@ def _restore(
         policy=route.policy,
         plan_id=plan.id,
     )
-    forge.upsert_comment(asked.issue.issue, marker=MARKER, body=comment)
-    forge.close_issue(asked.issue.issue)
-    _close_review(forge, number=asked.issue.issue)
+    forge.upsert_comment(number, marker=MARKER, body=comment)
+    forge.close_issue(number)
+    _close_review(forge, number=number)
     return ExitCode.OK
 
 
@@ -293,11 +303,16 @@ def _carry_out(context: RunContext, route: Restore, *, plan: Plan, key: PlanKey)
         )
 
 
-def _record(context: RunContext, *, plan: Plan, push: bool, issue: int) -> None:
-    """The plan beside its journal, audit and marker, committed (and pushed) like an apply's."""
+def _record(context: RunContext, *, plan: Plan, push: bool, issue: int) -> StateParked | None:
+    """The plan beside its journal, audit and marker, committed (and pushed) like an apply's;
+    when the remote refuses the push, the refusal (the commit is safe on the plan's branch)."""
     write_atomic(context.state.plan_path(plan.id), dump_plan_yaml(plan))
     message = f"accessctl: restore requested in issue #{issue} ({plan.id})\n"
-    context.commit_state(message, push=push, park_as=state_branch(plan.id))
+    try:
+        context.commit_state(message, push=push, park_as=state_branch(plan.id))
+    except StateParked as refused:
+        return refused
+    return None
 
 
 def _notify(context: RunContext, *, report: ApplyReport, plan: Plan) -> None:
