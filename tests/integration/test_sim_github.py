@@ -296,6 +296,60 @@ def test_conflicting_pull_request_is_405_not_mergeable(api: httpx.Client, origin
     assert api.get(f"{REPO}/pulls/1").json()["mergeable"] is False
 
 
+def moved_main_and_a_two_commit_branch(origin: Origin) -> str:
+    """`topic` with two commits, and a commit on main since it branched: old main's sha."""
+    clone = origin.clone("a")
+    push_branch(clone, "topic", files={"a.txt": "a\n", "b.txt": "b\n"})
+    git(clone, "switch", "--quiet", "main")
+    commit_file(clone, "c.txt", "c\n", message="meanwhile on main")
+    git(clone, "push", "--quiet", "origin", "main")
+    return origin.branch_sha("main")
+
+
+@pytest.mark.parametrize(
+    ("method", "log"),
+    [
+        ("squash", ["Plan (#1)"]),  # one commit, titled as GitHub titles a squash
+        ("rebase", ["change b.txt", "change a.txt"]),  # each commit replayed, in order
+    ],
+)
+def test_squash_and_rebase_write_a_linear_main(
+    api: httpx.Client, origin: Origin, method: str, log: list[str]
+) -> None:
+    old_main = moved_main_and_a_two_commit_branch(origin)
+    open_pull(api, "topic")
+
+    response = api.put(f"{REPO}/pulls/1/merge", json={"merge_method": method})
+
+    assert response.status_code == 200, response.text
+    sha = response.json()["sha"]
+    assert origin.branch_sha("main") == sha
+    assert git(origin.git_dir, "log", "--format=%s", f"{old_main}..{sha}").splitlines() == log
+    assert git(origin.git_dir, "rev-list", "--merges", f"{old_main}..{sha}") == ""
+    files = git(origin.git_dir, "ls-tree", "--name-only", sha).split()
+    assert {"a.txt", "b.txt", "c.txt"} <= set(files)
+    pull = api.get(f"{REPO}/pulls/1").json()
+    assert (pull["merged"], pull["merge_commit_sha"]) == (True, sha)
+
+
+def test_a_rebase_that_conflicts_is_405_and_an_unknown_method_422(
+    api: httpx.Client, origin: Origin
+) -> None:
+    clone = origin.clone("a")
+    push_branch(clone, "edit", files={"README.md": "theirs\n"})
+    git(clone, "switch", "--quiet", "main")
+    commit_file(clone, "README.md", "ours\n", message="edit on main")
+    git(clone, "push", "--quiet", "origin", "main")
+    open_pull(api, "edit")
+
+    rebase = api.put(f"{REPO}/pulls/1/merge", json={"merge_method": "rebase"})
+    unknown = api.put(f"{REPO}/pulls/1/merge", json={"merge_method": "octopus"})
+
+    assert (rebase.status_code, rebase.json()["message"]) == (405, "Pull Request is not mergeable")
+    assert unknown.status_code == 422
+    assert api.get(f"{REPO}/pulls/1").json()["merged"] is False
+
+
 def test_merge_with_a_stale_head_sha_is_409(api: httpx.Client, origin: Origin) -> None:
     push_branch(origin.clone("a"), "accessctl/plan", files={"p.txt": "p\n"})
     open_pull(api, "accessctl/plan")

@@ -4,12 +4,15 @@ The simulator (controller/sim/github) keeps pull requests, comments and labels i
 reads every branch from this bare repository, which workspace clones push to as `origin`.
 Merges use plumbing only (`merge-tree --write-tree`, `commit-tree`, `update-ref` with the old
 value), so no worktree is needed and a push that lands during a merge is never overwritten.
-`merge-tree --write-tree` needs git 2.38 or newer.
+`merge-tree --write-tree` needs git 2.38 or newer. GitHub's three merge methods are modelled: a
+merge commit, a squash (one commit with the merge's tree on the base) and a rebase (each commit
+replayed on the base, its author kept, three-way merged in a scratch index).
 """
 
 from __future__ import annotations
 
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -188,6 +191,61 @@ class BareRepository:
         )
         self.move_ref(f"refs/heads/{base_branch}", commit, expected=base_sha)
         return commit
+
+    def commit_squash(
+        self,
+        *,
+        base_branch: str,
+        head_sha: str,
+        message: str,
+        author: Signature,
+        committer: Signature,
+    ) -> str:
+        """Squash `head_sha` onto `base_branch`: one commit, the merge's tree, one parent."""
+        base_sha = self._base_sha(base_branch)
+        tree = self.merge_tree(base_sha=base_sha, head_sha=head_sha)
+        commit = self._commit_tree(
+            tree, parents=(base_sha,), message=message, people=(author, committer)
+        )
+        self.move_ref(f"refs/heads/{base_branch}", commit, expected=base_sha)
+        return commit
+
+    def commit_rebase(self, *, base_branch: str, head_sha: str, committer: Signature) -> str:
+        """Replay each commit of `head_sha` that `base_branch` lacks onto it, oldest first,
+        authors and messages kept; the last commit replayed."""
+        base_sha = self._base_sha(base_branch)
+        listed: str = self._repo.git.rev_list("--reverse", f"{base_sha}..{head_sha}")
+        onto = base_sha
+        for sha in listed.split():
+            onto = self._replay(sha, onto=onto, committer=committer)
+        self.move_ref(f"refs/heads/{base_branch}", onto, expected=base_sha)
+        return onto
+
+    def _base_sha(self, base_branch: str) -> str:
+        base_sha = self.branch_sha(base_branch)
+        if base_sha is None:
+            raise RefMoved(f"refs/heads/{base_branch}")
+        return base_sha
+
+    def _replay(self, sha: str, *, onto: str, committer: Signature) -> str:
+        commit = self._repo.commit(sha)
+        if len(commit.parents) != 1:
+            raise MergeConflict(f"{sha} is a merge commit; GitHub cannot rebase it")
+        tree = self._three_way_tree(base=commit.parents[0].hexsha, ours=onto, theirs=sha)
+        author = Signature(name=str(commit.author.name), email=str(commit.author.email))
+        message = str(commit.message)
+        return self._commit_tree(tree, parents=(onto,), message=message, people=(author, committer))
+
+    def _three_way_tree(self, *, base: str, ours: str, theirs: str) -> str:
+        """The tree of applying `base`..`theirs` onto `ours`; MergeConflict when they clash."""
+        with tempfile.TemporaryDirectory() as scratch:
+            index = {"GIT_INDEX_FILE": str(Path(scratch) / "index")}
+            try:
+                self._repo.git.read_tree("-i", "-m", "--aggressive", base, ours, theirs, env=index)
+                tree: str = self._repo.git.write_tree(env=index)
+            except GitCommandError:
+                raise MergeConflict(f"{theirs} does not apply on {ours}") from None
+        return tree.strip()
 
     def _commit_tree(
         self,

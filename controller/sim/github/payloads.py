@@ -208,8 +208,8 @@ def repository(urls: Urls, *, caller: Actor | None = None) -> Json:
         "pushed_at": EPOCH,
         "permissions": _permissions(caller),
         "allow_merge_commit": True,
-        "allow_squash_merge": False,
-        "allow_rebase_merge": False,
+        "allow_squash_merge": True,
+        "allow_rebase_merge": True,
         "delete_branch_on_merge": False,
     }
 

@@ -49,6 +49,7 @@ __all__ = ["ApiError", "not_found", "validation_failed"]
 MERGED_MESSAGE = "Pull Request successfully merged"
 NOT_MERGEABLE = "Pull Request is not mergeable"
 BASE_MODIFIED = "Base branch was modified. Review and try the merge again."
+MERGE_METHODS = ("merge", "squash", "rebase")  # all three allowed, as in a new repository
 # GitHub's answer when the repository does not let workflows open or approve pull requests.
 ACTIONS_MAY_NOT_CREATE = "GitHub Actions is not permitted to create or approve pull requests."
 REVIEW_EVENTS = {
@@ -403,8 +404,12 @@ class SimulatedRepository:
             pull = self._pull(number)
             head_sha = self._mergeable_head(pull, expected=expected_head_sha, method=method)
             self._refuse_unprotected_merge(pull, head_sha=head_sha, actor=actor)
-            message = self._merge_message(pull, title=commit_title, details=commit_message)
-            sha = self._commit_merge(pull, head_sha=head_sha, message=message, actor=actor)
+            message = self._merge_message(
+                pull, title=commit_title, details=commit_message, method=method
+            )
+            sha = self._commit_merge(
+                pull, head_sha=head_sha, message=message, merger=actor, method=method
+            )
             now = self._clock()
             self._store.pulls[number] = replace(
                 pull,
@@ -419,14 +424,19 @@ class SimulatedRepository:
             )
             return MergeOutcome(sha=sha)
 
-    def _merge_message(self, pull: Pull, *, title: str | None, details: str | None) -> str:
-        # GitHub's defaults: "Merge pull request #N from owner/branch", then the PR title.
+    def _merge_message(
+        self, pull: Pull, *, title: str | None, details: str | None, method: str
+    ) -> str:
+        # GitHub's defaults: "Merge pull request #N from owner/branch", then the PR title; a
+        # squash is titled "<PR title> (#N)". A rebase keeps each commit's own message.
         default_title = f"Merge pull request #{pull.number} from {self.owner}/{pull.head_ref}"
+        if method == "squash":
+            default_title = f"{pull.title} (#{pull.number})"
         return f"{title or default_title}\n\n{pull.title if details is None else details}"
 
     def _mergeable_head(self, pull: Pull, *, expected: str | None, method: str) -> str:
-        if method != "merge":
-            raise ApiError(405, f"{method.capitalize()} merges are not allowed on this repository.")
+        if method not in MERGE_METHODS:
+            raise ApiError(422, f"Invalid merge_method {method!r}; use one of {MERGE_METHODS}")
         head_sha = self.git.branch_sha(pull.head_ref)
         if pull.state != "open" or head_sha is None:
             raise ApiError(405, NOT_MERGEABLE)
@@ -449,13 +459,23 @@ class SimulatedRepository:
                 latest[review.author.login] = review.state
         return sum(1 for state in latest.values() if state == "APPROVED")
 
-    def _commit_merge(self, pull: Pull, *, head_sha: str, message: str, actor: Actor) -> str:
+    def _commit_merge(
+        self, pull: Pull, *, head_sha: str, message: str, merger: Actor, method: str
+    ) -> str:
+        """The commit `method` makes on the base: a merge commit by the merger, a squash by
+        the pull request's author, or the branch's commits replayed (the last one)."""
         try:
-            return self.git.commit_merge(
+            if method == "rebase":
+                return self.git.commit_rebase(
+                    base_branch=pull.base_ref, head_sha=head_sha, committer=WEB_FLOW
+                )
+            commit = self.git.commit_squash if method == "squash" else self.git.commit_merge
+            author = pull.author if method == "squash" else merger
+            return commit(
                 base_branch=pull.base_ref,
                 head_sha=head_sha,
                 message=message,
-                author=actor.signature,
+                author=author.signature,
                 committer=WEB_FLOW,
             )
         except MergeConflict:
