@@ -1,7 +1,8 @@
 """Who approved a plan, from GitHub itself: recorded when the plan is applied, read back offline.
 
-A bot merging (an app, a merge queue) makes the merge commit's author a bot; the person who
-approved the pull request is only known to GitHub. `apply` asks GitHub which pull request the
+A bot merging (an app, a merge queue) makes the merge commit's author a bot, and a squash or a
+rebase credits the bot that wrote the plan branch; the person who approved the pull request is
+only known to GitHub. `apply` asks GitHub which pull request the
 merge commit merged, who merged it and who approved it in a review, and records that in the
 plan's applied marker; `audit` and `report` read it back with no network at all.
 """
@@ -38,10 +39,19 @@ def review(repo: PolicyRepo, number: int, *, token: str, event: str) -> None:
     assert answer.status_code == 200, answer.text
 
 
-def merge_as(repo: PolicyRepo, number: int, *, token: str) -> str:
-    environ = {**repo.environ(), "GITHUB_TOKEN": token}
-    with GitHubForge.from_env(environ) as merger:
-        return merger.merge_pull(number, title=f"Merge plan pull request #{number}").sha
+def merge_as(repo: PolicyRepo, number: int, *, token: str, method: str = "merge") -> str:
+    if method == "merge":
+        environ = {**repo.environ(), "GITHUB_TOKEN": token}
+        with GitHubForge.from_env(environ) as merger:
+            return merger.merge_pull(number, title=f"Merge plan pull request #{number}").sha
+    answer = httpx.put(
+        f"{repo.base_url}/repos/{REPOSITORY}/pulls/{number}/merge",
+        json={"merge_method": method},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["sha"])
 
 
 @pytest.fixture
@@ -57,18 +67,27 @@ def proposed(
     return repo, pull.number
 
 
+@pytest.mark.parametrize(
+    ("method", "author"),
+    [
+        ("merge", "accessctl-app[bot]"),  # the merge commit is the merging app's
+        ("squash", "github-actions[bot]"),  # the squash is the pull request author's
+        ("rebase", "accessctl"),  # replayed commits keep the author of the plan branch
+    ],
+)
 def test_apply_records_the_approving_reviewer_when_a_bot_merges(
-    proposed: tuple[PolicyRepo, int], monkeypatch: pytest.MonkeyPatch
+    proposed: tuple[PolicyRepo, int], monkeypatch: pytest.MonkeyPatch, method: str, author: str
 ) -> None:
     repo, number = proposed
     review(repo, number, token=ADMIN_TOKEN, event="APPROVE")
-    sha = merge_as(repo, number, token=APP_TOKEN)
+    sha = merge_as(repo, number, token=APP_TOKEN, method=method)
     git(repo.clone, "pull", "--quiet", "--ff-only", "origin", "main")
 
     result = accessctl("apply", "--pending", "--push", "--now", APPLIED_AT)
 
     assert result.exit_code == ExitCode.OK, result.stderr
-    assert git(repo.clone, "log", "-1", "--format=%an", sha) == "accessctl-app[bot]"
+    assert git(repo.clone, "log", "-1", "--format=%an", sha) == author
+    assert git(repo.clone, "log", "-1", "--format=%P", sha).count(" ") == (method == "merge")
     (marker,) = StateDir(repo.clone / "state").applied_markers()
     assert marker.approval == PullRequestApproval(
         pull=number,
