@@ -94,6 +94,11 @@ class StateDir:
             if not self.applied_path(p.stem).exists() and not self.refused_path(p.stem).exists()
         ]
 
+    def applied_plans(self) -> list[Path]:
+        """Plan files with an applied marker beside them, oldest first."""
+        plans = sorted(p for p in self._plan_files() if is_plan_id(p.stem))
+        return [p for p in plans if self.applied_path(p.stem).exists()]
+
     def misnamed_plans(self) -> list[Path]:
         """Files in state/plans/ that look like plans but are not named `<plan id>.yaml`."""
         return sorted(p for p in self._plan_files() if not is_plan_id(p.stem))

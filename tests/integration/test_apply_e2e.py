@@ -255,11 +255,17 @@ def environment(run_id: str | None) -> dict[str, str]:
     return env | ({"GITHUB_RUN_ID": run_id} if run_id else {})
 
 
+@pytest.mark.parametrize("pending", [False, True], ids=["the-plan-named", "pending"])
 @pytest.mark.parametrize(("point", "count"), KILL_POINTS)
-def test_killed_apply_resumes_to_exactly_once(world: World, point: str, count: int) -> None:
+def test_killed_apply_resumes_to_exactly_once(
+    world: World, point: str, count: int, pending: bool
+) -> None:
+    """Re-run in the same clone, naming the plan or as the apply workflow runs it (`--pending`),
+    which must also finish a plan whose applied marker was written and not committed."""
     plan_file = merge_plan(world)
     plan = parse_plan(plan_file.read_bytes(), source="plan")
-    arguments = ["apply", str(plan_file), "--now", APPLIED_AT, "--push"]
+    which = ["--pending"] if pending else [str(plan_file)]
+    arguments = ["apply", *which, "--now", APPLIED_AT, "--push"]
     killed(world, point, count, *arguments)
     done = accessctl_in(world.clone, *arguments)
     assert done.returncode == ExitCode.OK, done.stderr

@@ -63,11 +63,22 @@ def run(context: RunContext, request: ApplyRequest) -> int:
             f"{misnamed}: ignored: a merged plan is named after its id "
             "(plan-YYYYMMDD-HHMMSS-xxxxxxxx.yaml); rename it to its id or remove it"
         )
-    pending = context.state.pending_plans()
+    pending = sorted(uncommitted_applies(context) + context.state.pending_plans())
     if not pending:
         console.info("no merged plan is waiting to be applied")
     codes = [apply_pending(context, request, plan_path=path) for path in pending]
     return max(codes, default=ExitCode.OK)
+
+
+def uncommitted_applies(context: RunContext) -> list[Path]:
+    """Plans a run killed after their applied marker but before its commit left applied and
+    uncommitted: applying them again commits and pushes what that run wrote."""
+    workspace, state = context.workspace, context.state
+    if workspace is None or not state.plans_dir.is_dir():
+        return []
+    written = workspace.uncommitted_paths([workspace.relative_path(state.plans_dir)])
+    markers = {Path(path).name for path in written}
+    return [plan for plan in state.applied_plans() if state.applied_path(plan.stem).name in markers]
 
 
 def apply_pending(context: RunContext, request: ApplyRequest, *, plan_path: Path) -> int:
