@@ -5,13 +5,17 @@ or an escape sequence; rich never reads markup or emoji codes in it."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from markdown_it import MarkdownIt
 
 from controller.app import console
+from controller.app.cli import main
 from controller.app.report import render_markdown as render_report
 from controller.core.errors import shown
 from controller.core.inert_text import md_literal, printable
@@ -22,6 +26,7 @@ from tests import report_fixture
 from tests.factories import exclusions
 
 NOW = datetime(2026, 11, 23, 6, tzinfo=UTC)
+COMMITTED_STATE = Path(__file__).parents[1] / "committed_state"
 HOSTILE = {
     "mention": "@everyone",
     "team": "@acme/security-team",
@@ -144,3 +149,17 @@ def test_terminal_lines_neither_forge_lines_nor_read_markup_or_emoji(
     )
     assert "hunter2" not in err
     assert len(err.splitlines()) == 2
+
+
+def test_the_audit_trail_on_a_terminal_shows_state_values_as_escapes(tmp_path: Path) -> None:
+    """`accessctl audit` lists standing warnings and removed seats with e-mails and group names
+    read from the inventory: on a terminal they neither forge a line nor send an escape."""
+    ledger = json.loads((COMMITTED_STATE / "ledger.json").read_text())
+    ledger["warnings"][0]["email"] = "warned2@acme.example\x1b[2J\nerror: all good"
+    ledger["removals"][1]["groups"][0]["name"] = "jira\x1b]8;;https://evil.example\x07\nforged"
+    (tmp_path / "ledger.json").write_text(json.dumps(ledger))
+    result = CliRunner().invoke(main, ["audit", "--state", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "\x1b" not in result.stdout
+    assert not [line for line in result.stdout.splitlines() if line.startswith(("error", "forged"))]
+    assert "warned2@acme.example\\x1b[2J\\nerror: all good on labs" in result.stdout

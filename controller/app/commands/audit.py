@@ -8,7 +8,7 @@ whom), requested in which issue, restored under which policy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -87,15 +87,23 @@ def show_trail(trail: AuditTrail) -> None:
         console.out(f"no audit records {_scope(trail)}")
         return
     console.table(events_table(trail))
+    # E-mails and group names come from the inventory: each line stays one line, its control
+    # characters shown as escapes.
+    for line in standing_lines(trail):
+        console.out(console.cell(line))
+
+
+def standing_lines(trail: AuditTrail) -> Iterator[str]:
+    """The warnings still waiting and the seats removed and restorable, one line each."""
     for warning in trail.standing_warnings:
-        console.out(
+        yield (
             f"warned, waiting: {warning.email or warning.account_id} on {warning.site} / "
             f"{warning.product} ({warning.policy}) warned {format_instant(warning.warned_at)}, "
             f"revocable from {format_instant(warning.revoke_not_before)}"
         )
     for removal in trail.removed_seats:
         groups = ", ".join(g.name for g in removal.groups) or removal.method
-        console.out(
+        yield (
             f"removed, restorable: {removal.email or removal.account_id} on {removal.site} / "
             f"{removal.product} ({groups}) by {removal.plan_id} at "
             f"{format_instant(removal.removed_at)}"
