@@ -488,3 +488,36 @@ def test_the_fraction_guard_counts_seats_now_not_in_the_file(edit: str, tmp_path
     if edit != "seats-raised":
         assert "revokes 3 of 6 jira-software seats" in refused.value.message
     assert not directory.changes
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(flip("revoke", "grant"), id="kind-flipped-key-kept"),
+        pytest.param(edit_field(account_id=ADMIN.account_id), id="account-swapped-key-kept"),
+        pytest.param(edit_field(site="labs"), id="site-edited-key-kept"),
+    ],
+)
+def test_a_sealed_entry_whose_key_names_another_action_is_refused(
+    edit: Callable[[Plan], Plan], tmp_path: Path
+) -> None:
+    """Even sealed with the key, an entry must name its own kind, site, product and account
+    in its key: apply looks the fresh action up by that key, and carries out none for it."""
+    plan, directory = setup(*PEOPLE)
+    report = run(sealed(edit(plan)), directory, tmp_path)
+    [refused] = [r for r in report.results if r.outcome == "refused"]
+    assert "its key does not name its own kind, site, product and account" in refused.detail
+    assert IDLE.account_id not in {account for _, account, _ in directory.changes}
+
+
+def test_a_reviewed_action_skipped_for_another_policy_is_audited_with_the_email_read_now(
+    tmp_path: Path,
+) -> None:
+    """A key holder's edit that no longer matches the fresh action (here its policy) is skipped,
+    and its audit record carries the account's e-mail as read now, never the file's."""
+    plan, directory = setup(*PEOPLE)
+    edited = edit_field(policy="other", email="ceo@acme.example")(plan)
+    report = run(sealed(edited), directory, tmp_path)
+    assert outcomes(report)[IDLE.account_id] == "skipped"
+    [record] = [r for r in audit_lines(tmp_path) if r["account_id"] == IDLE.account_id]
+    assert (record["outcome"], record["email"]) == ("skipped", IDLE.email)
