@@ -81,6 +81,7 @@ def test_init_writes_a_policy_set_that_validates_and_plans(
     assert "accessctl doctor" in result.output
     assert "JIRA_API_TOKEN" in result.output
     assert sim.config.admin_key not in result.output
+    assert_says_to_set_the_mail_server(result.output)
 
     environ = {**sim.environ(jira_api=jira_api), "ACCESSCTL_PLAN_KEY": PLAN_KEY}
     validated = CliRunner().invoke(main, ["validate"], env=environ)
@@ -88,6 +89,18 @@ def test_init_writes_a_policy_set_that_validates_and_plans(
     assert validated.exit_code == ExitCode.OK, validated.output
     assert planned.exit_code == ExitCode.OK, planned.output
     assert "Traceback" not in planned.output
+
+
+def assert_says_to_set_the_mail_server(output: str) -> None:
+    """The starter policies warn 14 days ahead and name no mail server: init says what to set,
+    before it sends the admin to doctor (whose smtp check fails until then)."""
+    said = output.index("warnings need a mail server")
+    assert said < output.index("Next: accessctl doctor")
+    told = output[said:]
+    assert "notifications.smtp" in told
+    assert all(f"  {field}" in told for field in ("host, port", "security", "from", "username"))
+    assert "SMTP_PASSWORD" in told
+    assert "warn_before_days: 0" in told
 
 
 def test_init_needs_the_admin_key_only_and_says_where_to_get_it(

@@ -15,6 +15,7 @@ from controller.core.policy.starter import (
     starter_files,
     yaml_scalar,
 )
+from tests import factories
 from tests.factories import NOW
 
 ACME = StarterSite(
@@ -66,3 +67,25 @@ def test_the_starter_set_validates_with_one_policy_per_known_jira_product(
     assert loaded.organization.jira_api == "gateway"
     assert [s.cloud_id for s in loaded.organization.sites] == [s.cloud_id for s in sites]
     assert "Left out, running no Jira: wiki." in starter_files(found)["organization.yaml"]
+
+
+SMTP = {"host": "smtp.acme.example", "from": "accessctl@acme.example"}
+
+
+@pytest.mark.parametrize(
+    ("send_warnings", "warn_before_days", "smtp", "lacks"),
+    [(True, 14, None, True), (True, 14, SMTP, False), (True, 0, None, False),
+     (False, 14, None, False)],
+    ids=["warns-no-server", "warns-with-a-server", "never-warns", "warnings-off"],
+)  # fmt: skip
+def test_a_policy_set_that_warns_by_mail_needs_its_mail_server(
+    send_warnings: bool, warn_before_days: int, smtp: dict[str, str] | None, lacks: bool
+) -> None:
+    notifications = {"send_warnings": send_warnings, "smtp": smtp}
+    policies = factories.policy_set(
+        factories.inactivity(warn_before_days=warn_before_days),
+        org=factories.organization(notifications=notifications),
+    )
+
+    assert policies.warns_by_mail() is (send_warnings and warn_before_days > 0)
+    assert policies.lacks_its_mail_server() is lacks

@@ -284,9 +284,8 @@ def _push_check(forge: GitHubForge, seen: judge_github.RepositorySeen) -> Findin
 
 
 def smtp_check(policies: PolicySet, *, environ: Mapping[str, str]) -> Finding:
-    notifications = policies.organization.notifications
-    warns = notifications.send_warnings and any(p.warn_before_days for p in policies.inactivity)
-    smtp = notifications.smtp
+    warns = policies.warns_by_mail()
+    smtp = policies.organization.notifications.smtp
     if smtp is None:
         return judge_local.smtp(None, warns=warns)
     settings = observe(lambda: SmtpSettings.from_policy(smtp, environ=environ))

@@ -7,7 +7,8 @@ commented Organization and one conservative `InactivityPolicy` per Jira product 
 
 Nothing is written unless all of it can be: files that exist are replaced only with `--force`,
 and the policy directory as it would be afterwards (the files already there and the new ones)
-must validate first. Then it prints the secrets to set and the next command, `accessctl doctor`.
+must validate first. Then it prints the secrets to set, what to set in `notifications.smtp` when
+the policies warn by mail and name no server, and the next command, `accessctl doctor`.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from controller.core.errors import BadInput, ExitCode, InvalidFiles, RunFailure
 from controller.core.plan.seal import MIN_KEY_CHARACTERS, PLAN_KEY_VARIABLE
 from controller.core.policy.loader import load_policies, policy_files
 from controller.core.policy.models import JiraApi
+from controller.core.policy.policy_set import PolicySet
 from controller.core.policy.starter import StarterOrganization, StarterSite, starter_files
 
 
@@ -56,10 +58,10 @@ def run(request: InitRequest, *, environ: Mapping[str, str]) -> int:
         found = discover(client, request)
     files = starter_files(found)
     _refuse_to_overwrite(request, files)
-    _check_the_result(request, files)
+    policies = _check_the_result(request, files)
     for name, text in files.items():
         write_atomic(request.policies_dir / name, text.encode())
-    _explain(request, found, files=files)
+    _explain(request, found, files=files, policies=policies)
     return ExitCode.OK
 
 
@@ -164,8 +166,9 @@ def _refuse_to_overwrite(request: InitRequest, files: Mapping[str, str]) -> None
         raise BadInput(f"{shown} already {verb}; init replaces nothing without --force")
 
 
-def _check_the_result(request: InitRequest, files: Mapping[str, str]) -> None:
-    """Validate the policy directory as it would be after writing, in a scratch copy."""
+def _check_the_result(request: InitRequest, files: Mapping[str, str]) -> PolicySet:
+    """Validate the policy directory as it would be after writing, in a scratch copy; the
+    policy set it would hold."""
     with tempfile.TemporaryDirectory(prefix="accessctl-init-") as scratch:
         staged = Path(scratch)
         if request.policies_dir.is_dir():
@@ -176,7 +179,7 @@ def _check_the_result(request: InitRequest, files: Mapping[str, str]) -> None:
         for name, text in files.items():
             (staged / name).write_text(text, encoding="utf-8")
         try:
-            load_policies([staged], today=request.today)
+            return load_policies([staged], today=request.today).policies
         except InvalidFiles as invalid:
             raise _as_written(invalid, staged=staged, into=request.policies_dir) from None
 
@@ -205,7 +208,13 @@ def _as_written(invalid: InvalidFiles, *, staged: Path, into: Path) -> WouldNotV
     )
 
 
-def _explain(request: InitRequest, found: StarterOrganization, *, files: Mapping[str, str]) -> None:
+def _explain(
+    request: InitRequest,
+    found: StarterOrganization,
+    *,
+    files: Mapping[str, str],
+    policies: PolicySet,
+) -> None:
     for name in files:
         console.out(f"wrote {request.policies_dir / name}")
     sites = ", ".join(
@@ -215,7 +224,20 @@ def _explain(request: InitRequest, found: StarterOrganization, *, files: Mapping
     console.out("\nSet these secrets (as environment variables, and repository secrets on GitHub):")
     for line in _secrets(found.jira_api):
         console.out(f"  {line}")
+    if policies.lacks_its_mail_server():
+        console.out(_MAIL_SERVER_NEEDED)
     console.out("\nNext: accessctl doctor   (checks every credential and setting a run needs)")
+
+
+_MAIL_SERVER_NEEDED = """
+The policies warn people before their seat goes, and warnings need a mail server: until
+notifications.smtp is set in organization.yaml nobody is warned, nothing is ever revoked, and
+doctor's smtp check fails. Set, under notifications.smtp:
+  host, port       your mail server, e.g. smtp.example.com and 587
+  security         starttls (port 587), tls (port 465) or none
+  from             the address the warnings come from
+  username         if the server wants a login; its password goes in the SMTP_PASSWORD secret
+(or set warn_before_days: 0 in each policy: revocations then come without warning)"""
 
 
 def _secrets(jira_api: JiraApi) -> list[str]:

@@ -56,6 +56,15 @@ class PolicySet(Frozen):
     def active_exclusions(self, today: date) -> tuple[Exclusion, ...]:
         return tuple(e for e in self.exclusion_entries() if e.active_on(today))
 
+    def warns_by_mail(self) -> bool:
+        """A policy warns before it revokes, and warnings are sent: they need a mail server."""
+        notifications = self.organization.notifications
+        return notifications.send_warnings and any(p.warn_before_days for p in self.inactivity)
+
+    def lacks_its_mail_server(self) -> bool:
+        """The policies warn by mail and name no server: nobody is warned, nothing revoked."""
+        return self.warns_by_mail() and self.organization.notifications.smtp is None
+
 
 def policies_digest(policies: PolicySet) -> str:
     """sha256 of the canonical policy set: comments, key order and file layout do not count.
