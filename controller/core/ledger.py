@@ -27,7 +27,7 @@ from typing import Literal
 from pydantic import Field, ValidationError
 
 from controller.core.errors import BadInput
-from controller.core.model_base import Frozen, Instant
+from controller.core.model_base import Frozen, Instant, first_error
 from controller.core.plan.model import Action, GroupRef
 from controller.core.policy.models import Exclusion
 from controller.core.policy.policy_set import PolicySet
@@ -305,9 +305,7 @@ def parse_ledger(data: bytes, *, source: str) -> Ledger:
     try:
         return Ledger.model_validate_json(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top)"
         raise BadInput(
-            f"{source}: {where}: {first['msg']}; "
+            f"{source}: {first_error(error)}; "
             "the ledger is written by accessctl: restore it from git"
         ) from None

@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, GetCoreSchemaHandler, GetPydanticSchema
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    GetPydanticSchema,
+    ValidationError,
+)
 from pydantic_core import CoreSchema, core_schema
 
 
@@ -13,6 +20,13 @@ class Frozen(BaseModel):
     """Immutable, strict about unknown keys: the shape every file format in accessctl has."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def first_error(error: ValidationError) -> str:
+    """`where: what` of the first problem pydantic found, for a one-line error about a file."""
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "(top)"
+    return f"{where}: {first['msg']}"
 
 
 def as_utc(value: datetime) -> datetime:

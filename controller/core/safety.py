@@ -222,14 +222,7 @@ def _is_deferred(action: Action, left_out: set[tuple[str, str, str, str]]) -> bo
 
 def _deferred(action: Action, *, over: list[Cap]) -> Skipped:
     limits = " and ".join(cap.describe for cap in over)
-    return Skipped(
-        account_id=action.account_id,
-        email=action.email,
-        site=action.site,
-        product=action.product,
-        policy=action.policy,
-        reason=(
-            f"revocation deferred to a later run: {limits} is reached, and the longest idle go "
-            f"first (safety.over_limit: trim); {action.reason}"
-        ),
+    return action.skipped(
+        f"revocation deferred to a later run: {limits} is reached, and the longest idle go "
+        f"first (safety.over_limit: trim); {action.reason}"
     )

@@ -27,7 +27,7 @@ from typing import Annotated, ClassVar, Literal, TypeVar, get_args
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from controller.core.errors import BadInput
-from controller.core.model_base import Instant
+from controller.core.model_base import Instant, first_error
 from controller.core.plan.model import Action, ActionKind, Method, RequestRef
 
 # How one action of an apply ended. `done` changed the organization (or, for a warning, the
@@ -199,10 +199,8 @@ def read_record(model: type[R], data: object, *, where: str, what: str) -> R:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        field = ".".join(str(p) for p in first["loc"]) or "(top)"
         raise BadInput(
-            f"{where}: {field}: {first['msg']}; {what} is written by accessctl: restore it from git"
+            f"{where}: {first_error(error)}; {what} is written by accessctl: restore it from git"
         ) from None
 
 

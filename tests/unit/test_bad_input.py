@@ -4,7 +4,6 @@ unwritable `--out`, a port out of range, an Organization file with an error."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,14 +16,6 @@ ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "policies" / "examples" / "inventory.json"
 NOW = "2026-11-23T06:00:00Z"
 EXCLUSIONS = "version: 1\nkind: Exclusions\nname: odd\nentries: {value}\n"
-
-
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(ROOT / "policies", tmp_path / "policies")
-    (tmp_path / "state").mkdir()
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def run(*args: str) -> tuple[int, list[str]]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,15 +19,6 @@ from tests.factories import PLAN_KEY
 ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "policies" / "examples" / "inventory.json"
 NOW = "2026-11-23T06:00:00Z"
-
-
-@pytest.fixture
-def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A policy repository like a user's: policies/, state/, and the example inventory."""
-    shutil.copytree(ROOT / "policies", tmp_path / "policies")
-    (tmp_path / "state").mkdir()
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def plan(*args: str) -> tuple[int, str, str]:

@@ -15,6 +15,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from controller.core.errors import BadInput
+from controller.core.model_base import first_error
 from controller.core.plan.model import Plan
 from controller.core.plan.seal import ActionSealer, PlanKey, header_seal, seal_plan
 from controller.core.plan.yaml_text import dump_yaml, record_item
@@ -87,10 +88,8 @@ def parse_plan(data: bytes, *, source: str) -> Plan:
     try:
         return Plan.model_validate(raw)
     except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "(top)"
         raise BadInput(
-            f"{source}: {where}: {first['msg']}; the plan does not match schemas/plan.schema.json "
+            f"{source}: {first_error(error)}; the plan does not match schemas/plan.schema.json "
             "— regenerate it with `accessctl plan`"
         ) from None
 

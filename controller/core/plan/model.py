@@ -119,6 +119,17 @@ class Action:
     def label(self) -> str:
         return self.email or self.account_id
 
+    def skipped(self, reason: str) -> Skipped:
+        """This action, left out of the plan for `reason`."""
+        return Skipped(
+            account_id=self.account_id,
+            email=self.email,
+            site=self.site,
+            product=self.product,
+            policy=self.policy,
+            reason=reason,
+        )
+
 
 def action_key(action: ActionKind, *, site: str, product: str, account_id: str) -> str:
     return f"{action}:{site}:{product}:{account_id}"

@@ -43,15 +43,8 @@ def _priority(action: Action) -> tuple[int, float, str]:
 
 
 def _held_back(action: Action, *, limit: int, used: int) -> Skipped:
-    return Skipped(
-        account_id=action.account_id,
-        email=action.email,
-        site=action.site,
-        product=action.product,
-        policy=action.policy,
-        reason=(
-            f"{action.action} held back: {used} of {limit} {action.product} seats on "
-            f"{action.site} are in use; it will be planned when a seat is free "
-            "(grants before restores, most recently active first)"
-        ),
+    return action.skipped(
+        f"{action.action} held back: {used} of {limit} {action.product} seats on "
+        f"{action.site} are in use; it will be planned when a seat is free "
+        "(grants before restores, most recently active first)"
     )
