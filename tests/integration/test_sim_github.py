@@ -371,3 +371,49 @@ def test_exhausted_rate_limit_is_403_with_zero_remaining(
     assert response.status_code == 403
     assert response.headers["x-ratelimit-remaining"] == "0"
     assert "rate limit exceeded" in response.json()["message"]
+
+
+def commits_in(origin: Origin, *, since: str, until: str) -> list[str]:
+    return git(origin.git_dir, "rev-list", f"{since}..{until}").split()
+
+
+@pytest.mark.parametrize("method", ["merge", "squash", "rebase"])
+def test_commit_pulls_name_the_pull_request_for_any_of_its_commits(
+    api: httpx.Client, origin: Origin, method: str
+) -> None:
+    old_main = moved_main_and_a_two_commit_branch(origin)
+    branch_commits = commits_in(origin, since=old_main, until="topic")
+    open_pull(api, "topic")
+    while_open = {sha: pulls_of(api, sha) for sha in branch_commits}
+    sha = api.put(f"{REPO}/pulls/1/merge", json={"merge_method": method}).json()["sha"]
+    on_main = commits_in(origin, since=old_main, until=sha)
+
+    after = {commit: pulls_of(api, commit) for commit in [*branch_commits, *on_main]}
+
+    assert len(branch_commits) == 2
+    assert while_open == {commit: [1] for commit in branch_commits}
+    assert after == {commit: [1] for commit in [*branch_commits, *on_main]}
+    assert pulls_of(api, old_main) == []
+
+
+def test_commit_pulls_of_a_commit_on_main_name_only_the_pull_request_that_merged_it(
+    api: httpx.Client, origin: Origin
+) -> None:
+    clone = origin.clone("a")
+    git(clone, "push", "--quiet", "origin", "HEAD:refs/heads/release")
+    shared = push_branch(clone, "first", files={"a.txt": "a\n"})
+    own = push_branch(clone, "second", files={"b.txt": "b\n"})  # holds `shared` too
+    open_pull(api, "first")
+    api.post(f"{REPO}/pulls", json={"title": "Next", "head": "second", "base": "release"})
+    before = pulls_of(api, shared)
+    api.put(f"{REPO}/pulls/1/merge", json={})
+
+    assert before == [2, 1]
+    assert pulls_of(api, shared) == [1]
+    assert pulls_of(api, own) == [2]
+
+
+def pulls_of(api: httpx.Client, sha: str) -> list[int]:
+    response = api.get(f"{REPO}/commits/{sha}/pulls")
+    assert response.status_code == 200, response.text
+    return [pull["number"] for pull in response.json()]

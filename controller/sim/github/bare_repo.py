@@ -131,6 +131,13 @@ class BareRepository:
             return False
         return True
 
+    def commits_between(self, *, since: str, until: str) -> list[str]:
+        """The commits `until` holds that `since` does not (`git rev-list since..until`)."""
+        if not until:
+            return []
+        listed: str = self._repo.git.rev_list(f"{since}..{until}" if since else until)
+        return listed.split()
+
     def diff_stats(self, *, base_sha: str, head_sha: str) -> DiffStats:
         """Commits on `head_sha` not on `base_sha`, and the diff since they forked."""
         if not (is_safe_ref_name(base_sha) and is_safe_ref_name(head_sha)):

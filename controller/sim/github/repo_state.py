@@ -97,6 +97,8 @@ class Pull:
     merged_by: Actor | None = None
     closed_head_sha: str | None = None
     closed_base_sha: str | None = None
+    # The base branch's sha the merge was made onto: what the merge introduced starts there.
+    merged_onto_sha: str | None = None
 
 
 @dataclass(frozen=True)
@@ -377,14 +379,32 @@ class SimulatedRepository:
         )
 
     def pulls_of_commit(self, sha: str) -> list[PullView]:
-        """`GET /commits/{sha}/pulls`: the pull request a merge commit merged, and those whose
-        head is the commit; 422 for a commit the repository does not have."""
+        """`GET /commits/{sha}/pulls`: for a commit on the default branch, the merged pull
+        request that brought it in; for any other, the open and merged pull requests that
+        hold it among their commits. 422 for a commit the repository does not have."""
         with self._lock:
-            if self.git.resolve_commit(sha) is None:
+            commit = self.git.resolve_commit(sha)
+            if commit is None:
                 raise ApiError(422, f"No commit found for SHA: {sha}")
-            views = [self._view(p) for p in self._store.pulls.values()]
-        found = [v for v in views if sha in {v.pull.merge_commit_sha, v.head_sha}]
+            default_sha = self.git.branch_sha(self.git.default_branch()) or ""
+            on_default = bool(default_sha) and self.git.is_ancestor(commit, default_sha)
+            pulls = self._store.pulls.values()
+            found = [self._view(p) for p in pulls if self._holds(p, commit, on_default=on_default)]
         return sorted(found, key=lambda v: -v.pull.number)
+
+    def _holds(self, pull: Pull, commit: str, *, on_default: bool) -> bool:
+        listed = pull.merged_at is not None or (pull.state == "open" and not on_default)
+        return listed and commit in self._commits_of(pull)
+
+    def _commits_of(self, pull: Pull) -> set[str]:
+        """The pull request's own commits, and for a merged one those its merge put on the base
+        (a merge commit, a squash, or the replayed commits of a rebase)."""
+        if pull.merged_at is None:
+            head, base = self._shas(pull)
+            return set(self.git.commits_between(since=base, until=head))
+        onto = pull.merged_onto_sha or pull.last_base_sha
+        heads = (pull.closed_head_sha or pull.last_head_sha, pull.merge_commit_sha or "")
+        return {c for head in heads for c in self.git.commits_between(since=onto, until=head)}
 
     def is_merged(self, number: int) -> bool:
         with self._lock:
@@ -404,6 +424,7 @@ class SimulatedRepository:
             pull = self._pull(number)
             head_sha = self._mergeable_head(pull, expected=expected_head_sha, method=method)
             self._refuse_unprotected_merge(pull, head_sha=head_sha, actor=actor)
+            onto = self.git.branch_sha(pull.base_ref)
             message = self._merge_message(
                 pull, title=commit_title, details=commit_message, method=method
             )
@@ -421,6 +442,7 @@ class SimulatedRepository:
                 merged_by=actor,
                 closed_head_sha=head_sha,
                 closed_base_sha=self.git.branch_sha(pull.base_ref),
+                merged_onto_sha=onto,
             )
             return MergeOutcome(sha=sha)
 
