@@ -295,6 +295,69 @@ def test_required_checks_block_the_merge_until_they_report(
     assert merged.merged
 
 
+CHECKS_WORKFLOW = """\
+name: checks
+on:
+  pull_request:
+  push:
+    branches: [main]
+jobs:
+  validate:
+    name: validate policies
+    runs-on: ubuntu-latest
+    steps:
+      - run: accessctl validate
+"""
+
+
+def finish_runs(base_url: str, conclusion: str = "success") -> list[dict[str, object]]:
+    """What the runners would do with every run in progress: finish it."""
+    answer = httpx.post(
+        f"{base_url}/__sim/workflow-runs/complete", json={"conclusion": conclusion}, timeout=10
+    )
+    answer.raise_for_status()
+    finished: list[dict[str, object]] = answer.json()
+    return finished
+
+
+@pytest.mark.parametrize(
+    ("token", "runs", "merges"),
+    [(TOKEN, [], False), (APP_TOKEN, [("checks", "pull_request", "accessctl-app[bot]")], True)],
+    ids=["actions-token-starts-no-workflow", "app-token-gets-its-checks"],
+)
+def test_only_a_plan_pull_request_opened_with_the_app_token_gets_its_required_checks(
+    policy_repo: Callable[..., PolicyRepo], token: str, runs: list[tuple[str, ...]], merges: bool
+) -> None:
+    settings = set_up_as_documented()
+    required = ClassicProtection(required_checks=("validate policies",), enforce_admins=True)
+    settings.protect("main", required)
+    repo = policy_repo(
+        settings=settings, token=token, extra={".github/workflows/checks.yml": CHECKS_WORKFLOW}
+    )
+    proposed = accessctl("propose", "--inventory", str(EXAMPLE_INVENTORY), "--now", NOW)
+    [pull] = repo.pulls()
+    with forge(repo.base_url, ADMIN_TOKEN) as admin:
+        with pytest.raises(ProtectedMerge) as before_the_runs_finish:
+            admin.merge_pull(pull.number, title="merge")
+        finished = finish_runs(repo.base_url)
+        after = httpx.get(
+            f"{repo.base_url}/repos/{REPOSITORY}/pulls/{pull.number}",
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            timeout=10,
+        ).json()["mergeable_state"]
+        if merges:
+            admin.merge_pull(pull.number, title="merge")
+
+    assert proposed.exit_code == ExitCode.OK, proposed.stderr
+    expected = 'Required status check "validate policies" is expected'
+    assert expected in str(before_the_runs_finish.value)
+    assert [(r["name"], r["event"], r["actor"]) for r in finished] == runs
+    assert all(r["head_sha"] == pull.head.sha for r in finished)
+    assert all(r["checks"] == ["validate policies"] for r in finished)
+    assert after == ("clean" if merges else "blocked")
+    assert [p.merged for p in repo.pulls()] == [merges]
+
+
 # --- what doctor reads -------------------------------------------------------------------------
 
 

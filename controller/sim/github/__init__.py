@@ -6,8 +6,9 @@ the API (refs, contents, pulls, reviews, issues, comments, labels, merges, the p
 commit, branch protection, rules, the Actions workflow permissions, `/user`) answers with GitHub's
 documented shapes and status codes, and refuses what GitHub refuses for the token's kind, the
 caller's access and the repository's settings. Besides GitHub's API, `/__sim/people` gives people
-logins and tokens, and `/__sim/issue-forms` submits an issue form from a link as github.com's web
-page would.
+logins and tokens, `/__sim/issue-forms` submits an issue form from a link as github.com's web
+page would, and `/__sim/workflow-runs` lists (and `.../complete` finishes) the workflow runs the
+repository's events started, which GitHub never starts for the Actions token's events.
 """
 
 from controller.sim.github.accounts import ADMIN_TOKEN, APP_TOKEN

@@ -49,6 +49,7 @@ from controller.sim.github.repo_state import (
     not_found,
     validation_failed,
 )
+from controller.sim.github.workflow_runs import CONCLUSIONS
 
 DOCS_URL = "https://docs.github.com/rest"
 DEFAULT_TOKEN = ACTIONS_TOKEN
@@ -463,6 +464,23 @@ class GitHubApi:
         self.repo.settings.report_status(request.path_params["sha"], context=context, state=state)
         return Response(status_code=204)
 
+    async def sim_workflow_runs(self, request: Request) -> Response:
+        """The workflow runs the repository's events started, oldest first."""
+        return JSONResponse([run.as_json() for run in self.repo.settings.runs.runs()])
+
+    async def sim_complete_runs(self, request: Request) -> Response:
+        """What the runners would do: `{"conclusion": "success", "head_sha"?: ...}` finishes
+        the runs in progress (at that commit) and answers the runs it finished."""
+        try:
+            data = await _json_object(request)
+            conclusion, sha = _text(data, "conclusion"), _text(data, "head_sha")
+            if conclusion not in CONCLUSIONS:
+                raise ApiError(422, f"conclusion must be one of {sorted(CONCLUSIONS)}")
+        except ApiError as error:
+            return JSONResponse(error_reply(error).body, status_code=error.status)
+        done = self.repo.settings.runs.complete(conclusion=conclusion, sha=sha)
+        return JSONResponse([run.as_json() for run in done])
+
     async def sim_person(self, request: Request) -> Response:
         """A person with a GitHub login and a token: `{"login", "writes"?, "association"?}`."""
         try:
@@ -722,6 +740,9 @@ def _routes(api: GitHubApi, git: GitEndpoint) -> list[Route]:
         Route("/__sim/people", api.sim_person, methods=["POST"]),
         Route("/__sim/issue-forms", api.sim_issue_form, methods=["POST"]),
         Route("/__sim/pre-receive", git.pre_receive, methods=["POST"]),
+        Route("/__sim/post-receive", git.post_receive, methods=["POST"]),
+        Route("/__sim/workflow-runs", api.sim_workflow_runs, methods=["GET"]),
+        Route("/__sim/workflow-runs/complete", api.sim_complete_runs, methods=["POST"]),
         Route("/{owner}/{name}.git/{service:path}", git.serve, methods=["GET", "POST"]),
     ]
 
@@ -749,6 +770,7 @@ def create_app(
         caller=api.caller,
         accounts={actor.login: actor for actor in tokens.values()},
         matches=repo.matches,
+        pushed=repo.pushed,
     )
     app = Starlette(routes=_routes(api, git), exception_handlers={404: _not_found, 405: _not_found})
     app.state.github = repo

@@ -138,6 +138,15 @@ class BareRepository:
         listed: str = self._repo.git.rev_list(f"{since}..{until}" if since else until)
         return listed.split()
 
+    def changed_paths(self, *, base_sha: str, head_sha: str) -> frozenset[str]:
+        """The files `head_sha` changes since it forked from `base_sha` (every file of
+        `head_sha` when there is no base)."""
+        if not base_sha:
+            listed: str = self._repo.git.ls_tree("-r", "--name-only", head_sha)
+        else:
+            listed = self._repo.git.diff("--name-only", f"{base_sha}...{head_sha}", "--")
+        return frozenset(listed.splitlines())
+
     def diff_stats(self, *, base_sha: str, head_sha: str) -> DiffStats:
         """Commits on `head_sha` not on `base_sha`, and the diff since they forked."""
         if not (is_safe_ref_name(base_sha) and is_safe_ref_name(head_sha)):

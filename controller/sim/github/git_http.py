@@ -6,7 +6,9 @@ Sits beside the REST routes (app.py) and serves `{base}/{owner}/{repo}.git` thro
 GitHub's branch protection and rulesets: the bare repository's `pre-receive` hook (installed
 by `install_push_check`) posts the ref updates and the pusher back to the simulator, which
 answers with GitHub's verdict and messages (`remote: error: GH006: ...`, `GH013: ...`); a
-refusal leaves the branch where it was, as `[remote rejected]`.
+refusal leaves the branch where it was, as `[remote rejected]`. Once the refs have moved, the
+`post-receive` hook tells the simulator who pushed what, which may start workflow runs
+(workflow_events.py), as a push does on GitHub.
 
 A push to the bare repository's path on disk (how tests arrange a repository) is the server's
 own hand: it carries no pusher, and the hook lets it through.
@@ -20,6 +22,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from starlette.concurrency import run_in_threadpool
@@ -70,17 +73,43 @@ sys.exit(0 if verdict["allowed"] else 1)
 '''
 
 
+# After the refs moved: tell the simulator, whose answer has nothing to show.
+_POST_HOOK = '''#!{python}
+"""post-receive hook of the accessctl GitHub simulator (controller/sim/github/git_http.py)."""
+import json, os, sys, urllib.request
+
+url = os.environ.get("{url}")
+if not url:
+    sys.exit(0)
+updates = [dict(zip(("old", "new", "ref"), line.split())) for line in sys.stdin]
+body = {{
+    "secret": os.environ["{secret}"], "pusher": os.environ["{pusher}"], "updates": updates
+}}
+request = urllib.request.Request(
+    url.replace("/pre-receive", "/post-receive"),
+    data=json.dumps(body).encode(),
+    headers={{"Content-Type": "application/json"}},
+)
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({{}}))
+opener.open(request, timeout=30).close()
+'''
+
+
 def install_push_check(git_dir: Path) -> None:
-    """Write the bare repository's pre-receive hook (idempotent)."""
-    hook = git_dir / "hooks" / "pre-receive"
-    hook.parent.mkdir(exist_ok=True)
-    hook.write_text(
-        _HOOK.format(
-            python=sys.executable, url=HOOK_ENV_URL, secret=HOOK_ENV_SECRET, pusher=HOOK_ENV_PUSHER
-        ),
-        encoding="utf-8",
-    )
-    hook.chmod(0o755)
+    """Write the bare repository's pre-receive and post-receive hooks (idempotent)."""
+    for name, template in (("pre-receive", _HOOK), ("post-receive", _POST_HOOK)):
+        hook = git_dir / "hooks" / name
+        hook.parent.mkdir(exist_ok=True)
+        hook.write_text(
+            template.format(
+                python=sys.executable,
+                url=HOOK_ENV_URL,
+                secret=HOOK_ENV_SECRET,
+                pusher=HOOK_ENV_PUSHER,
+            ),
+            encoding="utf-8",
+        )
+        hook.chmod(0o755)
 
 
 @dataclass
@@ -92,6 +121,7 @@ class GitEndpoint:
     caller: Callable[[str], Actor]
     accounts: dict[str, Actor]
     matches: Callable[[str, str], bool]
+    pushed: Callable[..., None]  # SimulatedRepository.pushed
     secret: str = ""
 
     def __post_init__(self) -> None:
@@ -156,6 +186,17 @@ class GitEndpoint:
             if refusal is not None:
                 lines += refusal.push_lines()
         return JSONResponse({"allowed": not lines, "lines": lines})
+
+    async def post_receive(self, request: Request) -> Response:
+        """The refs a known pusher moved: the events of the push."""
+        data = await request.json()
+        if data.get("secret") != self.secret or data.get("pusher") not in self.accounts:
+            return Response(status_code=403)
+        actor = self.accounts[data["pusher"]]
+        for item in data["updates"]:
+            moved = partial(self.pushed, ref=item["ref"], before=item["old"], after=item["new"])
+            await run_in_threadpool(moved, actor=actor)
+        return Response(status_code=204)
 
 
 def _run_backend(environment: dict[str, str], body: bytes) -> bytes:

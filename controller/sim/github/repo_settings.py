@@ -6,8 +6,10 @@ repository: workflows get a read-only token and may NOT create or approve pull r
 branch is protected. Tests and the demo change them through the API (`PUT .../protection`,
 `PUT .../actions/permissions/workflow`) or `SimulatedRepository.settings` directly.
 
-Commit statuses (what CI reports) have no endpoint in the REST subset this simulator serves, so
-they are reported through the simulator's own `/__sim/statuses/{sha}` route.
+Commit statuses (what an outside CI reports) have no endpoint in the REST subset this simulator
+serves, so they are reported through the simulator's own `/__sim/statuses/{sha}` route. The checks
+of the workflow runs the repository's events started (workflow_runs.py) count beside them: a
+required status check is met by either, as on GitHub.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from controller.sim.github.branch_protection import (
     merge_refusal,
     ruleset_push_refusal,
 )
+from controller.sim.github.workflow_runs import WorkflowRuns
 
 WorkflowPermissions = Literal["read", "write"]
 STATUS_STATES = frozenset({"error", "failure", "pending", "success"})
@@ -46,6 +49,7 @@ class RepositorySettings:
     actions: ActionsSettings = ActionsSettings()
     protections: dict[str, ClassicProtection] = field(default_factory=dict)
     rulesets: tuple[Ruleset, ...] = ()
+    runs: WorkflowRuns = field(default_factory=WorkflowRuns)
     _statuses: dict[str, dict[str, str]] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -78,8 +82,10 @@ class RepositorySettings:
             self._statuses.setdefault(sha, {})[context] = state
 
     def statuses(self, sha: str) -> dict[str, str]:
+        """The commit's checks (from workflow runs) and commit statuses, context -> state."""
         with self._lock:
-            return dict(self._statuses.get(sha, {}))
+            reported = dict(self._statuses.get(sha, {}))
+        return {**self.runs.check_states(sha), **reported}
 
     def push_refusal(self, update: RefUpdate, *, actor: Actor) -> Refusal | None:
         """Why GitHub refuses this ref update by `actor`, or None when it goes through."""

@@ -43,6 +43,7 @@ from controller.sim.github.issue_tracker import (
     Label,
 )
 from controller.sim.github.repo_settings import RepositorySettings
+from controller.sim.github.workflow_events import WorkflowEvents
 
 __all__ = ["ApiError", "not_found", "validation_failed"]
 
@@ -172,6 +173,7 @@ class SimulatedRepository:
         self.tracker = IssueTracker(
             lock=self._lock, clock=clock, is_pull=lambda number: number in self._store.pulls
         )
+        self.workflows = WorkflowEvents(git=git, runs=self.settings.runs)
 
     @property
     def full_name(self) -> str:
@@ -291,7 +293,14 @@ class SimulatedRepository:
                 last_base_sha=self.git.branch_sha(base_branch) or "",
             )
             self._store.pulls[pull.number] = pull
+            self._pull_request_event(pull, action="opened", actor=actor)
             return self._view(pull)
+
+    def _pull_request_event(self, pull: Pull, *, action: str, actor: Actor) -> None:
+        head_sha, base_sha = self._shas(pull)
+        self.workflows.pull_request(
+            action=action, actor=actor, base=pull.base_ref, base_sha=base_sha, head_sha=head_sha
+        )
 
     def _refuse_actions_unless_allowed(self, actor: Actor) -> None:
         if actor.via == "actions" and not self.settings.actions.can_approve_pull_request_reviews:
@@ -378,6 +387,18 @@ class SimulatedRepository:
             pull, state="open", closed_at=None, closed_head_sha=None, closed_base_sha=None
         )
 
+    def pushed(self, *, actor: Actor, ref: str, before: str, after: str) -> None:
+        """A git push by `actor` moved `ref`: the push event, and `synchronize` for each open
+        pull request whose head is that branch."""
+        branch = ref.removeprefix("refs/heads/")
+        if branch == ref:
+            return
+        with self._lock:
+            self.workflows.pushed(actor=actor, branch=branch, before=before, after=after)
+            heads = [p for p in self._store.pulls.values() if p.state == "open"]
+            for pull in (p for p in heads if p.head_ref == branch):
+                self._pull_request_event(pull, action="synchronize", actor=actor)
+
     def pulls_of_commit(self, sha: str) -> list[PullView]:
         """`GET /commits/{sha}/pulls`: for a commit on the default branch, the merged pull
         request that brought it in; for any other, the open and merged pull requests that
@@ -444,6 +465,7 @@ class SimulatedRepository:
                 closed_base_sha=self.git.branch_sha(pull.base_ref),
                 merged_onto_sha=onto,
             )
+            self.workflows.pushed(actor=actor, branch=pull.base_ref, before=onto or "", after=sha)
             return MergeOutcome(sha=sha)
 
     def _merge_message(

@@ -1,0 +1,136 @@
+"""The GitHub simulator starts the repository's workflows as GitHub does: for pushes, pull
+requests opened and pull requests synchronized by an app or a person, never for those made with
+the repository's GITHUB_TOKEN. Pushes go over the simulator's git endpoint, as a job's do."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from controller.sim.github import ADMIN_TOKEN, APP_TOKEN
+from tests.integration.git_sandbox import (
+    REPOSITORY,
+    TOKEN,
+    Origin,
+    clone_over_http,
+    commit_file,
+    git,
+    set_up_as_documented,
+)
+
+pytestmark = [pytest.mark.integration, pytest.mark.usefixtures("guarded_git")]
+WORKFLOWS = {
+    ".github/workflows/ci.yml": (
+        "name: ci\non:\n  push:\n    branches: [main]\n  pull_request:\n"
+        "jobs:\n  test:\n    runs-on: ubuntu-latest\n    steps: [{run: 'true'}]\n"
+    ),
+    ".github/workflows/preview.yml": (
+        "name: preview\non:\n  pull_request:\n    paths: ['policies/**']\n"
+        "jobs:\n  preview:\n    name: Preview\n    runs-on: ubuntu-latest\n    steps: []\n"
+    ),
+}
+# Each token, and who the runs its events start are by (None: they start none).
+KINDS = [(TOKEN, None), (APP_TOKEN, "accessctl-app[bot]"), (ADMIN_TOKEN, "octo-admin")]
+KIND_IDS = ["actions-token", "app-token", "person"]
+
+
+@pytest.fixture
+def served(
+    bare_origin: Callable[..., Origin], github_sim: Callable[..., str]
+) -> tuple[Origin, str]:
+    origin = bare_origin(files={"README.md": "hi\n", **WORKFLOWS})
+    return origin, github_sim(origin, settings=set_up_as_documented())
+
+
+def runs(base_url: str) -> list[tuple[str, str, str]]:
+    answer = httpx.get(f"{base_url}/__sim/workflow-runs", timeout=10).json()
+    return [(run["name"], run["event"], run["actor"]) for run in answer]
+
+
+def push_change(clone: Path, branch: str, path: str) -> str:
+    git(clone, "switch", "--quiet", "-C", branch)
+    sha = commit_file(clone, path, f"{branch}\n", message=f"change {path}")
+    git(clone, "push", "--quiet", "origin", branch)
+    return sha
+
+
+def open_pull(base_url: str, token: str, head: str) -> httpx.Response:
+    return httpx.post(
+        f"{base_url}/repos/{REPOSITORY}/pulls",
+        json={"title": "Plan", "head": head, "base": "main"},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+
+
+@pytest.mark.parametrize(("token", "actor"), KINDS, ids=KIND_IDS)
+def test_a_push_to_main_starts_the_push_workflows_unless_made_with_the_actions_token(
+    served: tuple[Origin, str], token: str, actor: str | None
+) -> None:
+    origin, base_url = served
+    clone = clone_over_http(origin, base_url, token=token, name="job")
+    push_change(clone, "main", "README.md")
+
+    assert runs(base_url) == ([("ci", "push", actor)] if actor else [])
+
+
+@pytest.mark.parametrize(("token", "actor"), KINDS, ids=KIND_IDS)
+@pytest.mark.parametrize(
+    ("path", "workflows"),
+    [("state/plans/p.yaml", ["ci"]), ("policies/org.yaml", ["ci", "preview"])],
+    ids=["plan-file", "policy-file"],
+)
+def test_a_pull_request_opened_starts_the_workflows_its_paths_call_for(
+    served: tuple[Origin, str], token: str, actor: str | None, path: str, workflows: list[str]
+) -> None:
+    origin, base_url = served
+    clone = clone_over_http(origin, base_url, token=token, name="job")
+    push_change(clone, "accessctl/plan", path)
+    opened = open_pull(base_url, token, "accessctl/plan")
+
+    assert opened.status_code == 201, opened.text
+    assert runs(base_url) == (
+        [(name, "pull_request", actor) for name in workflows] if actor else []
+    )
+
+
+@pytest.mark.parametrize(("token", "actor"), KINDS, ids=KIND_IDS)
+def test_a_push_to_an_open_pull_requests_branch_synchronizes_it(
+    served: tuple[Origin, str], token: str, actor: str | None
+) -> None:
+    origin, base_url = served
+    admin = clone_over_http(origin, base_url, token=ADMIN_TOKEN, name="admin")
+    push_change(admin, "topic", "a.txt")
+    open_pull(base_url, ADMIN_TOKEN, "topic")
+    opened = runs(base_url)
+    job = clone_over_http(origin, base_url, token=token, name="job")
+    git(job, "switch", "--quiet", "topic")
+    head = push_change(job, "topic", "b.txt")
+    after = httpx.get(f"{base_url}/__sim/workflow-runs", timeout=10).json()[len(opened) :]
+
+    assert opened == [("ci", "pull_request", "octo-admin")]
+    assert [(run["event"], run["actor"], run["head_sha"]) for run in after] == (
+        [("pull_request", actor, head)] if actor else []
+    )
+
+
+@pytest.mark.parametrize(("token", "actor"), KINDS, ids=KIND_IDS)
+def test_a_merge_is_a_push_to_the_base_by_whoever_merged(
+    served: tuple[Origin, str], token: str, actor: str | None
+) -> None:
+    origin, base_url = served
+    push_change(clone_over_http(origin, base_url, token=ADMIN_TOKEN, name="a"), "topic", "a.txt")
+    number = open_pull(base_url, ADMIN_TOKEN, "topic").json()["number"]
+    merged = httpx.put(
+        f"{base_url}/repos/{REPOSITORY}/pulls/{number}/merge",
+        json={},
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=10,
+    )
+
+    assert merged.status_code == 200, merged.text
+    pushes = [run for run in runs(base_url) if run[1] == "push"]
+    assert pushes == ([("ci", "push", actor)] if actor else [])
