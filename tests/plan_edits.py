@@ -183,52 +183,69 @@ def _raise_seats(plan: Plan) -> Plan:
     )
 
 
+def copied_onto(index: int, account_id: str) -> Edit:
+    return Edit(
+        "added: a copy onto another account",
+        _with_actions(lambda a: (*a, *_copy(a, index, account_id=account_id))),
+    )
+
+
+def duplicated(index: int) -> Edit:
+    return Edit("duplicated", _with_actions(lambda a: (*a, *_copy(a, index))))
+
+
+def dropped(index: int) -> Edit:
+    return Edit(
+        "dropped",
+        _with_actions(lambda a: tuple(x for n, x in enumerate(a) if n != index % max(len(a), 1))),
+    )
+
+
+def kind_flipped(index: int, kind: str) -> Edit:
+    return Edit("kind flipped", _on_action(index, lambda a: dataclasses.replace(a, action=kind)))
+
+
+def groups_added(index: int, group: GroupRef) -> Edit:
+    return Edit(
+        "groups added",
+        _on_action(index, lambda a: dataclasses.replace(a, groups=(*a.groups, group))),
+    )
+
+
+def account_swapped(index: int, account_id: str) -> Edit:
+    return Edit(
+        "account swapped",
+        _on_action(index, lambda a: dataclasses.replace(a, account_id=account_id)),
+    )
+
+
+SEATS_RAISED = Edit("summary seats raised", _raise_seats)
+
+
 def whole_action_edit() -> st.SearchStrategy[Edit]:
     index = st.integers(0, 50)
     return st.one_of(
-        st.builds(
-            lambda i, account_id: Edit(
-                "added: a copy onto another account",
-                _with_actions(lambda a: (*a, *_copy(a, i, account_id=account_id))),
-            ),
-            index,
-            st.sampled_from(ACCOUNT_IDS),
-        ),
-        st.builds(lambda i: Edit("duplicated", _with_actions(lambda a: (*a, *_copy(a, i)))), index),
-        st.builds(
-            lambda i: Edit(
-                "dropped",
-                _with_actions(
-                    lambda a: tuple(x for n, x in enumerate(a) if n != i % max(len(a), 1))
-                ),
-            ),
-            index,
-        ),
-        st.builds(
-            lambda i, kind: Edit(
-                "kind flipped", _on_action(i, lambda a: dataclasses.replace(a, action=kind))
-            ),
-            index,
-            st.sampled_from(KINDS),
-        ),
-        st.builds(
-            lambda i, group: Edit(
-                "groups added",
-                _on_action(i, lambda a: dataclasses.replace(a, groups=(*a.groups, group))),
-            ),
-            index,
-            st.sampled_from(GROUP_REFS),
-        ),
-        st.builds(
-            lambda i, account_id: Edit(
-                "account swapped",
-                _on_action(i, lambda a: dataclasses.replace(a, account_id=account_id)),
-            ),
-            index,
-            st.sampled_from(ACCOUNT_IDS),
-        ),
-        st.just(Edit("summary seats raised", _raise_seats)),
+        st.builds(copied_onto, index, st.sampled_from(ACCOUNT_IDS)),
+        st.builds(duplicated, index),
+        st.builds(dropped, index),
+        st.builds(kind_flipped, index, st.sampled_from(KINDS)),
+        st.builds(groups_added, index, st.sampled_from(GROUP_REFS)),
+        st.builds(account_swapped, index, st.sampled_from(ACCOUNT_IDS)),
+        st.just(SEATS_RAISED),
     )
+
+
+def every_whole_action_edit(actions: int) -> list[Edit]:
+    """Each whole-action edit of each of `actions` actions, with every value: what a bounded
+    random run may not draw."""
+    edits = [SEATS_RAISED]
+    for index in range(actions):
+        edits += [duplicated(index), dropped(index)]
+        edits += [kind_flipped(index, kind) for kind in KINDS]
+        edits += [groups_added(index, group) for group in GROUP_REFS]
+        edits += [copied_onto(index, account_id) for account_id in ACCOUNT_IDS]
+        edits += [account_swapped(index, account_id) for account_id in ACCOUNT_IDS]
+    return edits
 
 
 def _copy(actions: tuple[Action, ...], index: int, **fields: Any) -> tuple[Action, ...]:

@@ -6,9 +6,10 @@ A bounded run; `make bench` runs many more examples (tests/benchmarks/test_apply
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 
-from tests.plan_edits import SCENARIOS, Edit, check, reviewed_plan
+from tests.plan_edits import SCENARIOS, Edit, check, every_whole_action_edit, reviewed_plan
 
 
 def test_the_unedited_plan_runs_whole() -> None:
@@ -22,3 +23,16 @@ def test_no_edit_escapes(scenario: tuple[list[Edit], bool, str | None]) -> None:
     edits, holds_key, active_since = scenario
     escaped = check(edits, holds_key=holds_key, active_since=active_since)
     assert escaped == [], [e.name for e in edits]
+
+
+@pytest.mark.parametrize("holds_key", [False, True], ids=["editor-without-key", "key-holder"])
+def test_no_whole_action_edit_escapes(holds_key: bool) -> None:
+    """Every whole-action edit (added, duplicated, dropped, kind flipped, groups added, account
+    swapped) of every reviewed action, which the bounded random run draws only now and then."""
+    edits = every_whole_action_edit(len(reviewed_plan().actions))
+    escaped = {
+        e.name: found
+        for e in edits
+        if (found := check([e], holds_key=holds_key, active_since=None))
+    }
+    assert escaped == {}
