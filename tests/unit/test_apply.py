@@ -521,3 +521,20 @@ def test_a_reviewed_action_skipped_for_another_policy_is_audited_with_the_email_
     assert outcomes(report)[IDLE.account_id] == "skipped"
     [record] = [r for r in audit_lines(tmp_path) if r["account_id"] == IDLE.account_id]
     assert (record["outcome"], record["email"]) == ("skipped", IDLE.email)
+
+
+def test_a_revoke_whose_seat_is_now_also_held_through_another_group_is_skipped(
+    tmp_path: Path,
+) -> None:
+    """Added to another group granting the seat since the plan: removing only the reviewed
+    groups would leave the seat held while the audit said revoked, so nothing is removed."""
+    plan, directory = setup(IDLE)
+    directory.set_activity(account(IDLE.account_id, idle=90, groups=("g-jsw", "g-testers")))
+    report = run(plan, directory, tmp_path)
+    [result] = report.results
+    assert (result.outcome, result.detail) == (
+        "skipped",
+        "now also holds the seat through jira-testers, not in the reviewed plan; re-plan",
+    )
+    assert not directory.changes
+    assert not StateDir(tmp_path).read_ledger().removals
