@@ -458,6 +458,27 @@ class Workspace:
                 sha=None,
             )
 
+    def parked_state_branches(self) -> list[str]:
+        """The remote's `accessctl/state/*` branches now (asks it): state commits it refused,
+        waiting to be merged."""
+        try:
+            listed = str(
+                self._repo.git.ls_remote(
+                    "--heads",
+                    self.remote,
+                    f"refs/heads/{STATE_BRANCH_PREFIX}*",
+                    kill_after_timeout=NETWORK_TIMEOUT_SECONDS,
+                )
+            )
+        except GitCommandError as error:
+            raise _failure(
+                f"cannot list the branches of {self.remote}",
+                error,
+                then="check the remote and credentials",
+            ) from None
+        names = (line.split("\t")[-1].removeprefix("refs/heads/") for line in listed.splitlines())
+        return sorted(name for name in names if name.startswith(STATE_BRANCH_PREFIX))
+
     def remote_branch_exists(self, branch: str) -> bool:
         """Whether the remote has `branch` now (asks it; a fetch may be stale)."""
         try:

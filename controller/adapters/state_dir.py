@@ -175,13 +175,22 @@ _AUDIT = "the audit log"
 def _read_marker(path: Path, model: type[Record], *, what: str) -> Record | None:
     if not path.exists():
         return None
+    return _parse_marker(path.read_text(encoding="utf-8"), model, where=str(path), what=what)
+
+
+def parse_applied_marker(text: str, *, where: str) -> AppliedMarker:
+    """An applied marker read from elsewhere than the state directory (a branch, say)."""
+    return _parse_marker(text, AppliedMarker, where=where, what="an applied marker")
+
+
+def _parse_marker(text: str, model: type[Record], *, where: str, what: str) -> Record:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(text)
     except json.JSONDecodeError:
         raise BadInput(
-            f"{path}: not JSON; {what} is written by accessctl: restore it from git"
+            f"{where}: not JSON; {what} is written by accessctl: restore it from git"
         ) from None
-    return read_record(model, data, where=str(path), what=what)
+    return read_record(model, data, where=where, what=what)
 
 
 # Apply appends journal lines from several threads: one append at a time, each whole.

@@ -35,6 +35,7 @@ from controller.sim.github import ADMIN_TOKEN, ClassicProtection, RepositorySett
 from tests.integration.git_sandbox import (
     REPOSITORY,
     TOKEN,
+    clone_over_http,
     git,
     push_over_http,
     set_up_as_documented,
@@ -414,6 +415,46 @@ def test_a_restore_a_protected_main_refuses_is_answered_and_its_record_kept_on_a
     assert f"safe on branch {parked}: open a pull request from {parked} into main" in output
     audit = git(world.repo.origin.git_dir, "ls-tree", "-r", "--name-only", parked, "state/audit")
     assert audit.strip()
+
+
+def test_a_parked_restore_answered_again_says_where_its_record_waits(
+    world_with: Callable[..., World], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = set_up_as_documented()
+    world = world_with(seed=seed(), extra=ledger_with(removal(days_ago=3)), settings=settings)
+    push_over_http(world.repo.clone, world.repo.base_url, token=TOKEN)
+    settings.protect("main", ClassicProtection(require_pull_request=True))
+    number = world.submit(
+        bobs_link(world), token=world.person("bob-acme"), answers={"reason": "Back"}
+    )
+    first, _ = answer(number, at=DAY0)
+    parked = world.repo.origin.git_dir
+    branches = git(parked, "for-each-ref", "--format=%(refname:short)", "refs/heads/accessctl/")
+    reopened = httpx.patch(
+        world.api(f"/issues/{number}"),
+        json={"state": "open"},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        timeout=10,
+    )
+    # The workflow answers from a fresh checkout of main, which has no record of the restore.
+    rerun = clone_over_http(world.repo.origin, world.repo.base_url, token=TOKEN, name="rerun")
+    monkeypatch.chdir(rerun)
+
+    code, output = answer(number, at=DAY0 + timedelta(hours=1))
+
+    (branch,) = branches.split()
+    assert first == ExitCode.FAILURE
+    assert reopened.status_code == 200, reopened.text
+    assert code == ExitCode.FAILURE, output
+    assert f"waits on branch {branch}" in output
+    assert "nothing was done again" in output
+    assert "Traceback" not in output
+    assert world.repo.open_pulls() == []  # no review of a seat that is back already
+    assert world.issue(number)["state"] == "closed"
+    (comment,) = world.comments(number)
+    assert "**Restored.**" in comment
+    after = git(parked, "for-each-ref", "--format=%(refname:short)", "refs/heads/accessctl/")
+    assert after == branches  # no second plan, no second branch
 
 
 # --- refusals: one comment, nothing else ------------------------------------------------------

@@ -19,18 +19,21 @@ the issue it makes (label `access-request`) runs this in a workflow. One comment
 (declined); the workflow runs it when such a pull request closes, and the daily plan runs it
 too, so no request is left open once its pull request is decided. Answering an issue again (an
 edit, a re-run) never restores twice: a restore already recorded for the issue is only
-reported.
+reported, and one whose record the remote refused (it waits on `accessctl/state/<plan id>`, not
+on the default branch) is reported with that branch, the run failing until it is merged.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from controller.adapters.atlassian import AtlassianClient, AtlassianDirectory
 from controller.adapters.files import write_atomic
-from controller.adapters.git_workspace import StateParked, state_branch
+from controller.adapters.git_workspace import STATE_BRANCH_PREFIX, StateParked, state_branch
 from controller.adapters.github import GitHubForge, Issue, PullRequest
+from controller.adapters.state_dir import parse_applied_marker
 from controller.app import console
 from controller.app.executor import ActionResult, ApplyReport, ApplyRun, apply_plan
 from controller.app.grant_requests import AccessRequest, GrantPull, open_grant_pull
@@ -58,10 +61,10 @@ from controller.core.access_request import (
 from controller.core.errors import ExitCode
 from controller.core.inert_text import md_prose
 from controller.core.plan import Plan, dump_plan_yaml
-from controller.core.plan.model import RequestRef, action_key
+from controller.core.plan.model import RequestRef, action_key, is_plan_id
 from controller.core.plan.seal import PlanKey, seal_plan
 from controller.core.reconcile import reconcile
-from controller.core.state_records import EXECUTED, PolicyApproval
+from controller.core.state_records import EXECUTED, AppliedMarker, PolicyApproval
 
 FORMS_DIRECTORY = Path(".github") / "ISSUE_TEMPLATE"
 MAX_REASON = 1800  # an AccessGrants reason holds 2000 characters; the issue's link is added
@@ -112,6 +115,10 @@ def _answer(context: RunContext, request: IssueRequest, *, issue: Issue, forge: 
         console.info(f"issue #{issue.number}: restored already; closing it")
         forge.close_issue(issue.number)
         return ExitCode.OK
+    parked = _parked_restore(context, number=issue.number)
+    if parked is not None:
+        forge.close_issue(issue.number)
+        raise parked
     try:
         asked = _asked(context, issue)
     except FormProblems as problems:
@@ -155,12 +162,48 @@ def _refuse(forge: GitHubForge, *, issue: Issue, reasons: list[str]) -> int:
 
 def _restored_before(context: RunContext, *, number: int) -> bool:
     """Whether an applied plan already restored what issue `number` asked for."""
-    return any(
+    return any(_restores(marker, number) for marker in context.state.applied_markers())
+
+
+def _restores(marker: AppliedMarker, number: int) -> bool:
+    return (
         isinstance(marker.approval, PolicyApproval)
         and marker.approval.request.issue == number
         and any(marker.outcomes.get(outcome, 0) for outcome in EXECUTED)
-        for marker in context.state.applied_markers()
     )
+
+
+def _parked_restore(context: RunContext, *, number: int) -> StateParked | None:
+    """A restore for issue `number` whose record the remote refused: its applied marker waits
+    on `accessctl/state/<plan id>`, not on the default branch yet. Restoring again would open
+    a needless review (the account holds the groups already), so the run says where it waits."""
+    found = next(((b, m) for b, m in _parked_markers(context) if _restores(m, number)), None)
+    if found is None:
+        return None
+    branch, marker = found
+    into = context.require_workspace().current_branch() or "the default branch"
+    return StateParked(
+        f"issue #{number} was answered before: {marker.plan_id} restored the seat, and its "
+        f"record waits on branch {branch}: merge that branch into {into} (a pull request); "
+        "nothing was done again",
+        branch=branch,
+        refused=into,
+        sha=None,
+    )
+
+
+def _parked_markers(context: RunContext) -> Iterator[tuple[str, AppliedMarker]]:
+    """The applied markers on the remote's `accessctl/state/<plan id>` branches."""
+    workspace = context.require_workspace()
+    branches = {b: b.removeprefix(STATE_BRANCH_PREFIX) for b in workspace.parked_state_branches()}
+    plans = {branch: plan_id for branch, plan_id in branches.items() if is_plan_id(plan_id)}
+    if plans:
+        workspace.fetch(*plans)
+    for branch, plan_id in plans.items():
+        path = workspace.relative_path(context.state.applied_path(plan_id))
+        text = workspace.read_text_at(f"{workspace.remote}/{branch}", path)
+        if text is not None:
+            yield branch, parse_applied_marker(text, where=f"{branch}:{path}")
 
 
 # --- review -----------------------------------------------------------------------------------
