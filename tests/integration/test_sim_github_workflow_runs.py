@@ -134,3 +134,41 @@ def test_a_merge_is_a_push_to_the_base_by_whoever_merged(
     assert merged.status_code == 200, merged.text
     pushes = [run for run in runs(base_url) if run[1] == "push"]
     assert pushes == ([("ci", "push", actor)] if actor else [])
+
+
+def as_(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize(("token", "actor"), KINDS, ids=KIND_IDS)
+def test_a_pull_request_reopened_starts_its_workflows_again(
+    served: tuple[Origin, str], token: str, actor: str | None
+) -> None:
+    origin, base_url = served
+    push_change(clone_over_http(origin, base_url, token=ADMIN_TOKEN, name="a"), "topic", "a.txt")
+    number = open_pull(base_url, ADMIN_TOKEN, "topic").json()["number"]
+    pull = f"{base_url}/repos/{REPOSITORY}/pulls/{number}"
+    httpx.patch(pull, json={"state": "closed"}, headers=as_(ADMIN_TOKEN), timeout=10)
+    before = len(runs(base_url))
+    reopened = httpx.patch(pull, json={"state": "open"}, headers=as_(token), timeout=10)
+
+    assert reopened.status_code == 200, reopened.text
+    assert runs(base_url)[before:] == ([("ci", "pull_request", actor)] if actor else [])
+
+
+@pytest.mark.parametrize(("token", "actor"), KINDS, ids=KIND_IDS)
+def test_moving_a_branch_through_the_refs_api_is_a_push(
+    served: tuple[Origin, str], token: str, actor: str | None
+) -> None:
+    origin, base_url = served
+    clone = origin.clone("on-disk")  # the server's own hand: no event
+    sha = push_change(clone, "topic", "a.txt")
+    moved = httpx.patch(
+        f"{base_url}/repos/{REPOSITORY}/git/refs/heads/main",
+        json={"sha": sha},
+        headers=as_(token),
+        timeout=10,
+    )
+
+    assert moved.status_code == 200, moved.text
+    assert runs(base_url) == ([("ci", "push", actor)] if actor else [])

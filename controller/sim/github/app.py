@@ -171,7 +171,9 @@ class GitHubApi:
     async def create_ref(self, request: Request) -> Reply:
         data = await _json_object(request)
         ref, sha = await run_in_threadpool(
-            self.repo.create_ref, _text(data, "ref") or "", _text(data, "sha") or ""
+            lambda: self.repo.create_ref(
+                _text(data, "ref") or "", _text(data, "sha") or "", actor=request.state.actor
+            )
         )
         return Reply(payloads.git_ref(ref, sha, self._urls(request)), status=201)
 
@@ -182,6 +184,7 @@ class GitHubApi:
                 request.path_params["ref"],
                 sha=_text(data, "sha") or "",
                 force=bool(data.get("force", False)),
+                actor=request.state.actor,
             )
         )
         return Reply(payloads.git_ref(ref, sha, self._urls(request)))
@@ -235,6 +238,7 @@ class GitHubApi:
                 body=_text(data, "body"),
                 state=_text(data, "state"),
                 base=_text(data, "base"),
+                actor=request.state.actor,
             )
         )
         return Reply(payloads.pull(view, self._urls(request)))

@@ -43,7 +43,7 @@ from controller.sim.github.issue_tracker import (
     Label,
 )
 from controller.sim.github.repo_settings import RepositorySettings
-from controller.sim.github.workflow_events import WorkflowEvents
+from controller.sim.github.workflow_events import ZERO_SHA, WorkflowEvents
 
 __all__ = ["ApiError", "not_found", "validation_failed"]
 
@@ -198,7 +198,7 @@ class SimulatedRepository:
         with self._lock:
             return list(self.git.refs_with_prefix(f"refs/{prefix}").items())
 
-    def create_ref(self, ref: str, sha: str) -> tuple[str, str]:
+    def create_ref(self, ref: str, sha: str, *, actor: Actor) -> tuple[str, str]:
         if not ref.startswith("refs/") or ref.count("/") < 2 or not is_safe_ref_name(ref):
             raise ApiError(422, "Reference name is invalid")
         with self._lock:
@@ -208,9 +208,10 @@ class SimulatedRepository:
                 self.git.create_ref(ref, sha)
             except RefMoved:
                 raise ApiError(422, "Reference already exists") from None
+            self.pushed(actor=actor, ref=ref, before=ZERO_SHA, after=sha)
         return ref, sha
 
-    def update_ref(self, ref: str, *, sha: str, force: bool) -> tuple[str, str]:
+    def update_ref(self, ref: str, *, sha: str, force: bool, actor: Actor) -> tuple[str, str]:
         full = f"refs/{ref}"
         with self._lock:
             current = self.git.refs_with_prefix(full).get(full)
@@ -221,6 +222,7 @@ class SimulatedRepository:
             if not force and not self.git.is_ancestor(current, sha):
                 raise ApiError(422, "Update is not a fast forward")
             self.git.move_ref(full, sha, expected=current)
+            self.pushed(actor=actor, ref=full, before=current, after=sha)
         return full, sha
 
     def delete_ref(self, ref: str) -> None:
@@ -351,6 +353,7 @@ class SimulatedRepository:
         body: str | None = None,
         state: str | None = None,
         base: str | None = None,
+        actor: Actor,
     ) -> PullView:
         check_body(body, resource="PullRequest")
         with self._lock:
@@ -365,6 +368,8 @@ class SimulatedRepository:
             if state is not None and state != pull.state:
                 updated = self._with_state(updated, state)
             self._store.pulls[number] = updated
+            if updated.state == "open" and pull.state == "closed":
+                self._pull_request_event(updated, action="reopened", actor=actor)
             return self._view(updated)
 
     def _with_state(self, pull: Pull, state: str) -> Pull:
@@ -654,7 +659,7 @@ class SimulatedRepository:
                 self.tracker.attached[number] = ()
                 self.tracker.add_labels(number, change.labels)
             return self.update_pull(
-                number, title=change.title, body=change.body, state=change.state
+                number, title=change.title, body=change.body, state=change.state, actor=actor
             )
 
 

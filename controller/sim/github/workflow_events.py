@@ -1,5 +1,6 @@
 """The events of the GitHub simulator's repository that may start workflows: a push to a
-branch, a pull request opened or synchronized.
+branch (over git, by a merge, or through the refs API), a pull request opened, synchronized or
+reopened.
 
 Sits between the repository core (repo_state.py, and the git endpoint's post-receive callback),
 which calls it after each such change, and the workflow model (workflow_runs.py), which decides

@@ -2,17 +2,17 @@
 checks their jobs report.
 
 Sits beside the repository core (repo_state.py), which hands it each event it causes (a push, a
-pull request opened or synchronized), and under the protection rules (repo_settings.py), which
-count the checks of a commit with its commit statuses. GitHub's rule, which decides whether a
-plan pull request can ever meet required checks: events made with the repository's
-`GITHUB_TOKEN` start no workflow run (except `workflow_dispatch` and `repository_dispatch`,
-which the simulator does not serve), while events made with a GitHub App installation token or
-a person's token start the workflows whose `on:` matches.
+pull request opened, synchronized or reopened), and under the protection rules
+(repo_settings.py), which count the checks of a commit with its commit statuses. GitHub's
+rule, which decides whether a plan pull request can ever meet required checks: events made
+with the repository's `GITHUB_TOKEN` start no workflow run (except `workflow_dispatch` and
+`repository_dispatch`, which the simulator does not serve), while events made with a GitHub
+App installation token or a person's token start the workflows whose `on:` matches.
 
 What is modelled: the `push` and `pull_request` triggers, in their three YAML forms, with
 `branches`/`branches-ignore`, `paths`/`paths-ignore` (GitHub's filter patterns: `*`, `**`, `?`,
-`+`, `[]`, `!`) and `types` (default opened, synchronize, reopened; the simulator causes opened
-and synchronize). Each job of a started run reports one check named as GitHub names it, the
+`+`, `[]`, `!`) and `types` (default opened, synchronize, reopened, the three the simulator
+causes). Each job of a started run reports one check named as GitHub names it, the
 job's `name:` or else its id, which is the context a required status check names. Checks stay
 pending until completed through the simulator's own `/__sim/workflow-runs/complete`.
 Not modelled: job `if:` conditions, matrix jobs (GitHub adds the matrix values to the name),
