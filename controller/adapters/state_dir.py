@@ -87,17 +87,23 @@ class StateDir:
     def pending_plans(self) -> list[Path]:
         """Merged plans neither applied nor refused yet, oldest first (plan ids sort by time).
         Only files named like a plan id count (`misnamed_plans` lists the others)."""
-        plans = sorted(p for p in self._plan_files() if is_plan_id(p.stem))
         return [
             p
-            for p in plans
+            for p in self._named_plans()
             if not self.applied_path(p.stem).exists() and not self.refused_path(p.stem).exists()
         ]
 
     def applied_plans(self) -> list[Path]:
         """Plan files with an applied marker beside them, oldest first."""
-        plans = sorted(p for p in self._plan_files() if is_plan_id(p.stem))
-        return [p for p in plans if self.applied_path(p.stem).exists()]
+        return [p for p in self._named_plans() if self.applied_path(p.stem).exists()]
+
+    def refused_plans(self) -> list[Path]:
+        """Plan files with a refused marker beside them, oldest first."""
+        return [p for p in self._named_plans() if self.refused_path(p.stem).exists()]
+
+    def _named_plans(self) -> list[Path]:
+        """Plan files named like a plan id, oldest first (plan ids sort by time)."""
+        return sorted(p for p in self._plan_files() if is_plan_id(p.stem))
 
     def misnamed_plans(self) -> list[Path]:
         """Files in state/plans/ that look like plans but are not named `<plan id>.yaml`."""

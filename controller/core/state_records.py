@@ -26,7 +26,7 @@ from typing import Annotated, ClassVar, Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from controller.core.errors import BadInput
+from controller.core.errors import BadInput, ExitCode
 from controller.core.model_base import Instant, first_error
 from controller.core.plan.model import Action, ActionKind, Method, RequestRef
 
@@ -184,11 +184,15 @@ class AppliedMarker(StateRecord):
 
 class RefusedMarker(StateRecord):
     """A merged plan `apply --pending` refused whole (expired, other policies, a safety limit):
-    it is not tried again."""
+    it is not tried again. `exit_code` is how that run ended (absent in older markers), so a
+    re-run that commits a refusal a killed run wrote ends the same way."""
+
+    optional_keys: ClassVar[frozenset[str]] = frozenset({"exit_code"})
 
     plan_id: str
     refused_at: Instant
     reasons: tuple[str, ...]
+    exit_code: ExitCode | None = None
 
 
 R = TypeVar("R", bound=StateRecord)

@@ -8,7 +8,9 @@ write, once Atlassian answered it):
 - `before`: the journal holds N `before` lines (they are written together, before any change);
 - `after`: the Nth `after` line is in the journal;
 - `write`: the Nth change reached Atlassian, and nothing of it is journaled yet;
-- `applied`: the applied marker is written, and nothing is committed yet.
+- `applied`: the applied marker is written, and nothing is committed yet;
+- `refused`: a refused marker is written (apply `--pending` refused the plan whole), and nothing
+  is committed yet.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from controller.adapters.atlassian import AtlassianDirectory
 from controller.adapters.state_dir import StateDir
 from controller.app.cli import main
 from controller.core.directory_port import ChangeResult
-from controller.core.state_records import AppliedMarker, JournalEntry
+from controller.core.state_records import AppliedMarker, JournalEntry, RefusedMarker
 
 WRITES = ("remove_from_group", "add_to_group", "suspend", "restore")
 
@@ -75,6 +77,16 @@ def kill_at_applied() -> None:
     setattr(StateDir, "mark_applied", mark_then_die)  # noqa: B010
 
 
+def kill_at_refused() -> None:
+    mark = StateDir.mark_refused
+
+    def mark_then_die(state: StateDir, marker: RefusedMarker) -> None:
+        mark(state, marker)
+        die()
+
+    setattr(StateDir, "mark_refused", mark_then_die)  # noqa: B010
+
+
 def arm(point: str, count: int) -> None:
     if point in {"before", "after"}:
         kill_at_journal(point, count)
@@ -82,6 +94,8 @@ def arm(point: str, count: int) -> None:
         kill_at_write(count)
     elif point == "applied":
         kill_at_applied()
+    elif point == "refused":
+        kill_at_refused()
     else:
         raise SystemExit(f"unknown kill point {point!r}")
 

@@ -11,8 +11,9 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+import httpx
 import pytest
 from click.testing import CliRunner
 from ruamel.yaml import YAML
@@ -25,7 +26,7 @@ from controller.core.policy.models import JiraApi
 from controller.core.snapshot import Inventory, parse_inventory
 from tests.integration.git_sandbox import Origin, git
 from tests.integration.policy_repo import PolicyClone
-from tests.integration.sim_atlassian_support import AtlassianSim, ServeAtlassian
+from tests.integration.sim_atlassian_support import DIR, AtlassianSim, ServeAtlassian
 
 pytestmark = pytest.mark.integration
 
@@ -520,6 +521,76 @@ def test_two_applies_racing_from_two_clones_act_once(world: World) -> None:
     assert_applied_once(world, plan, state=acted[0] / "state")
     pushed = git(world.origin.git_dir, "show", "main:state/audit/2026-11.jsonl").splitlines()
     assert sorted(json.loads(line)["outcome"] for line in pushed) == ["done"] * len(plan.actions)
+
+
+class Refused(NamedTuple):
+    """A merged plan `apply --pending` refuses whole, and how."""
+
+    plan_file: Path
+    reason: str
+    now: str
+    exit_code: ExitCode
+
+
+def expired(world: World, plan_file: Path) -> Refused:
+    """Refused in apply, under its lock: the plan has expired."""
+    reason = "expired at 2026-11-30T06:00:00Z"
+    return Refused(plan_file, reason, "2026-12-01T00:00:00Z", ExitCode.BAD_INPUT)
+
+
+def misnamed(world: World, plan_file: Path) -> Refused:
+    """Refused on reading, before any lock: the file is named after another id."""
+    other = plan_file.with_name("plan-20261123-060000-00000000.yaml")
+    git(world.clone, "mv", str(plan_file), str(other))
+    git(world.clone, "commit", "--quiet", "-m", "Merge a misnamed plan")
+    git(world.clone, "push", "--quiet", "origin", "main")
+    return Refused(other, "but is named", APPLIED_AT, ExitCode.BAD_INPUT)
+
+
+def over_the_limit(world: World, plan_file: Path) -> Refused:
+    """Refused in apply, under its lock, by a safety guard: every account the plan leaves
+    alone (but the bot) was suspended since, so its revocations are most of the seats now."""
+    named = {a.account_id for a in parse_plan(plan_file.read_bytes(), source="plan").actions}
+    admin = {"Authorization": f"Bearer {world.sim.config.admin_key}"}
+    for account in world.sim.inventory().accounts:
+        if account.account_id not in named | {BOT}:
+            url = f"{world.sim.base_url}{DIR}/users/{account.account_id}/suspend"
+            httpx.post(url, headers=admin, json={}, timeout=10).raise_for_status()
+    return Refused(plan_file, "max_revocation_fraction", APPLIED_AT, ExitCode.REFUSED)
+
+
+@pytest.mark.parametrize(
+    "refusal", [expired, misnamed, over_the_limit], ids=["expired", "misnamed", "over-the-limit"]
+)
+@pytest.mark.parametrize("fresh", [False, True], ids=["same-clone", "fresh-clone"])
+def test_a_refusal_killed_before_its_commit_is_committed_and_reported_by_the_re_run(
+    world: World, refusal: Callable[[World, Path], Refused], fresh: bool
+) -> None:
+    """`--pending` finishes a refusal a killed run marked and never committed: it reports it,
+    commits and pushes the marker, and fails as the refusal did. The lock, if taken, is gone
+    once the plan is refused (nothing was changed under it), before the marker is written."""
+    refused = refusal(world, merge_plan(world))
+    stem = refused.plan_file.stem
+    arguments = ["apply", "--pending", "--now", refused.now, "--push"]
+    killed(world, "refused", 1, *arguments, run_id="77")
+    marker = f"state/plans/{stem}.refused.json"
+    assert git(world.clone, "status", "--porcelain", "--", marker) == f"?? {marker}"
+    lock = f"refs/accessctl/apply/{stem}"
+    assert not remote_has(world, lock)
+    clone = world.origin.clone("rerun") if fresh else world.clone
+    done = accessctl_in(clone, *arguments, run_id="77")
+    assert done.returncode == refused.exit_code, done.stderr
+    assert f"{refused.plan_file}: not applied: " in done.stderr
+    assert refused.reason in done.stderr
+    pushed = json.loads(git(world.origin.git_dir, "show", f"main:{marker}"))
+    assert refused.reason in pushed["reasons"][0]
+    log = git(world.origin.git_dir, "log", "-1", "--format=%s", "main")
+    assert log == f"accessctl: plan {stem} refused on apply"
+    assert git(clone, "status", "--porcelain") == ""
+    assert not remote_has(world, lock)
+    again = accessctl_in(clone, *arguments, run_id="78")
+    assert again.returncode == ExitCode.OK, again.stderr
+    assert "no merged plan is waiting to be applied" in again.stderr
 
 
 def world_on(

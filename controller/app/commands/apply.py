@@ -13,7 +13,7 @@ configures SMTP, it mails the revocation and restore notices and the admin diges
 from __future__ import annotations
 
 import platform
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +29,7 @@ from controller.app.approvals import approval_on_github
 from controller.app.executor import ActionResult, ApplyReport, ApplyRun, apply_plan
 from controller.app.mailing import AppliedPlan, send_apply_notices
 from controller.app.run_context import RunContext
-from controller.core.errors import AccessctlError, BadInput, ExitCode, SafetyRefusal, shown
+from controller.core.errors import BadInput, ExitCode, SafetyRefusal, shown
 from controller.core.plan import Plan, parse_plan
 from controller.core.plan.seal import PlanKey
 from controller.core.state_records import JournalEntry, RefusedMarker
@@ -63,46 +63,60 @@ def run(context: RunContext, request: ApplyRequest) -> int:
             f"{misnamed}: ignored: a merged plan is named after its id "
             "(plan-YYYYMMDD-HHMMSS-xxxxxxxx.yaml); rename it to its id or remove it"
         )
-    pending = sorted(uncommitted_applies(context) + context.state.pending_plans())
+    state = context.state
+    unfinished = uncommitted(context, state.applied_plans(), marker=state.applied_path)
+    unfinished += uncommitted(context, state.refused_plans(), marker=state.refused_path)
+    pending = sorted(unfinished + state.pending_plans())
     if not pending:
         console.info("no merged plan is waiting to be applied")
     codes = [apply_pending(context, request, plan_path=path) for path in pending]
     return max(codes, default=ExitCode.OK)
 
 
-def uncommitted_applies(context: RunContext) -> list[Path]:
-    """Plans a run killed after their applied marker but before its commit left applied and
-    uncommitted: applying them again commits and pushes what that run wrote."""
+def uncommitted(
+    context: RunContext, plans: Sequence[Path], *, marker: Callable[[str], Path]
+) -> list[Path]:
+    """Of `plans`, those whose marker (applied or refused) a run killed before its commit left
+    written and uncommitted: going on with them commits and pushes what that run wrote."""
     workspace, state = context.workspace, context.state
     if workspace is None or not state.plans_dir.is_dir():
         return []
     written = workspace.uncommitted_paths([workspace.relative_path(state.plans_dir)])
-    markers = {Path(path).name for path in written}
-    return [plan for plan in state.applied_plans() if state.applied_path(plan.stem).name in markers]
+    names = {Path(path).name for path in written}
+    return [plan for plan in plans if marker(plan.stem).name in names]
 
 
 def apply_pending(context: RunContext, request: ApplyRequest, *, plan_path: Path) -> int:
     """One waiting plan; a plan refused whole (expired, other policies, safety) is marked
-    refused and committed, so the next run does not try it again, and the others go on."""
+    refused and committed, so the next run does not try it again, and the others go on. A
+    refusal a killed run marked and never committed is reported and committed as marked."""
+    marked = context.state.refused_marker(plan_path.stem)
+    if marked is not None:
+        return settle_refusal(context, request, plan_path=plan_path, marker=marked)
     try:
         return apply_one(context, request, plan_path=plan_path)
     except (BadInput, SafetyRefusal) as refusal:
-        for line in refusal.lines():
-            console.error(f"{plan_path}: not applied: {line}")
-        if not request.dry_run:
-            _record_refusal(context, request, plan_id=plan_path.stem, refusal=refusal)
-        return int(refusal.exit_code)
+        marker = RefusedMarker(
+            plan_id=plan_path.stem,
+            refused_at=context.now,
+            reasons=tuple(refusal.lines()),
+            exit_code=refusal.exit_code,
+        )
+        return settle_refusal(context, request, plan_path=plan_path, marker=marker)
 
 
-def _record_refusal(
-    context: RunContext, request: ApplyRequest, *, plan_id: str, refusal: AccessctlError
-) -> None:
-    reasons = tuple(refusal.lines())
-    context.state.mark_refused(
-        RefusedMarker(plan_id=plan_id, refused_at=context.now, reasons=reasons)
-    )
-    message = f"accessctl: plan {plan_id} refused on apply\n\n{reasons[0]}\n"
-    context.commit_state(message, push=request.push)
+def settle_refusal(
+    context: RunContext, request: ApplyRequest, *, plan_path: Path, marker: RefusedMarker
+) -> int:
+    """Report a refused plan and, unless a dry run, mark it refused and commit the marker
+    (with `--push`, push it); the refusal's exit code."""
+    for line in marker.reasons:
+        console.error(f"{plan_path}: not applied: {line}")
+    if not request.dry_run:
+        context.state.mark_refused(marker)
+        message = f"accessctl: plan {marker.plan_id} refused on apply\n\n{marker.reasons[0]}\n"
+        context.commit_state(message, push=request.push)
+    return int(marker.exit_code or ExitCode.BAD_INPUT)
 
 
 def apply_one(context: RunContext, request: ApplyRequest, *, plan_path: Path) -> int:
