@@ -1,13 +1,8 @@
-"""The four ways Atlassian pages a listing, each as a generator of pages (lists of items).
+"""The two ways the Admin API pages a listing, each as a generator of pages (lists of items).
 
 - Admin v1: `links.next` is a full URL (re-rooted on our base before it is followed).
 - Admin v2: `links.next` is a cursor to send back; some servers give a URL, whose `cursor`
   query parameter is the cursor.
-- Jira: `startAt`/`maxResults`/`isLast`/`nextPage`/`total`. The server may cap `maxResults` and
-  `total` may change while paging, so the next `startAt` is this one plus the items received,
-  and `isLast` (else `nextPage`, else `total`) decides the end.
-- Jira `users/search`: a bare JSON array. Paging ends at an empty page, or at a page shorter
-  than an earlier one; a short first page could be the server's cap, so one more request checks.
 
 Sequential by nature (a cursor is only known after the previous page); `reading` runs several
 listings side by side to keep the rate limit busy.
@@ -51,37 +46,6 @@ def v2_pages(
         call = _with_cursor(first, cursor, alone=cursor_alone)
 
 
-def jira_offset_pages(
-    client: AtlassianClient, first: ApiCall, *, page_size: int
-) -> Iterator[list[JsonObject]]:
-    """Page a Jira `{startAt, maxResults, isLast, values}` listing."""
-    start = 0
-    while True:
-        call = _with_params(first, startAt=start, maxResults=page_size)
-        page = _object(client.json(call), call)
-        values = _items(page.get("values"), call)
-        yield values
-        start += len(values)
-        if not values or _jira_page_is_last(page, next_start=start):
-            return
-
-
-def jira_array_pages(
-    client: AtlassianClient, first: ApiCall, *, page_size: int
-) -> Iterator[list[JsonObject]]:
-    """Page a Jira listing that answers a bare array (`users/search`)."""
-    start = 0
-    longest = 0
-    while True:
-        call = _with_params(first, startAt=start, maxResults=page_size)
-        values = _items(client.json(call), call)
-        yield values
-        start += len(values)
-        if not values or len(values) < longest:
-            return
-        longest = len(values)
-
-
 def cursor_of(next_link: Any) -> str | None:
     """A v2 `links.next`: a cursor, or a URL carrying one in its `cursor` parameter."""
     if not isinstance(next_link, str) or not next_link:
@@ -90,16 +54,6 @@ def cursor_of(next_link: Any) -> str | None:
         return next_link
     found = parse_qs(urlsplit(next_link).query).get("cursor")
     return found[0] if found else None
-
-
-def _jira_page_is_last(page: JsonObject, *, next_start: int) -> bool:
-    """`isLast` when given; else a page without `nextPage` is last unless `total` says more."""
-    if isinstance(page.get("isLast"), bool):
-        return bool(page["isLast"])
-    if page.get("nextPage"):
-        return False
-    total = page.get("total")
-    return not isinstance(total, int) or next_start >= total
 
 
 def _follow(client: AtlassianClient, first: ApiCall, *, next_url: Any) -> ApiCall:
