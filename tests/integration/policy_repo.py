@@ -26,6 +26,8 @@ from tests.integration.git_sandbox import REPOSITORY, TOKEN, Origin, git
 ROOT = Path(__file__).parents[2]
 EXAMPLE_INVENTORY = ROOT / "policies" / "examples" / "inventory.json"
 NOW = "2026-11-23T06:00:00Z"
+PLANNED_AT = NOW
+APPLIED_AT = "2026-11-23T09:00:00Z"
 BOB = "557058:00000002-0000-4000-8000-000000000002"
 TRENT = "557058:00000017-0000-4000-8000-000000000017"
 
@@ -36,6 +38,17 @@ def policy_files() -> dict[str, str]:
         f"policies/{path.name}": path.read_text(encoding="utf-8")
         for path in sorted((ROOT / "policies").glob("*.yaml"))
     }
+
+
+def revoking_policy_files() -> dict[str, str]:
+    """The example policies, with revocation straight away (no warning) and room to revoke."""
+    files = policy_files()
+    jsw = "policies/jira-software-inactivity.yaml"
+    files[jsw] = files[jsw].replace("warn_before_days: 7", "warn_before_days: 0")
+    org = "policies/organization.yaml"
+    files[org] = files[org].replace("max_revocation_fraction: 0.30", "max_revocation_fraction: 0.5")
+    files["state/README.md"] = "state\n"
+    return files
 
 
 def matured_warning(

@@ -25,27 +25,19 @@ from controller.core.plan import Plan, parse_plan
 from controller.core.policy.models import JiraApi
 from controller.core.snapshot import Inventory, parse_inventory
 from tests.integration.git_sandbox import Origin, git
-from tests.integration.policy_repo import PolicyClone
+from tests.integration.policy_repo import (
+    APPLIED_AT,
+    PLANNED_AT,
+    PolicyClone,
+    revoking_policy_files,
+)
 from tests.integration.sim_atlassian_support import DIR, AtlassianSim, ServeAtlassian
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).parents[2]
 EXAMPLE = ROOT / "policies" / "examples" / "inventory.json"
-PLANNED_AT = "2026-11-23T06:00:00Z"
-APPLIED_AT = "2026-11-23T09:00:00Z"
 REVOKED = {"bob", "carol", "dave", "frank", "samuel.lee", "trent"}  # plus Peggy, e-mail hidden
-
-
-def policy_files() -> dict[str, str]:
-    """The example policies, with revocation straight away (no warning) and room to revoke."""
-    files = {f"policies/{p.name}": p.read_text() for p in (ROOT / "policies").glob("*.yaml")}
-    jsw = "policies/jira-software-inactivity.yaml"
-    files[jsw] = files[jsw].replace("warn_before_days: 7", "warn_before_days: 0")
-    org = "policies/organization.yaml"
-    files[org] = files[org].replace("max_revocation_fraction: 0.30", "max_revocation_fraction: 0.5")
-    files["state/README.md"] = "state\n"
-    return files
 
 
 @dataclass
@@ -68,7 +60,7 @@ class World:
 
 @pytest.fixture
 def world(policy_clone: Callable[..., PolicyClone], atlassian_sim: ServeAtlassian) -> World:
-    repo = policy_clone(files=policy_files())
+    repo = policy_clone(files=revoking_policy_files())
     return World(repo, atlassian_sim(parse_inventory(EXAMPLE.read_bytes(), source="example")))
 
 
@@ -601,7 +593,7 @@ def world_on(
     monkeypatch: pytest.MonkeyPatch,
 ) -> World:
     """The example world, with the Organization's `jira_api` and the token kind it takes."""
-    files = policy_files()
+    files = revoking_policy_files()
     org = "policies/organization.yaml"
     files[org] = files[org].replace("jira_api: site ", f"jira_api: {jira_api} ")
     sim = atlassian_sim(parse_inventory(EXAMPLE.read_bytes(), source="example"))

@@ -55,9 +55,16 @@ from tests.integration.git_sandbox import (
     push_branch,
     set_up_as_documented,
 )
-from tests.integration.policy_repo import EXAMPLE_INVENTORY, NOW, PolicyRepo, accessctl
+from tests.integration.policy_repo import (
+    APPLIED_AT,
+    EXAMPLE_INVENTORY,
+    NOW,
+    PLANNED_AT,
+    PolicyRepo,
+    accessctl,
+    revoking_policy_files,
+)
 from tests.integration.sim_atlassian_support import ServeAtlassian
-from tests.integration.test_apply_e2e import APPLIED_AT, PLANNED_AT, policy_files
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(60)]
 APP_ID = 1000001  # controller.sim.github.accounts.APP_BOT
@@ -135,7 +142,7 @@ def org(
     github_sim: Callable[..., str],
     atlassian_sim: ServeAtlassian,
 ) -> Org:
-    origin = bare_origin(files=policy_files())
+    origin = bare_origin(files=revoking_policy_files())
     settings = set_up_as_documented()
     seed = parse_inventory(EXAMPLE_INVENTORY.read_bytes(), source="example")
     atlassian = atlassian_sim(seed)
