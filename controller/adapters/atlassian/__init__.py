@@ -5,7 +5,7 @@ environment and an `AtlassianClient`, then calls `fetch_inventory` (for `invento
 or hands an `AtlassianDirectory` to apply. Nothing in the pure core imports it.
 
 - `client`: the one HTTP boundary (auth, pacing, retries, error mapping; thread-safe).
-- `pagination`: the four paging styles. `shapes`: API JSON -> inventory models (pure).
+- `pagination`: the Admin API's two paging styles (v1 next URLs, v2 cursors). `shapes`: API JSON -> inventory models (pure).
 - `reading`: the inventory with the fewest calls. `directory`: the `Directory` port.
 """
 
