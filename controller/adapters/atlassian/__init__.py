@@ -1,12 +1,15 @@
 """The Atlassian Cloud connector: the adapter between accessctl and Atlassian's REST APIs.
 
-It sits in the imperative shell (DESIGN §1): `controller.app.commands` builds `Credentials` from the
+It sits in the imperative shell (DESIGN §1): the app's run context builds `Credentials` from the
 environment and an `AtlassianClient`, then calls `fetch_inventory` (for `inventory` and `plan`)
 or hands an `AtlassianDirectory` to apply. Nothing in the pure core imports it.
 
-- `client`: the one HTTP boundary (auth, pacing, retries, error mapping; thread-safe).
-- `pagination`: the Admin API's two paging styles (v1 next URLs, v2 cursors). `shapes`: API JSON -> inventory models (pure).
-- `reading`: the inventory with the fewest calls. `directory`: the `Directory` port.
+- `client`: the Atlassian side of the HTTP boundary (auth, pacing, retries, error mapping;
+  thread-safe); `credentials`, `pacing`, `batch_sizes`: what it is built from.
+- `pagination`: the Admin API's two paging styles (v1 next URLs, v2 cursors).
+- `shapes`: API JSON -> inventory models (pure). `reading`: the inventory with the fewest calls.
+- `admin_directory`: the `Directory` port, on the Admin API's membership writes.
+- `discovery`: what `init` finds from the Admin key; `probes`: what `doctor` reads.
 """
 
 from __future__ import annotations
