@@ -5,6 +5,8 @@
 - A protected `main` (classic protection or a ruleset) refuses the `state/` push of
   `apply --push`: the audit is kept on `accessctl/state/<plan id>`, the run fails saying how to
   land it, and no re-run acts again until it is landed. An app the rules let bypass pushes.
+- The REST refs API (create, update, force-update, delete) meets the same rules as a push, for
+  the Actions token, the app and an admin.
 - Required status checks block a merge until the checks report.
 - What `doctor` will read: workflow permissions, branch protection, branch rules, `/user`.
 
@@ -268,6 +270,122 @@ def test_a_ruleset_refusal_is_reported_in_githubs_words(
     assert "GH013: Repository rule violations found for refs/heads/main" in str(parked.value)
     assert 'Required status check "ci" is expected' in str(parked.value)
     assert org.origin.branch_sha("accessctl/state/run-1") == parked.value.sha
+
+
+# --- the refs API meets the rules a push meets -----------------------------------------------
+
+PR_ONLY = "Changes must be made through a pull request."
+PROTECTED = ("main", "release")  # main is moved; release is created and deleted
+WHO = {"actions": TOKEN, "app": APP_TOKEN, "admin": ADMIN_TOKEN}
+
+
+def rule_violations(*messages: str) -> str:
+    return "Repository rule violations found\n\n" + "".join(f"{m}\n\n" for m in messages)
+
+
+# What GitHub answers (422) an identity the rules bind, per protection and ref operation.
+REF_REFUSALS = {
+    ("classic", "update"): PR_ONLY,
+    ("classic", "force-update"): "Cannot force-push to this protected branch",
+    ("classic", "create"): "Reference update failed",
+    ("classic", "delete"): "Cannot delete this protected branch",
+    ("ruleset", "update"): rule_violations(PR_ONLY),
+    ("ruleset", "force-update"): rule_violations("Cannot force-push to this branch", PR_ONLY),
+    ("ruleset", "create"): rule_violations(PR_ONLY),
+    ("ruleset", "delete"): rule_violations("Cannot delete this branch"),
+}
+# Who gets through: an admin past classic protection (but never a force-update or a deletion
+# it forbids), the app the ruleset names as bypass actor. The Actions token never does.
+REF_BYPASSES = {
+    ("classic", "admin", "update"),
+    ("classic", "admin", "create"),
+    *(("ruleset", "app", op) for op in ("update", "force-update", "create", "delete")),
+}
+
+
+def protect(settings: RepositorySettings, kind: str) -> None:
+    if kind == "classic":
+        for branch in PROTECTED:
+            settings.protect(branch, ClassicProtection(require_pull_request=True))
+    else:
+        bypass = frozenset({APP_ID})
+        settings.add_ruleset(
+            Ruleset(
+                id=3, name="p", branches=PROTECTED, require_pull_request=True, bypass_app_ids=bypass
+            )
+        )
+
+
+@dataclass(frozen=True)
+class RefMove:
+    """One ref operation through the REST API, and where its branch stands once it is done."""
+
+    method: str
+    path: str
+    body: dict[str, object] | None
+    branch: str
+    after: str | None  # the branch's sha once done; None once deleted
+    status: int
+
+
+def ref_move(op: str, origin: Origin) -> RefMove:
+    main = origin.branch_sha("main")
+    tree = f"{main}^{{tree}}"
+    if op == "update":
+        ahead = git(origin.git_dir, "commit-tree", tree, "-p", main, "-m", "ahead")
+        return RefMove("PATCH", "git/refs/heads/main", {"sha": ahead}, "main", ahead, 200)
+    if op == "force-update":  # main moves one commit on; the update goes to its sibling
+        ahead = git(origin.git_dir, "commit-tree", tree, "-p", main, "-m", "ahead")
+        git(origin.git_dir, "update-ref", "refs/heads/main", ahead)
+        aside = git(origin.git_dir, "commit-tree", tree, "-p", main, "-m", "aside")
+        body = {"sha": aside, "force": True}
+        return RefMove("PATCH", "git/refs/heads/main", body, "main", aside, 200)
+    if op == "create":
+        body = {"ref": "refs/heads/release", "sha": main}
+        return RefMove("POST", "git/refs", body, "release", main, 201)
+    git(origin.git_dir, "branch", "release", main)
+    return RefMove("DELETE", "git/refs/heads/release", None, "release", None, 204)
+
+
+def branch_tip(origin: Origin, branch: str) -> str | None:
+    listed = git(origin.git_dir, "for-each-ref", "--format=%(objectname)", f"refs/heads/{branch}")
+    return listed or None
+
+
+@pytest.mark.parametrize(
+    ("kind", "who", "op"),
+    [
+        pytest.param(kind, who, op, id=f"{kind}-{who}-{op}")
+        for kind in ("classic", "ruleset")
+        for who in WHO
+        for op in ("update", "force-update", "create", "delete")
+    ],
+)
+def test_the_refs_api_refuses_what_a_push_to_a_protected_branch_is_refused(
+    bare_origin: Callable[..., Origin], github_sim: Callable[..., str], kind: str, who: str, op: str
+) -> None:
+    origin = bare_origin()
+    settings = RepositorySettings()
+    protect(settings, kind)
+    base_url = github_sim(origin, settings=settings)
+    move = ref_move(op, origin)
+    before = branch_tip(origin, move.branch)
+
+    answer = httpx.request(
+        move.method,
+        f"{base_url}/repos/{REPOSITORY}/{move.path}",
+        json=move.body,
+        headers={"Authorization": f"Bearer {WHO[who]}"},
+        timeout=10,
+    )
+
+    if (kind, who, op) in REF_BYPASSES:
+        assert answer.status_code == move.status, answer.text
+        assert branch_tip(origin, move.branch) == move.after
+    else:
+        assert answer.status_code == 422, answer.text
+        assert answer.json()["message"] == REF_REFUSALS[kind, op]
+        assert branch_tip(origin, move.branch) == before
 
 
 # --- required checks block a merge until they report ------------------------------------------

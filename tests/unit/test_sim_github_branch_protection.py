@@ -149,7 +149,7 @@ def test_refusals_read_as_github_writes_them() -> None:
         == "error: GH013: Repository rule violations found for refs/heads/main."
     )
     assert "- Changes must be made through a pull request." in rules.push_lines()
-    assert rules.merge_message().startswith("Repository rule violations found\n\n")
+    assert rules.api_message().startswith("Repository rule violations found\n\n")
 
 
 def test_a_merge_waits_for_checks_and_approvals() -> None:

@@ -190,7 +190,8 @@ class GitHubApi:
         return Reply(payloads.git_ref(ref, sha, self._urls(request)))
 
     async def delete_ref(self, request: Request) -> Reply:
-        await run_in_threadpool(self.repo.delete_ref, request.path_params["ref"])
+        ref, actor = request.path_params["ref"], request.state.actor
+        await run_in_threadpool(lambda: self.repo.delete_ref(ref, actor=actor))
         return Reply(None, status=204)
 
     async def get_contents(self, request: Request) -> Reply:

@@ -1,7 +1,8 @@
 """Branch protection and rulesets in the GitHub simulator: what refuses a push or a merge.
 
 Sits beside the repository core (repo_state.py), which asks it before moving a protected
-branch: on a git push (the pre-receive check of git_http.py) and on a pull request merge. Both
+branch: on a git push (the pre-receive check of git_http.py), on a ref created, moved or deleted
+through the REST refs API (one decision for both, as on GitHub), and on a pull request merge. Both
 GitHub mechanisms are modelled, because a repository may use either or both:
 
 - classic branch protection (`PUT /repos/{o}/{r}/branches/{branch}/protection`): a push is
@@ -98,11 +99,18 @@ class Refusal:
         head = f"error: GH013: Repository rule violations found for {self.ref}."
         return [head, "", *(line for m in self.messages for line in (f"- {m}", ""))]
 
-    def merge_message(self) -> str:
-        """What `PUT .../merge` answers (405) for the same refusal."""
+    def api_message(self) -> str:
+        """What the REST API answers for the same refusal: `PUT .../merge` (405), and moving or
+        deleting a branch through `.../git/refs/...` (422). Classic protection names its first
+        broken rule; rulesets list them all."""
         if self.code == "GH006":
             return self.messages[0]
         return "Repository rule violations found\n\n" + "".join(f"{m}\n\n" for m in self.messages)
+
+    def creation_message(self) -> str:
+        """What `POST .../git/refs` answers (422) when the new branch is protected: GitHub names
+        no rule of a classic protection there."""
+        return "Reference update failed" if self.code == "GH006" else self.api_message()
 
 
 Statuses = Mapping[str, str]  # context -> state of one commit

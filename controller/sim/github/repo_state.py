@@ -34,6 +34,7 @@ from controller.sim.github.bare_repo import (
     TreeEntry,
     is_safe_ref_name,
 )
+from controller.sim.github.branch_protection import RefUpdate
 from controller.sim.github.issue_forms import FORMS_DIRECTORY, fill, parse_form
 from controller.sim.github.issue_tracker import (
     IssueChange,
@@ -204,6 +205,12 @@ class SimulatedRepository:
         with self._lock:
             if self.git.resolve_commit(sha) != sha:
                 raise ApiError(422, "Object does not exist")
+            if ref in self.git.refs_with_prefix(ref):
+                raise ApiError(422, "Reference already exists")
+            creation = RefUpdate(ref, ZERO_SHA, sha, fast_forward=True)
+            refusal = self.settings.push_refusal(creation, actor=actor)
+            if refusal is not None:
+                raise ApiError(422, refusal.creation_message())
             try:
                 self.git.create_ref(ref, sha)
             except RefMoved:
@@ -214,23 +221,35 @@ class SimulatedRepository:
     def update_ref(self, ref: str, *, sha: str, force: bool, actor: Actor) -> tuple[str, str]:
         full = f"refs/{ref}"
         with self._lock:
-            current = self.git.refs_with_prefix(full).get(full)
-            if current is None:
-                raise ApiError(422, "Reference does not exist")
+            current = self._current(full)
             if self.git.resolve_commit(sha) != sha:
                 raise ApiError(422, "Object does not exist")
-            if not force and not self.git.is_ancestor(current, sha):
+            forward = self.git.is_ancestor(current, sha)
+            if not force and not forward:
                 raise ApiError(422, "Update is not a fast forward")
+            self._refuse_ref_update(RefUpdate(full, current, sha, forward), actor)
             self.git.move_ref(full, sha, expected=current)
             self.pushed(actor=actor, ref=full, before=current, after=sha)
         return full, sha
 
-    def delete_ref(self, ref: str) -> None:
+    def delete_ref(self, ref: str, *, actor: Actor) -> None:
         full = f"refs/{ref}"
         with self._lock:
-            if full not in self.git.refs_with_prefix(full):
-                raise ApiError(422, "Reference does not exist")
+            current = self._current(full)
+            self._refuse_ref_update(RefUpdate(full, current, ZERO_SHA, fast_forward=True), actor)
             self.git.delete_ref(full)
+
+    def _current(self, full: str) -> str:
+        current = self.git.refs_with_prefix(full).get(full)
+        if current is None:
+            raise ApiError(422, "Reference does not exist")
+        return current
+
+    def _refuse_ref_update(self, update: RefUpdate, actor: Actor) -> None:
+        """A branch moved or deleted through the refs API meets the rules a push meets (422)."""
+        refusal = self.settings.push_refusal(update, actor=actor)
+        if refusal is not None:
+            raise ApiError(422, refusal.api_message())
 
     def contents(self, path: str, *, ref: str | None) -> FileBlob | list[TreeEntry]:
         revision = ref or self.git.default_branch()
@@ -499,7 +518,7 @@ class SimulatedRepository:
             branch=pull.base_ref, head_sha=head_sha, actor=actor, approvals=self._approvals(pull)
         )
         if refusal is not None:
-            raise ApiError(405, refusal.merge_message())
+            raise ApiError(405, refusal.api_message())
 
     def _approvals(self, pull: Pull) -> int:
         latest: dict[str, str] = {}
