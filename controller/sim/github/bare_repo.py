@@ -138,13 +138,26 @@ class BareRepository:
         listed: str = self._repo.git.rev_list(f"{since}..{until}" if since else until)
         return listed.split()
 
-    def changed_paths(self, *, base_sha: str, head_sha: str) -> frozenset[str]:
-        """The files `head_sha` changes since it forked from `base_sha` (every file of
-        `head_sha` when there is no base)."""
-        if not base_sha:
-            listed: str = self._repo.git.ls_tree("-r", "--name-only", head_sha)
-        else:
-            listed = self._repo.git.diff("--name-only", f"{base_sha}...{head_sha}", "--")
+    def changed_paths(self, *, base_sha: str, head_sha: str, since_fork: bool) -> frozenset[str]:
+        """The files a workflow's `paths` filter sees, compared as GitHub compares them: a pull
+        request against the point where it forked from its base (`since_fork`, three dots), a
+        push to an existing branch tip against tip (two dots). Every file of `head_sha` when
+        there is no base, or no common history to compare from (GitHub runs the workflow when
+        it cannot make the diff)."""
+        dots = "..." if since_fork else ".."
+        compared = self._diff_names(f"{base_sha}{dots}{head_sha}") if base_sha else None
+        if compared is not None:
+            return compared
+        listed: str = self._repo.git.ls_tree("-r", "--name-only", head_sha)
+        return frozenset(listed.splitlines())
+
+    def _diff_names(self, revisions: str) -> frozenset[str] | None:
+        """The files `git diff` names for `revisions`; None when git cannot compare them
+        (a three-dot range with no merge base)."""
+        try:
+            listed: str = self._repo.git.diff("--name-only", revisions, "--")
+        except GitCommandError:
+            return None
         return frozenset(listed.splitlines())
 
     def diff_stats(self, *, base_sha: str, head_sha: str) -> DiffStats:

@@ -37,8 +37,9 @@ class WorkflowEvents:
         """A push (or a merge) moved `branch` from `before` to `after`."""
         if after == ZERO_SHA:
             return []
-        base = before if before != ZERO_SHA else self._default_sha(unless=branch)
-        paths = self.git.changed_paths(base_sha=base, head_sha=after)
+        new_branch = before == ZERO_SHA
+        base = self._default_sha(unless=branch) if new_branch else before
+        paths = self.git.changed_paths(base_sha=base, head_sha=after, since_fork=new_branch)
         event = RepositoryEvent("push", actor=actor, branch=branch, sha=after, paths=paths)
         return self.runs.record(event, self.workflows_at(after))
 
@@ -46,7 +47,7 @@ class WorkflowEvents:
         self, *, action: str, actor: Actor, base: str, base_sha: str, head_sha: str
     ) -> list[WorkflowRun]:
         """A pull request into `base` was opened, synchronized, ... by `actor`."""
-        paths = self.git.changed_paths(base_sha=base_sha, head_sha=head_sha)
+        paths = self.git.changed_paths(base_sha=base_sha, head_sha=head_sha, since_fork=True)
         event = RepositoryEvent(
             "pull_request", actor=actor, branch=base, sha=head_sha, paths=paths, action=action
         )
