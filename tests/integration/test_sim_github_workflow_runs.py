@@ -172,3 +172,80 @@ def test_moving_a_branch_through_the_refs_api_is_a_push(
 
     assert moved.status_code == 200, moved.text
     assert runs(base_url) == ([("ci", "push", actor)] if actor else [])
+
+
+POLICY_PUSH_WORKFLOW = {
+    ".github/workflows/policies.yml": (
+        "name: policies\non:\n  push:\n    paths: ['policies/**']\n"
+        "jobs:\n  check:\n    runs-on: ubuntu-latest\n    steps: [{run: 'true'}]\n"
+    ),
+}
+
+
+def commit_on_disk(origin: Origin, *, files: dict[str, str], parent: str | None) -> str:
+    """A commit made by the server's own hand (no event): `files` over the workflow file."""
+    clone = origin.clone(f"disk-{len(list(origin.workspace.iterdir()))}")
+    if parent is None:
+        git(clone, "switch", "--quiet", "--orphan", "unrelated")
+    else:
+        git(clone, "switch", "--quiet", "--detach", parent)
+    for path, text in {**POLICY_PUSH_WORKFLOW, **files}.items():
+        (clone / path).parent.mkdir(parents=True, exist_ok=True)
+        (clone / path).write_text(text)
+    git(clone, "add", "--all")
+    git(clone, "commit", "--quiet", "-m", f"write {', '.join(files)}")
+    sha = git(clone, "rev-parse", "HEAD")
+    git(clone, "push", "--quiet", "origin", f"{sha}:refs/heads/disk-{sha[:8]}")
+    return sha
+
+
+@pytest.mark.parametrize(
+    ("history", "started"),
+    [
+        # Tip against tip (two dots), as GitHub compares a push to an existing branch: moving
+        # back past a policy change changes policies/ although nothing new was committed.
+        pytest.param("back-past-a-policy-change", True, id="back-past-a-policy-change"),
+        # No common history to compare from: GitHub runs the workflow.
+        pytest.param("unrelated", True, id="unrelated-history"),
+        pytest.param("forward-without-policies", False, id="forward-without-policies"),
+    ],
+)
+def test_a_force_update_compares_the_branch_tips_as_github_does(
+    bare_origin: Callable[..., Origin],
+    github_sim: Callable[..., str],
+    history: str,
+    started: bool,
+) -> None:
+    origin = bare_origin(files={"README.md": "hi\n", **POLICY_PUSH_WORKFLOW})
+    main = origin.branch_sha("main")
+    changed = commit_on_disk(origin, files={"policies/org.yaml": "x\n"}, parent=main)
+    git(origin.git_dir, "update-ref", "refs/heads/topic", changed)
+    target = {
+        "back-past-a-policy-change": main,
+        "unrelated": commit_on_disk(origin, files={"other.txt": "y\n"}, parent=None),
+        "forward-without-policies": commit_on_disk(origin, files={"b.txt": "z\n"}, parent=changed),
+    }[history]
+    base_url = github_sim(origin)
+    moved = httpx.patch(
+        f"{base_url}/repos/{REPOSITORY}/git/refs/heads/topic",
+        json={"sha": target, "force": True},
+        headers=as_(ADMIN_TOKEN),
+        timeout=10,
+    )
+
+    assert moved.status_code == 200, moved.text
+    assert runs(base_url) == ([("policies", "push", "octo-admin")] if started else [])
+
+
+def test_the_default_branch_cannot_be_deleted_through_the_refs_api(
+    bare_origin: Callable[..., Origin], github_sim: Callable[..., str]
+) -> None:
+    origin = bare_origin()
+    main = origin.branch_sha("main")
+    base_url = github_sim(origin)
+    deleted = httpx.delete(
+        f"{base_url}/repos/{REPOSITORY}/git/refs/heads/main", headers=as_(ADMIN_TOKEN), timeout=10
+    )
+
+    assert deleted.status_code == 422, deleted.text
+    assert origin.branch_sha("main") == main

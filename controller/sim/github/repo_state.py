@@ -236,6 +236,9 @@ class SimulatedRepository:
         full = f"refs/{ref}"
         with self._lock:
             current = self._current(full)
+            if full == f"refs/heads/{self.git.default_branch()}":
+                # The OpenAPI description lists this 422; its wording is UNCONFIRMED.
+                raise ApiError(422, "Cannot delete the default branch")
             self._refuse_ref_update(RefUpdate(full, current, ZERO_SHA, fast_forward=True), actor)
             self.git.delete_ref(full)
 
