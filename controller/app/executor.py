@@ -1,7 +1,7 @@
 """Apply a reviewed plan: only what was reviewed, with values read now (docs/apply-trust.md).
 
 1. Refuse a plan whose header seal does not verify, that has expired (recomputed from its sealed
-   `created_at`), or that was made for other policies (bad input, exit 2).
+   `created_at`) before it started, or that was made for other policies (bad input, exit 2).
 2. Fetch fresh state for the plan's accounts and reconcile again; carry out the fresh version of
    each reviewed action that is still justified, on the groups both name. Refuse entries whose
    own seal does not verify or that repeat; skip the rest with the reason.
@@ -14,6 +14,10 @@
    latency; one account's actions run in plan order on one thread, and no thread waits on
    another's work. Results, audit and ledger keep the plan's order.
 5. Append one audit record per action, update the ledger, mark the plan applied.
+
+A plan an interrupted apply started (its journal says so) and that steps 1-3 now refuse whole is
+not dropped: what the journal and the present show done is recorded as in step 5, the rest is
+skipped with the refusal, and the plan is marked refused, saying how much was carried out.
 
 The decisions of steps 1-3 are pure (`controller.core.apply_decision`); this module runs them
 against the directory and `state/`. Committing and pushing `state/`, and the lock, are the
@@ -38,7 +42,7 @@ from controller.core.apply_decision import (
     revoked_seats,
 )
 from controller.core.directory_port import ChangeResult, Directory
-from controller.core.errors import AccessctlError
+from controller.core.errors import AccessctlError, BadInput, SafetyRefusal
 from controller.core.ledger import Ledger, actions_executed
 from controller.core.plan.model import Action, GroupRef, Plan
 from controller.core.plan.seal import PlanKey
@@ -52,6 +56,7 @@ from controller.core.state_records import (
     ApprovalRecord,
     JournalEntry,
     Outcome,
+    RefusedMarker,
     audit_record,
     begun_unfinished,
     finished,
@@ -75,6 +80,9 @@ class ApplyReport:
     dry_run: bool = False
     decisions: list[Decision] = field(default_factory=list)
     commit: str | None = None  # the commit the plan was applied from
+    # Why a started plan was refused whole on a re-run; its results are what the journal shows
+    # done, and the rest skipped.
+    refusal: AccessctlError | None = None
 
     def count(self, *outcomes: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome in outcomes)
@@ -93,6 +101,18 @@ class ApplyReport:
         return (
             f"{', '.join(parts) or 'nothing executed'}; {self.count('skipped')} skipped, "
             f"{self.count('refused')} refused, {self.count('failed')} failed"
+        )
+
+    def refusal_reasons(self) -> tuple[str, ...]:
+        """Why a started plan was refused, and how much of it was carried out before."""
+        if self.refusal is None:
+            return ()
+        reviewed = sum(1 for r in self.results if r.recorded)
+        made = self.count(*EXECUTED)
+        return (
+            *self.refusal.lines(),
+            f"{made} of the {reviewed} reviewed actions were carried out before the refusal and "
+            f"are recorded in the audit log and the ledger; the other {reviewed - made} were not",
         )
 
 
@@ -122,20 +142,59 @@ class ApplyRun:
 
 def apply_plan(run: ApplyRun) -> ApplyReport:
     plan, state = run.plan, run.state
-    check_applicable(plan, policies=run.policies, key=run.key, now=run.now)
     if state.applied_marker(plan.id) is not None:
         return ApplyReport(plan.id, already_applied=True, dry_run=run.dry_run, commit=run.commit)
     journal = state.read_journal(plan.id)
-    fresh = read_fresh(run)
-    decisions = decide(plan, fresh, key=run.key, begun=begun_unfinished(journal))
-    seats = seats_in_use(run.directory, fresh.inventory, seats=revoked_seats(decisions))
-    check_fresh(plan, decisions, policies=run.policies, seats=seats)
+    _refuse_if_refused_after_start(run, started=bool(journal))
+    try:
+        decisions, fresh = _decide(run, journal=journal)
+    except (BadInput, SafetyRefusal) as refusal:
+        if not journal or run.dry_run:
+            raise
+        return _record_then_refuse(run, journal=journal, refusal=refusal)
     report = ApplyReport(plan.id, dry_run=run.dry_run, decisions=decisions, commit=run.commit)
     if run.dry_run:
         return report
     report.results = _execute_all(run, decisions, journal=journal, names=_names(fresh))
-    _record(run, report.results, ledger=fresh.ledger)
+    _record(run, report, ledger=fresh.ledger)
     return report
+
+
+def _decide(run: ApplyRun, *, journal: Sequence[JournalEntry]) -> tuple[list[Decision], Fresh]:
+    """Steps 1-3: what runs, on fresh data; raises when the plan is refused whole."""
+    plan = run.plan
+    check_applicable(plan, policies=run.policies, key=run.key, now=run.now, started=bool(journal))
+    fresh = read_fresh(run)
+    decisions = decide(plan, fresh, key=run.key, begun=begun_unfinished(journal))
+    seats = seats_in_use(run.directory, fresh.inventory, seats=revoked_seats(decisions))
+    check_fresh(plan, decisions, policies=run.policies, seats=seats)
+    return decisions, fresh
+
+
+def _record_then_refuse(
+    run: ApplyRun, *, journal: Sequence[JournalEntry], refusal: AccessctlError
+) -> ApplyReport:
+    """A started plan refused whole: nothing more runs; what its journal shows finished, and
+    what of its begun actions is in effect now, is recorded as a finished apply records it; the
+    rest is skipped with the refusal, and the plan is marked refused."""
+    fresh = read_fresh(run)
+    reason = f"not carried out: the plan was refused: {refusal.lines()[0]}"
+    begun = begun_unfinished(journal)
+    decisions = decide(run.plan, fresh, key=run.key, begun=begun, refused=reason)
+    report = ApplyReport(run.plan.id, decisions=decisions, commit=run.commit, refusal=refusal)
+    report.results = _execute_all(run, decisions, journal=journal, names=_names(fresh))
+    _record(run, report, ledger=fresh.ledger)
+    return report
+
+
+def _refuse_if_refused_after_start(run: ApplyRun, *, started: bool) -> None:
+    """A started plan marked refused has had what it did recorded: it is not taken up again."""
+    marker = run.state.refused_marker(run.plan.id)
+    if marker is not None and started:
+        raise BadInput(
+            f"plan {run.plan.id} was refused after it started ({marker.reasons[0]}); what it "
+            "carried out is recorded in state/; re-plan"
+        )
 
 
 def read_fresh(run: ApplyRun) -> Fresh:
@@ -290,8 +349,8 @@ def _calls(action: Action, directory: Directory) -> list[ChangeResult]:
 # --- 5. audit, ledger, marker ---------------------------------------------------------------
 
 
-def _record(run: ApplyRun, results: Sequence[ActionResult], *, ledger: Ledger) -> None:
-    state, plan_id = run.state, run.plan.id
+def _record(run: ApplyRun, report: ApplyReport, *, ledger: Ledger) -> None:
+    state, plan_id, results = run.state, run.plan.id, report.results
     audit = [
         audit_record(
             r.action,
@@ -306,6 +365,16 @@ def _record(run: ApplyRun, results: Sequence[ActionResult], *, ledger: Ledger) -
     ]
     state.append_audit(audit, when=run.now)
     state.write_ledger(updated_ledger(ledger, results, run=run))
+    if report.refusal is not None:
+        state.mark_refused(
+            RefusedMarker(
+                plan_id=plan_id,
+                refused_at=run.now,
+                reasons=report.refusal_reasons(),
+                exit_code=report.refusal.exit_code,
+            )
+        )
+        return
     counts = {o: sum(1 for r in results if r.outcome == o) for o in OUTCOMES}
     state.mark_applied(
         AppliedMarker(

@@ -5,7 +5,8 @@ of account IDs, groups or limits (STYLE, "Trust and concurrency"):
 
 1. `check_applicable`: the plan's header seal must verify with the plan key; its expiry is
    recomputed from the sealed `created_at` and the Organization's `plan_ttl_days` at HEAD (the
-   file's `expires_at` is never read); the organization and the policies must be the ones at HEAD.
+   file's `expires_at` is never read) and bounds when the plan may start, not when a started one
+   is finished; the organization and the policies must be the ones at HEAD.
 2. `decide`: apply re-plans on fresh data (`reconcile`) and carries out the intersection. A
    reviewed action runs only when its own seal verifies, it is listed once, and the fresh plan
    holds an action with the same identity (kind, account, site, product, policy, method); what
@@ -15,6 +16,8 @@ of account IDs, groups or limits (STYLE, "Trust and concurrency"):
    with the reason ("active on 2026-11-20, after the plan").
    An action an interrupted apply had begun (a journal `before` without an `after`) is resolved
    by reading the present: what is already as the action wanted is recorded as done by this plan.
+   A started plan refused whole on a re-run runs nothing more: what its begun actions did is
+   recorded as done, the rest is skipped with the refusal (`decide(..., refused=...)`).
 3. `check_fresh`: the safety guards run again over what will run, with seat counts read fresh.
 """
 
@@ -59,14 +62,18 @@ class Decision:
 # --- 1. is this plan applicable at all? ---------------------------------------------------
 
 
-def check_applicable(plan: Plan, *, policies: PolicySet, key: PlanKey, now: datetime) -> None:
+def check_applicable(
+    plan: Plan, *, policies: PolicySet, key: PlanKey, now: datetime, started: bool = False
+) -> None:
+    """Refuse the whole plan (bad input). `started`: an earlier apply of it began (its journal
+    says so); the expiry bounds when a plan may start, so a started one is finished after it."""
     if not header_sealed(plan, key):
         raise BadInput(
             f"plan {plan.id}: its seal does not match: the file was edited by hand, or sealed "
             f"with another {PLAN_KEY_VARIABLE}; run `accessctl plan` (or `propose`) again"
         )
     expires = expiry(plan, policies)
-    if now >= expires:
+    if now >= expires and not started:
         raise BadInput(
             f"plan {plan.id} expired at {format_instant(expires)}; "
             "run `accessctl plan` (or `accessctl propose`) again"
@@ -114,10 +121,13 @@ def decide(
     *,
     key: PlanKey,
     begun: Mapping[str, tuple[str, ...]] | None = None,
+    refused: str = "",
 ) -> list[Decision]:
     """One decision per entry of the reviewed plan. `begun`: the actions an interrupted apply of
-    this plan had begun without finishing, with the group ids it was changing."""
-    judge = _Judge(fresh, begun=begun or {})
+    this plan had begun without finishing, with the group ids it was changing. `refused`: why
+    the plan is refused whole after it started: nothing runs, a begun action is recorded as
+    done as far as it is in effect, and the rest is skipped for that reason."""
+    judge = _Judge(fresh, begun=begun or {}, refused=refused)
     seen: set[str] = set()
     decisions = []
     for action in reviewed.actions:
@@ -156,10 +166,11 @@ def _refusal(action: Action, plan_id: str, *, key: PlanKey, seen: set[str]) -> s
 class _Judge:
     """Decides reviewed actions against one fresh plan (indexes built once)."""
 
-    def __init__(self, fresh: Fresh, *, begun: Mapping[str, tuple[str, ...]]) -> None:
+    def __init__(self, fresh: Fresh, *, begun: Mapping[str, tuple[str, ...]], refused: str) -> None:
         self.fresh = fresh
         self.begun = begun
-        self.wanted = fresh.wanted()
+        self.refused = refused
+        self.wanted = {} if refused else fresh.wanted()
         self.accounts = fresh.accounts()
         self.spared = fresh.spared()
         self.names = fresh.group_names()
@@ -173,6 +184,8 @@ class _Judge:
         if done is not None:
             found = _as_now(replace(reviewed, groups=done), account)
             return Decision(reviewed, found, False, "done", FOUND_DONE)
+        if self.refused:
+            return Decision(reviewed, _as_now(reviewed, account), False, "skipped", self.refused)
         outcome, why = self._no_longer_justified(reviewed, account)
         return Decision(reviewed, _as_now(reviewed, account), False, outcome, why)
 

@@ -1,5 +1,7 @@
-"""`python -m tests.integration.killed_at_journal POINT N accessctl-args...`: the accessctl CLI,
-killed (SIGKILL, no clean-up) at an exact point of an apply, the Nth time it gets there.
+"""`python -m tests.integration.killed_at_journal POINT N [--serial] accessctl-args...`: the
+accessctl CLI, killed (SIGKILL, no clean-up) at an exact point of an apply, the Nth time it gets
+there. With `--serial` the apply makes one change at a time (one worker), so that what is done
+when it dies is exactly the plan's first actions, not those other workers had in flight.
 
 A crash at an exact point, for the kill-and-resume tests: no sleep, no race. The process kills
 itself from inside the method that reaches the point, once what it did is on disk (or, for a
@@ -21,7 +23,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from controller.adapters.atlassian import AtlassianDirectory
+from controller.adapters.atlassian import AtlassianClient, AtlassianDirectory
 from controller.adapters.state_dir import StateDir
 from controller.app.cli import main
 from controller.core.directory_port import ChangeResult
@@ -87,6 +89,15 @@ def kill_at_refused() -> None:
     setattr(StateDir, "mark_refused", mark_then_die)  # noqa: B010
 
 
+def serial() -> None:
+    init = AtlassianClient.__init__
+
+    def init_serial(client: AtlassianClient, *args: Any, **options: Any) -> None:
+        init(client, *args, **{**options, "max_in_flight": 1})
+
+    setattr(AtlassianClient, "__init__", init_serial)  # noqa: B010
+
+
 def arm(point: str, count: int) -> None:
     if point in {"before", "after"}:
         kill_at_journal(point, count)
@@ -103,4 +114,7 @@ def arm(point: str, count: int) -> None:
 if __name__ == "__main__":
     point, count, *arguments = sys.argv[1:]
     arm(point, int(count))
+    if arguments[:1] == ["--serial"]:
+        serial()
+        arguments = arguments[1:]
     main(arguments, prog_name="accessctl")

@@ -212,10 +212,17 @@ KILL_POINTS = [
 
 
 def killed(
-    world: World, point: str, count: int, *arguments: str, run_id: str | None = None
+    world: World,
+    point: str,
+    count: int,
+    *arguments: str,
+    run_id: str | None = None,
+    serial: bool = False,
 ) -> None:
-    """Run accessctl in the clone, killed at `point` the `count`th time it gets there."""
+    """Run accessctl in the clone, killed at `point` the `count`th time it gets there; `serial`:
+    one change at a time, so that exactly the plan's first actions are done."""
     hook = [sys.executable, "-m", "tests.integration.killed_at_journal", point, str(count)]
+    hook += ["--serial"] if serial else []
     done = subprocess.run(
         [*hook, *arguments],
         cwd=world.clone,
@@ -581,6 +588,92 @@ def test_a_refusal_killed_before_its_commit_is_committed_and_reported_by_the_re_
     assert git(clone, "status", "--porcelain") == ""
     assert not remote_has(world, lock)
     again = accessctl_in(clone, *arguments, run_id="78")
+    assert again.returncode == ExitCode.OK, again.stderr
+    assert "no merged plan is waiting to be applied" in again.stderr
+
+
+# --- a plan a killed run started, re-run when it would no longer be let start ----------------
+
+PAST_EXPIRY = "2026-11-30T07:00:00Z"  # the plan expired at 06:00
+STARTED = [
+    pytest.param("after", 2, id="two-actions-journaled"),
+    pytest.param("write", 3, id="third-change-made-not-journaled"),
+]
+
+
+def changes_in_effect(world: World, plan: Plan) -> set[str]:
+    """The plan's revocations and grants that Atlassian shows carried out."""
+    accounts = {a.account_id: set(a.groups) for a in world.sim.inventory().accounts}
+    made = set()
+    for action in (a for a in plan.actions if a.action in {"revoke", "grant"}):
+        groups = {g.id for g in action.groups}
+        held = groups & accounts[action.account_id]
+        if (held == groups) if action.action == "grant" else not held:
+            made.add(action.key)
+    return made
+
+
+def rerun_in(world: World, *, fresh: bool) -> Path:
+    """The clone a re-run starts from: the killed run's, or a new runner's fresh clone."""
+    return world.origin.clone("rerun") if fresh else world.clone
+
+
+@pytest.mark.parametrize("fresh", [False, True], ids=["same-clone", "fresh-clone"])
+@pytest.mark.parametrize(("point", "count"), STARTED)
+def test_a_started_plan_is_finished_past_its_expiry(
+    world: World, point: str, count: int, fresh: bool
+) -> None:
+    """`expires_at` bounds when a plan may start: one a killed run started is finished after
+    it, from its journal (local, or published with the lock), each action re-checked."""
+    plan = parse_plan(merge_plan(world).read_bytes(), source="plan")
+    arguments = ["apply", "--pending", "--now", APPLIED_AT, "--push"]
+    killed(world, point, count, *arguments, run_id="31", serial=True)
+    clone = rerun_in(world, fresh=fresh)
+    later = ["apply", "--pending", "--now", PAST_EXPIRY, "--push"]
+    done = accessctl_in(clone, *later, run_id="31")
+    assert done.returncode == ExitCode.OK, done.stderr
+    git(clone, "pull", "--quiet", "--rebase", "origin", "main")
+    assert_applied_once(world, plan, state=clone / "state")
+    assert not remote_has(world, lock_ref(plan))
+
+
+@pytest.mark.parametrize("fresh", [False, True], ids=["same-clone", "fresh-clone"])
+@pytest.mark.parametrize(("point", "count"), STARTED)
+def test_a_started_plan_refused_on_its_re_run_records_what_was_done_first(
+    world: World, point: str, count: int, fresh: bool
+) -> None:
+    """A safety guard refuses the re-run: what the killed run did is audited and in the ledger
+    once, the rest is not done, and the refusal, saying so, is committed and pushed."""
+    plan_file = merge_plan(world)
+    plan = parse_plan(plan_file.read_bytes(), source="plan")
+    arguments = ["apply", "--pending", "--now", APPLIED_AT, "--push"]
+    killed(world, point, count, *arguments, run_id="32", serial=True)
+    made = changes_in_effect(world, plan)
+    assert 0 < len(made) <= count  # a warning changes the ledger only
+    over_the_limit(world, plan_file)
+    clone = rerun_in(world, fresh=fresh)
+    done = accessctl_in(clone, *arguments, run_id="32")
+    assert done.returncode == ExitCode.REFUSED, done.stderr
+    assert "max_revocation_fraction" in done.stderr
+    assert changes_in_effect(world, plan) == made  # nothing more was done
+    git(clone, "pull", "--quiet", "--rebase", "origin", "main")
+    state = StateDir(clone / "state")
+    audit = state.audit_log()
+    assert sorted(r.key for r in audit) == sorted(a.key for a in plan.actions)  # each once
+    changed = {r.key for r in audit if r.executed and r.action != "warn"}
+    assert changed == made
+    revoked = [a for a in plan.actions if a.key in made and a.action == "revoke"]
+    removals = state.read_ledger().removals
+    assert sorted((r.account_id, r.groups) for r in removals) == sorted(
+        (a.account_id, a.groups) for a in revoked
+    )
+    pushed = git(world.origin.git_dir, "show", f"main:state/plans/{plan.id}.refused.json")
+    marker = json.loads(pushed)
+    assert "max_revocation_fraction" in marker["reasons"][0]
+    executed = sum(r.executed for r in audit)
+    assert any(f"{executed} of the {len(plan.actions)} " in line for line in marker["reasons"])
+    assert not remote_has(world, lock_ref(plan))
+    again = accessctl_in(clone, *arguments, run_id="33")
     assert again.returncode == ExitCode.OK, again.stderr
     assert "no merged plan is waiting to be applied" in again.stderr
 

@@ -132,6 +132,51 @@ def test_killed_apply_resumes_exactly_once(tmp_path: Path) -> None:
     )
 
 
+def killed_after_three_changes(tmp_path: Path) -> tuple[Plan, FakeDirectory]:
+    """Four revokes of two groups each; the apply dies after three changes: idle-0 finished,
+    idle-1 half done and not journaled as finished."""
+    people = [account(f"idle-{n}", idle=90, groups=("g-jsw", "g-testers")) for n in range(4)]
+    plan, directory = setup(*people)
+    directory.crash_after = 3
+    with pytest.raises(KeyboardInterrupt):
+        run(plan, directory, tmp_path)
+    directory.crash_after = None
+    return plan, directory
+
+
+def test_a_started_plan_is_finished_after_its_expiry(tmp_path: Path) -> None:
+    """The expiry bounds when a plan may start; one started is finished, re-checked."""
+    plan, directory = killed_after_three_changes(tmp_path)
+    report = run(plan, directory, tmp_path, now=NOW + timedelta(days=7, hours=1))
+    assert set(outcomes(report).values()) == {"done"}
+    assert set(directory.changes.values()) == {1}
+    assert len(audit_lines(tmp_path)) == 4
+
+
+def test_a_started_plan_refused_whole_records_what_was_done_then_refuses(tmp_path: Path) -> None:
+    plan, directory = killed_after_three_changes(tmp_path)
+    changed = policy_set(inactivity(inactive_after_days=61))
+    report = run(plan, directory, tmp_path, policies=changed)
+    assert report.refusal is not None
+    assert outcomes(report) == {"idle-0": "done", "idle-1": "done"} | {
+        f"idle-{n}": "skipped" for n in (2, 3)
+    }
+    assert sum(directory.changes.values()) == 3  # nothing more
+    audit = {r["account_id"]: (r["outcome"], r["groups"]) for r in audit_lines(tmp_path)}
+    assert audit["idle-0"] == ("done", ["jira-software-users-acme", "jira-testers"])
+    assert audit["idle-1"] == ("done", ["jira-software-users-acme"])
+    removals = StateDir(tmp_path).read_ledger().removals
+    assert [(r.account_id, len(r.groups)) for r in removals] == [("idle-0", 2), ("idle-1", 1)]
+    marker = StateDir(tmp_path).refused_marker(plan.id)
+    assert marker is not None
+    assert marker.reasons[0].startswith("policies changed since plan")
+    assert marker.reasons[-1].startswith("2 of the 4 reviewed actions were carried out")
+    assert StateDir(tmp_path).applied_marker(plan.id) is None
+    with pytest.raises(BadInput, match="was refused after it started"):
+        run(plan, directory, tmp_path)
+    assert len(audit_lines(tmp_path)) == 4
+
+
 def test_user_active_since_the_plan_keeps_the_seat(tmp_path: Path) -> None:
     plan, directory = setup(account("back", idle=90), account("idle", idle=90))
     directory.set_activity(account("back", idle=0.01))

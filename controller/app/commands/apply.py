@@ -134,11 +134,14 @@ def apply_one(context: RunContext, request: ApplyRequest, *, plan_path: Path) ->
     try:
         if applied_on_remote(context, plan_id=plan.id):
             console.out(f"{plan.id} was already applied (its marker is on the remote)")
+            lock.release()  # what its journal records is committed
             return ExitCode.OK
         resume_from(context.state, plan_id=plan.id, journal=taken)
         return carry_out(context, request, plan=plan, key=key, lock=lock)
     finally:
-        if not lock.begun:  # nothing changed under it: free it for the next run
+        # Nothing changed under it: free it for the next run. A lock holding a journal a
+        # killed run published stays until what that journal records is committed.
+        if not (lock.begun or taken):
             lock.release()
 
 
@@ -210,6 +213,8 @@ def carry_out(
     )
     if parked is not None:
         raise parked
+    if report.refusal is not None:
+        return int(report.refusal.exit_code)
     if report.failures:
         return ExitCode.FAILURE
     return ExitCode.BAD_INPUT if report.count("refused") else ExitCode.OK
@@ -272,6 +277,9 @@ def commit_and_push(
 
 
 def commit_message(report: ApplyReport, *, context: RunContext) -> str:
+    if report.refusal is not None:
+        reasons = "\n".join(report.refusal_reasons())
+        return f"accessctl: plan {report.plan_id} refused on apply\n\n{reasons}\n"
     if not report.already_applied:
         return f"accessctl: apply {report.plan_id}\n\n{report.headline()}\n"
     marker = context.state.applied_marker(report.plan_id)
@@ -299,6 +307,8 @@ def show_report(report: ApplyReport) -> None:
     for result in report.results:
         if result.outcome in {"failed", "refused"}:
             console.error(f"{result.outcome}: {result.action.key}: {result.detail}")
+    for line in report.refusal_reasons():
+        console.error(f"{report.plan_id}: not applied: {line}")
 
 
 def _show_decisions(report: ApplyReport) -> None:
