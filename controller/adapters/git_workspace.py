@@ -167,9 +167,10 @@ class Workspace:
 
     def head_commit(self) -> str:
         try:
-            return self._repo.head.commit.hexsha
-        except ValueError:
+            sha: str = self._repo.git.rev_parse("--verify", "--quiet", "HEAD^{commit}")
+        except GitCommandError:
             raise GitFailure(f"{self.root} has no commits yet; commit something first") from None
+        return sha.strip()
 
     def current_branch(self) -> str | None:
         """The checked-out branch, or None on a detached HEAD (as in CI checkouts of a sha)."""
@@ -413,7 +414,7 @@ class Workspace:
         for attempt in range(1, attempts + 1):
             rejection = self._push(f"refs/heads/{branch}:refs/heads/{branch}")
             if rejection is None:
-                return self._repo.commit(branch).hexsha
+                return self.resolve_commit(branch)
             if rejection.by_remote and park_as is not None:
                 raise self._park(branch, park_as=park_as, rejection=rejection)
             if not rejection.behind:
@@ -428,7 +429,7 @@ class Workspace:
 
     def _park(self, branch: str, *, park_as: str, rejection: Rejection) -> PushRejected:
         """Keep the refused commit on `park_as` at the remote; the error that says where."""
-        sha = self._repo.commit(branch).hexsha
+        sha = self.resolve_commit(branch)
         why = f"{self.remote} refused the push of {branch} ({rejection})"
         if self._push(f"{sha}:refs/heads/{park_as}") is not None:
             return PushRejected(
