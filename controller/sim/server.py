@@ -47,7 +47,7 @@ def _quiet_server(app: ASGIApp, *, port: int, graceful_seconds: int) -> uvicorn.
         app,
         host=HOST,
         port=port,
-        lifespan="off",
+        lifespan="on",  # an app closes what it holds when the server stops
         access_log=False,
         log_config=None,
         log_level="warning",

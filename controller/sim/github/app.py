@@ -12,7 +12,8 @@ import base64
 import json
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -777,6 +778,24 @@ def create_app(
         matches=repo.matches,
         pushed=repo.pushed,
     )
-    app = Starlette(routes=_routes(api, git), exception_handlers={404: _not_found, 405: _not_found})
+    app = Starlette(
+        routes=_routes(api, git),
+        exception_handlers={404: _not_found, 405: _not_found},
+        lifespan=_closing(repo.git),
+    )
     app.state.github = repo
     return app
+
+
+def _closing(bare: BareRepository) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    """The app's lifespan: once the server stops, the git processes that read the bare
+    repository stop with it."""
+
+    @asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            bare.close()
+
+    return lifespan

@@ -86,6 +86,10 @@ class BareRepository:
         self._repo = git.Repo(git_dir)
         self.git_dir = git_dir
 
+    def close(self) -> None:
+        """Stop the `git cat-file` processes GitPython keeps to read objects."""
+        self._repo.close()
+
     def default_branch(self) -> str:
         head: str = self._repo.git.symbolic_ref("HEAD")
         return head.removeprefix("refs/heads/")
