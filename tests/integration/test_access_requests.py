@@ -353,6 +353,28 @@ def test_an_author_the_map_does_not_name_goes_to_review(world_with: Callable[...
     )
 
 
+def test_a_request_whose_review_cannot_be_opened_is_answered_on_the_issue(
+    world_with: Callable[..., World],
+) -> None:
+    # A new repository's setting: the Actions token may not open pull requests, and no app.
+    world = world_with(
+        seed=seed(), extra=ledger_with(removal(days_ago=3)), settings=RepositorySettings()
+    )
+    token = world.person("a-colleague")  # not Bob: the request needs a review
+    number = world.submit(bobs_link(world), token=token, answers={"reason": "Bob is back"})
+
+    code, output = answer(number, at=DAY0)
+
+    assert code == ExitCode.FAILURE, output
+    assert "GitHub Actions is not permitted to create or approve pull requests" in output
+    assert JSW not in world.groups_of(BOB)
+    assert world.repo.open_pulls() == []
+    (comment,) = world.comments(number)
+    assert "Not restored yet" in comment
+    assert "could not be opened" in comment
+    assert world.issue(number)["state"] == "open"
+
+
 def test_a_request_restored_after_all_closes_the_review_it_had_opened(
     world_with: Callable[..., World],
 ) -> None:

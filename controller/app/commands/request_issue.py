@@ -58,7 +58,7 @@ from controller.core.access_request import (
     route_request,
     settled_comment,
 )
-from controller.core.errors import ExitCode
+from controller.core.errors import ExitCode, RunFailure
 from controller.core.inert_text import md_prose
 from controller.core.plan import Plan, dump_plan_yaml
 from controller.core.plan.model import RequestRef, action_key, is_plan_id
@@ -208,6 +208,11 @@ def _parked_markers(context: RunContext) -> Iterator[tuple[str, AppliedMarker]]:
 
 # --- review -----------------------------------------------------------------------------------
 
+REVIEW_NOT_OPENED = (
+    "it needs a review, and the pull request for that review could not be opened "
+    "(the workflow run that answered this issue says why)"
+)
+
 
 def _send_for_review(
     context: RunContext, route: Review, *, asked: Asked, forge: GitHubForge
@@ -225,7 +230,13 @@ def _send_for_review(
     title = f"Access request #{asked.issue.issue}: {account} -> {route.product} on {route.site}"
     body = _review_body(route, asked=asked, account=account)
     shape = GrantPull(branch=issue_branch(asked.issue.issue), title=title, body=body)
-    pull = open_grant_pull(context, grant, forge=forge, pull=shape)
+    try:
+        pull = open_grant_pull(context, grant, forge=forge, pull=shape)
+    except RunFailure:
+        # The requester hears of it on the issue; the run fails with the reason for the admins.
+        unsent = failed_comment(detail=REVIEW_NOT_OPENED)
+        forge.upsert_comment(asked.issue.issue, marker=MARKER, body=unsent)
+        raise
     comment = review_comment(pull=pull.number, why=route.why)
     forge.upsert_comment(asked.issue.issue, marker=MARKER, body=comment)
     console.out(pull.html_url)
