@@ -25,24 +25,9 @@ from controller.adapters.atlassian.batch_sizes import DIRECTORIES_PAGE, WORKSPAC
 from controller.adapters.atlassian.client import AtlassianClient
 from controller.adapters.atlassian.pagination import JsonObject, v1_pages, v2_pages
 from controller.adapters.http_boundary.errors import UnexpectedResponse
+from controller.core.doctor.atlassian import DirectorySeen, OrganizationSeen
 from controller.core.errors import BadInput, RunFailure
 from controller.core.policy.models import DIRECTORY_AUTO, Organization
-
-
-@dataclass(frozen=True)
-class ListedOrganization:
-    id: str
-    name: str
-
-
-@dataclass(frozen=True)
-class ListedDirectory:
-    id: str
-    name: str
-
-    @property
-    def label(self) -> str:
-        return f"{self.id} ({self.name})" if self.name else self.id
 
 
 @dataclass(frozen=True)
@@ -61,13 +46,13 @@ class SiteProducts:
 # --- organizations ----------------------------------------------------------------------------
 
 
-def reachable_organizations(client: AtlassianClient) -> list[ListedOrganization]:
+def reachable_organizations(client: AtlassianClient) -> list[OrganizationSeen]:
     """Every organization the key lists (possibly none: see ACCESS-966)."""
     call = client.admin_call("GET", "v1/orgs")
     return [_organization(item) for page in v1_pages(client, call) for item in page]
 
 
-def organization_by_id(client: AtlassianClient, org_id: str) -> ListedOrganization:
+def organization_by_id(client: AtlassianClient, org_id: str) -> OrganizationSeen:
     """One organization; a 404 (unknown, or not this key's) is the shared NotFound."""
     body = client.json(client.admin_call("GET", f"v1/orgs/{org_id}"))
     data = body.get("data") if isinstance(body, dict) else None
@@ -76,28 +61,28 @@ def organization_by_id(client: AtlassianClient, org_id: str) -> ListedOrganizati
     return _organization(data)
 
 
-def _organization(item: JsonObject) -> ListedOrganization:
+def _organization(item: JsonObject) -> OrganizationSeen:
     attributes = item.get("attributes")
     name = attributes.get("name") if isinstance(attributes, dict) else None
-    return ListedOrganization(id=str(item.get("id") or ""), name=str(name or ""))
+    return OrganizationSeen(id=str(item.get("id") or ""), name=str(name or ""))
 
 
 # --- directories ------------------------------------------------------------------------------
 
 
-def directories_of(client: AtlassianClient, org_id: str) -> list[ListedDirectory]:
+def directories_of(client: AtlassianClient, org_id: str) -> list[DirectorySeen]:
     call = client.admin_call(
         "GET", f"v2/orgs/{org_id}/directories", params={"limit": DIRECTORIES_PAGE}
     )
     return [
-        ListedDirectory(id=str(item.get("directoryId") or ""), name=str(item.get("name") or ""))
+        DirectorySeen(id=str(item.get("directoryId") or ""), name=str(item.get("name") or ""))
         for page in v2_pages(client, call)
         for item in page
         if item.get("directoryId")
     ]
 
 
-def the_only_directory(found: Iterable[ListedDirectory], *, org_id: str) -> ListedDirectory:
+def the_only_directory(found: Iterable[DirectorySeen], *, org_id: str) -> DirectorySeen:
     """`directory: auto` means the one directory; none or several cannot be guessed."""
     directories = sorted(found, key=lambda d: (d.name, d.id))
     if not directories:

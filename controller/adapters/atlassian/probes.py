@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 from controller.adapters.atlassian.client import AtlassianClient
-from controller.adapters.atlassian.discovery import directories_of, organization_by_id
+from controller.adapters.atlassian.discovery import organization_by_id
 from controller.adapters.http_boundary.errors import UnexpectedResponse
-from controller.core.doctor.atlassian import DirectorySeen, OrganizationSeen, UsersSeen
+from controller.core.doctor.atlassian import OrganizationSeen, UsersSeen
 from controller.core.policy.models import JiraApi
 from controller.core.snapshot import Site
 
@@ -23,10 +23,6 @@ ADMINISTER = "ADMINISTER"
 def organization(client: AtlassianClient, org_id: str) -> OrganizationSeen:
     found = organization_by_id(client, org_id)
     return OrganizationSeen(id=found.id or org_id, name=found.name)
-
-
-def directories(client: AtlassianClient, org_id: str) -> list[DirectorySeen]:
-    return [DirectorySeen(id=d.id, name=d.name) for d in directories_of(client, org_id)]
 
 
 def users(client: AtlassianClient, *, org_id: str, directory: str) -> UsersSeen:

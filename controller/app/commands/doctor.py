@@ -26,6 +26,7 @@ from controller.adapters.atlassian.credentials import (
     JIRA_TOKEN_VARIABLE,
     MissingCredentials,
 )
+from controller.adapters.atlassian.discovery import directories_of
 from controller.adapters.atlassian.reading import OrganizationReader
 from controller.adapters.github import GitHubForge
 from controller.adapters.github import probes as github_probes
@@ -140,7 +141,7 @@ def _admin_checks(client: AtlassianClient, organization: Organization) -> Iterat
     if reached.failed:
         yield _needs("atlassian: directory, users, last-active dates, groups", "the organization")
         return
-    listed = observe(lambda: probes.directories(client, org_id))
+    listed = observe(lambda: directories_of(client, org_id))
     yield judge_atlassian.directory(listed, configured=organization.directory, org_id=org_id)
     where = judge_atlassian.directory_to_read(listed, configured=organization.directory)
     found = observe(lambda: probes.users(client, org_id=org_id, directory=where))

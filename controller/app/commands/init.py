@@ -22,8 +22,6 @@ from pathlib import Path
 
 from controller.adapters.atlassian import AtlassianClient, Credentials
 from controller.adapters.atlassian.discovery import (
-    ListedDirectory,
-    ListedOrganization,
     SiteProducts,
     cloud_id_of,
     directories_of,
@@ -34,6 +32,7 @@ from controller.adapters.atlassian.discovery import (
 from controller.adapters.files import write_atomic
 from controller.adapters.http_boundary.errors import NotFound
 from controller.app import console
+from controller.core.doctor.atlassian import DirectorySeen, OrganizationSeen
 from controller.core.errors import BadInput, ExitCode, InvalidFiles, RunFailure
 from controller.core.plan.seal import MIN_KEY_CHARACTERS, PLAN_KEY_VARIABLE
 from controller.core.policy.loader import load_policies, policy_files
@@ -104,7 +103,7 @@ def _jira_sites(
     )
 
 
-def _the_organization(client: AtlassianClient, *, org_id: str | None) -> ListedOrganization:
+def _the_organization(client: AtlassianClient, *, org_id: str | None) -> OrganizationSeen:
     """The one the key lists, or the one `--org` names (listed or not: ACCESS-966)."""
     listed = reachable_organizations(client)
     if org_id is not None:
@@ -123,7 +122,7 @@ def _the_organization(client: AtlassianClient, *, org_id: str | None) -> ListedO
     )
 
 
-def _read_organization(client: AtlassianClient, org_id: str) -> ListedOrganization:
+def _read_organization(client: AtlassianClient, org_id: str) -> OrganizationSeen:
     try:
         return organization_by_id(client, org_id)
     except NotFound:
@@ -133,7 +132,7 @@ def _read_organization(client: AtlassianClient, org_id: str) -> ListedOrganizati
         ) from None
 
 
-def _the_directory(found: Sequence[ListedDirectory], *, request: InitRequest) -> ListedDirectory:
+def _the_directory(found: Sequence[DirectorySeen], *, request: InitRequest) -> DirectorySeen:
     if request.directory_id is not None:
         named = next((d for d in found if d.id == request.directory_id), None)
         if named is not None:

@@ -33,14 +33,22 @@ NEW_KEY = (
 
 @dataclass(frozen=True)
 class OrganizationSeen:
+    """An organization as the Admin API lists it (`init` and `doctor` read the same)."""
+
     id: str
     name: str
 
 
 @dataclass(frozen=True)
 class DirectorySeen:
+    """A directory of the organization as the Admin API lists it."""
+
     id: str
     name: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.id} ({self.name})" if self.name else self.id
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,7 @@ def directory(seen: Sequence[DirectorySeen] | Refused, *, configured: str, org_i
     if isinstance(seen, Refused):
         fix = _admin_fix(seen, org_id=org_id, scope="read:directories:admin")
         return Finding.fail(check, seen.message, fix=fix)
-    listed = ", ".join(f"{d.id} ({d.name})" if d.name else d.id for d in seen) or "none"
+    listed = ", ".join(d.label for d in seen) or "none"
     if configured == DIRECTORY_AUTO:
         return _the_only_directory(seen, listed=listed)
     if any(d.id == configured for d in seen):
